@@ -1,0 +1,280 @@
+"""Run: AUTH_FAST_HASHER=1 .venv/bin/python manage.py test accounts (from backend/).
+
+The classes also force the fast hasher themselves, so they stay fast without it.
+"""
+import email
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from contextlib import redirect_stdout
+from email import policy
+from pathlib import Path
+
+from django.conf import settings
+from django.core import mail
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import TestCase, override_settings
+from rest_framework.test import APIClient
+
+from accounts import health
+from accounts.management.commands.runserver import Command as RunserverCommand
+from accounts.management.commands.runserver import NoDelayWSGIServer
+from accounts.models import User
+
+FAST = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+PASSWORD = "s3cret-Pass!x"
+BACKEND_DIR = Path(__file__).resolve().parent.parent
+
+
+def links(message_body):
+    return re.findall(r"https?://\S+", message_body)
+
+
+class ApiTestCase(TestCase):
+    def setUp(self):
+        self.client = APIClient()
+
+    def register(self, email_address, **extra):
+        body = {"email": email_address, "password": PASSWORD, "re_password": PASSWORD, **extra}
+        return self.client.post("/auth/users/", body, format="json")
+
+    def login(self, email_address, password=PASSWORD):
+        return self.client.post(
+            "/auth/jwt/create/", {"email": email_address, "password": password}, format="json"
+        )
+
+    def active_user(self, email_address="alice@example.com", **extra):
+        return User.objects.create_user(email_address, PASSWORD, **extra)
+
+
+@FAST
+class EmailCaseTests(ApiTestCase):
+    def test_manager_and_save_lower_case(self):
+        user = User.objects.create_user("  Alice@Example.COM ", PASSWORD)
+        self.assertEqual(user.email, "alice@example.com")
+        user.email = "ALICE@EXAMPLE.COM"
+        user.save()
+        user.refresh_from_db()
+        self.assertEqual(user.email, "alice@example.com")
+        # Lookups are case-insensitive too.
+        self.assertEqual(User.objects.get(email="aLiCe@example.com"), user)
+
+    def test_register_lower_cases_and_rejects_other_case_duplicate(self):
+        response = self.register("Alice@Example.com", name="Alice A", username="alice")
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertEqual(
+            response.json(),
+            {"id": response.json()["id"], "email": "alice@example.com", "name": "Alice A", "username": "alice"},
+        )
+        response = self.register("ALICE@example.COM")
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.json(), {"email": ["user with this email already exists."]})
+        self.assertEqual(User.objects.count(), 1)
+
+    def test_login_any_case(self):
+        self.active_user("alice@example.com")
+        for spelling in ("alice@example.com", "Alice@Example.com", "ALICE@EXAMPLE.COM"):
+            response = self.login(spelling)
+            self.assertEqual(response.status_code, 200, spelling)
+            self.assertEqual(set(response.json()), {"access", "refresh"})
+        response = self.login("Alice@Example.com", "wrong-password")
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(
+            response.json(), {"detail": "No active account found with the given credentials"}
+        )
+
+
+@FAST
+class MeTests(ApiTestCase):
+    def test_me_shape_and_patch(self):
+        user = self.active_user(name="Alice Beta A", username="alice")
+        access = self.login("alice@example.com").json()["access"]
+
+        self.assertEqual(self.client.get("/auth/users/me/").status_code, 401)
+        self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+        self.assertEqual(self.client.get("/auth/users/me/").status_code, 401)
+
+        self.client.credentials(HTTP_AUTHORIZATION=f"JWT {access}")
+        response = self.client.get("/auth/users/me/")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            response.json(),
+            {
+                "id": user.pk,
+                "email": "alice@example.com",
+                "username": "alice",
+                "name": "Alice Beta A",
+                "first_name": "Alice",
+                "last_name": "Beta A",
+                "subscription_status": "none",
+                "has_active_subscription": False,
+            },
+        )
+
+        # Only name and username can change; the rest is silently ignored.
+        response = self.client.patch(
+            "/auth/users/me/",
+            {
+                "name": "Al",
+                "username": "al",
+                "email": "mallory@example.com",
+                "subscription_status": "active",
+                "has_active_subscription": True,
+            },
+            format="json",
+        )
+        self.assertEqual(response.status_code, 200)
+        user.refresh_from_db()
+        self.assertEqual((user.name, user.username), ("Al", "al"))
+        self.assertEqual(user.email, "alice@example.com")
+        self.assertEqual((user.subscription_status, user.has_active_subscription), ("none", False))
+        self.assertEqual((response.json()["first_name"], response.json()["last_name"]), ("Al", ""))
+
+
+@FAST
+class TokenTests(ApiTestCase):
+    def refresh(self, token):
+        return self.client.post("/auth/jwt/refresh/", {"refresh": token}, format="json")
+
+    def test_health_pid_and_refresh_counter(self):
+        before = self.client.get("/health/").json()
+        self.assertEqual(before["pid"], os.getpid())
+        self.active_user()
+        refresh = self.login("alice@example.com").json()["refresh"]
+        self.assertEqual(self.refresh(refresh).status_code, 200)
+        self.assertEqual(self.refresh("garbage").status_code, 401)  # counted too
+        self.client.post("/auth/jwt/refresh", {"refresh": "x"}, format="json")  # no slash
+        self.client.get("/auth/jwt/refresh/")  # not a POST: not counted
+        after = self.client.get("/health/").json()
+        self.assertEqual(after["refresh_calls"] - before["refresh_calls"], 3)
+        self.assertEqual(health.refresh_calls(), after["refresh_calls"])
+
+    def test_rotation_blacklists_old_refresh(self):
+        self.active_user()
+        refresh = self.login("alice@example.com").json()["refresh"]
+        response = self.refresh(refresh)
+        self.assertEqual(response.status_code, 200)
+        self.assertNotEqual(response.json()["refresh"], refresh)
+        response = self.refresh(refresh)
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(response.json(), {"detail": "Token is blacklisted", "code": "token_not_valid"})
+
+    def test_blacklist_view_revokes(self):
+        self.active_user()
+        refresh = self.login("alice@example.com").json()["refresh"]
+        response = self.client.post("/auth/jwt/blacklist/", {"refresh": refresh}, format="json")
+        self.assertEqual((response.status_code, response.json()), (200, {}))
+        response = self.refresh(refresh)
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(response.json()["detail"], "Token is blacklisted")
+        response = self.client.post("/auth/jwt/blacklist/", {"refresh": refresh}, format="json")
+        self.assertEqual(response.status_code, 401)
+
+
+@FAST
+class RegistrationEmailTests(ApiTestCase):
+    def test_register_sends_activation_link_to_spa(self):
+        response = self.register("Bob@Example.com")
+        self.assertEqual(response.status_code, 201)
+        self.assertEqual(len(mail.outbox), 1)
+        message = mail.outbox[0]
+        self.assertEqual(message.to, ["bob@example.com"])
+        [link] = links(message.body)
+        prefix = settings.SPA_ORIGIN + "/user-activation/"
+        self.assertTrue(link.startswith(prefix), link)
+        uid, token = link[len(prefix):].split("/")
+
+        self.assertEqual(self.login("bob@example.com").status_code, 401)  # not active yet
+        activation = {"uid": uid, "token": token}
+        response = self.client.post("/auth/users/activation/", activation, format="json")
+        self.assertEqual(response.status_code, 204)
+        response = self.client.post("/auth/users/activation/", activation, format="json")
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(response.json(), {"detail": "Stale token for given user."})
+        self.assertEqual(self.login("BOB@example.com").status_code, 200)
+
+    def test_file_outbox_and_printed_links(self):
+        self.active_user()
+        with tempfile.TemporaryDirectory() as outbox, override_settings(
+            EMAIL_BACKEND="accounts.email.OutboxEmailBackend",
+            EMAIL_FILE_PATH=outbox,
+            AUTH_PRINT_LINKS=True,
+        ):
+            stdout = io.StringIO()
+            with redirect_stdout(stdout):
+                response = self.client.post(
+                    "/auth/users/reset_password/", {"email": "Alice@example.com"}, format="json"
+                )
+            self.assertEqual(response.status_code, 204)
+            [name] = os.listdir(outbox)
+            raw = Path(outbox, name).read_bytes()
+        message = email.message_from_bytes(raw, policy=policy.default)
+        self.assertEqual(message["To"], "alice@example.com")
+        [link] = links(message.get_body(("plain",)).get_content())
+        self.assertTrue(link.startswith(settings.SPA_ORIGIN + "/confirm-password-reset/"), link)
+        self.assertEqual(stdout.getvalue(), f"[email to alice@example.com] {link}\n")
+
+
+@FAST
+class CommandTests(TestCase):
+    def test_create_active_user(self):
+        out = io.StringIO()
+        call_command("create_active_user", "Carol@Example.com", "pw", name="Carol C", username="carol", stdout=out)
+        user = User.objects.get(pk=int(out.getvalue()))
+        self.assertEqual((user.email, user.name, user.username), ("carol@example.com", "Carol C", "carol"))
+        self.assertTrue(user.is_active)
+        self.assertTrue(user.check_password("pw"))
+        with self.assertRaises(CommandError):
+            call_command("create_active_user", "carol@example.com", "pw", stdout=io.StringIO())
+
+    def test_runserver_nodelay_switch(self):
+        with override_settings(AUTH_TCP_NODELAY=True):
+            self.assertIs(RunserverCommand().server_cls, NoDelayWSGIServer)
+        with override_settings(AUTH_TCP_NODELAY=False):
+            self.assertIsNot(RunserverCommand().server_cls, NoDelayWSGIServer)
+
+
+THROTTLE_SCRIPT = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.test import Client
+client = Client(HTTP_HOST="127.0.0.1", HTTP_ORIGIN=settings.SPA_ORIGIN)
+answers = []
+for _ in range(3):
+    r = client.post("/auth/jwt/verify/", {"token": "x"}, content_type="application/json")
+    answers.append([r.status_code, r.headers.get("Retry-After"),
+                    r.headers.get("Access-Control-Allow-Origin"), r.json()])
+print(json.dumps(answers))
+"""
+
+
+class ThrottleTests(TestCase):
+    def test_env_rates_give_429_with_retry_after(self):
+        # DRF reads throttle settings into class attributes at import time, so
+        # override_settings can't switch them on: run a fresh process with the
+        # environment variables the way the server gets them.
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "AUTH_THROTTLE_ANON": "2/min",
+                "AUTH_DB_PATH": os.path.join(tmp, "db.sqlite3"),
+                "AUTH_DEBUG": "0",
+            }
+            result = subprocess.run(
+                [sys.executable, "-c", THROTTLE_SCRIPT],
+                cwd=BACKEND_DIR, env=env, capture_output=True, text=True, timeout=60,
+            )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        answers = json.loads(result.stdout.strip().splitlines()[-1])
+        self.assertEqual([a[0] for a in answers], [401, 401, 429])
+        status, retry_after, allow_origin, body = answers[2]
+        self.assertTrue(retry_after and 0 < int(retry_after) <= 60, retry_after)
+        self.assertEqual(allow_origin, settings.SPA_ORIGIN)
+        self.assertTrue(body["detail"].startswith("Request was throttled."), body)

@@ -1,0 +1,13 @@
+from django.urls import include, path, re_path
+from rest_framework_simplejwt.views import TokenBlacklistView
+
+from accounts.health import health
+
+urlpatterns = [
+    # How the SPA revokes its refresh token on sign-out. Slash optional, like
+    # Djoser's jwt/ routes.
+    re_path(r"^auth/jwt/blacklist/?$", TokenBlacklistView.as_view(), name="jwt-blacklist"),
+    path("auth/", include("djoser.urls")),
+    path("auth/", include("djoser.urls.jwt")),
+    path("health/", health, name="health"),
+]

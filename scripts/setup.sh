@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Installs what the project needs, skipping whatever is already there.
+#   scripts/setup.sh build     wasm target, trunk, wasm-bindgen CLI, wasm-opt (binaryen)
+#   scripts/setup.sh backend   the reference backend's virtualenv
+#   scripts/setup.sh browser   Chromium and chromedriver (for the tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+BINARYEN_VERSION=132
+TOOLS="$PWD/.tools"
+export PATH="$TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The wasm-bindgen CLI must be the exact version Cargo.lock pins.
+locked_wasm_bindgen() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+setup_build() {
+  command -v cargo >/dev/null || die "Rust is missing: install it with rustup (https://rustup.rs)."
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "Adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+    say "Installing trunk $TRUNK_VERSION (about 10 minutes, once)"
+    cargo install trunk --locked --version "$TRUNK_VERSION"
+  fi
+  local wb; wb=$(locked_wasm_bindgen)
+  [ -n "$wb" ] || die "Cargo.lock has no wasm-bindgen entry; run 'cargo generate-lockfile'."
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wb" ]; then
+    say "Installing wasm-bindgen-cli $wb (about 3 minutes, once)"
+    # Not --locked: its packaged lockfile names a crate version the registry lacks.
+    cargo install wasm-bindgen-cli --version "$wb"
+  fi
+  if ! "$TOOLS/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+    command -v npm >/dev/null || die "npm is missing: install Node.js with npm (it brings wasm-opt from binaryen@$BINARYEN_VERSION)."
+    say "Installing wasm-opt (binaryen@$BINARYEN_VERSION) into .tools/"
+    npm install --prefix "$TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null
+  fi
+}
+
+setup_backend() {
+  command -v python3 >/dev/null || die "Python 3.10+ is missing."
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' || die "Python 3.10+ is needed (found $(python3 --version))."
+  local venv=backend/.venv
+  if ! cmp -s backend/requirements.txt "$venv/requirements.installed" 2>/dev/null; then
+    say "Creating the backend's virtualenv"
+    python3 -m venv "$venv" || die "python3 -m venv failed: install the venv module (Debian: apt-get install python3-venv)."
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r backend/requirements.txt
+    cp backend/requirements.txt "$venv/requirements.installed"
+  fi
+}
+
+setup_browser() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+    return
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "Installing Chromium and chromedriver from Debian's packages"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    die "The tests need Chromium and chromedriver on PATH (Debian/Ubuntu: sudo apt-get install chromium chromium-driver)."
+  fi
+}
+
+for what in "$@"; do
+  case "$what" in
+    build) setup_build ;;
+    backend) setup_backend ;;
+    browser) setup_browser ;;
+    *) die "unknown part '$what' (build, backend, browser)" ;;
+  esac
+done

@@ -1,0 +1,371 @@
+//! One error type for every way a Djoser call can fail, parsed without touching the browser.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// Field name → messages, as Djoser sends them (`{"email": ["…"]}`).
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiError {
+    /// No response at all: offline, server down, DNS, or a CORS refusal.
+    Network,
+    /// No answer within the request timeout.
+    Timeout,
+    /// 429 from DRF throttling; seconds to wait, from `Retry-After` or the message.
+    Throttled { retry_after: Option<u32> },
+    /// A 4xx with a JSON body in one of Djoser's shapes.
+    Rejected(Rejection),
+    /// 5xx: the server failed.
+    Server { status: u16 },
+    /// A body this client can't read: HTML where JSON was due, wrong types, missing fields.
+    Unexpected { status: u16 },
+    /// An authenticated call with no session to authenticate it.
+    NotSignedIn,
+}
+
+/// A 4xx answer, with every Djoser body shape folded into one structure.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rejection {
+    pub status: u16,
+    /// `{"detail": …}`, with `messages[0].message` appended when SimpleJWT gives it.
+    pub detail: Option<String>,
+    /// `{"code": "token_not_valid"}` and the like.
+    pub code: Option<String>,
+    /// Errors about one input, under that input's name.
+    pub fields: FieldErrors,
+    /// `non_field_errors`, and a bare list (`["User with given email does not exist."]`).
+    pub general: Vec<String>,
+}
+
+impl ApiError {
+    /// Classifies a non-2xx answer. `retry_after` is the raw `Retry-After` header.
+    pub fn from_response(status: u16, retry_after: Option<&str>, body: &str) -> ApiError {
+        if status == 429 {
+            let seconds = retry_after
+                .and_then(|value| value.trim().parse().ok())
+                .or_else(|| seconds_in_throttle_message(body));
+            return ApiError::Throttled {
+                retry_after: seconds,
+            };
+        }
+        if status >= 500 {
+            return ApiError::Server { status };
+        }
+        match serde_json::from_str::<Value>(body)
+            .ok()
+            .and_then(|value| Rejection::from_json(status, value))
+        {
+            Some(rejection) => ApiError::Rejected(rejection),
+            None => ApiError::Unexpected { status },
+        }
+    }
+
+    /// The refresh (or the credentials) were refused; retrying won't help.
+    pub fn is_rejection(&self) -> bool {
+        matches!(self, ApiError::Rejected(_))
+    }
+
+    /// The access token was refused as invalid (e.g. the browser clock ran ahead of ours).
+    pub fn is_invalid_token(&self) -> bool {
+        matches!(self, ApiError::Rejected(r) if r.status == 401 && r.code.as_deref() == Some("token_not_valid"))
+    }
+
+    /// Splits the error for a form with these inputs: messages about an input go under it,
+    /// everything else (including messages about fields the form doesn't show) on top.
+    pub fn for_form(&self, inputs: &[&str]) -> (FieldErrors, Option<String>) {
+        let ApiError::Rejected(rejection) = self else {
+            return (FieldErrors::new(), Some(self.summary()));
+        };
+        let (shown, other): (FieldErrors, FieldErrors) = rejection
+            .fields
+            .clone()
+            .into_iter()
+            .partition(|(field, _)| inputs.contains(&field.as_str()));
+        let mut top: Vec<String> = rejection.detail.iter().cloned().collect();
+        top.extend(rejection.general.iter().cloned());
+        top.extend(other.into_values().flatten());
+        let top = if top.is_empty() && shown.is_empty() {
+            Some(rejection.summary())
+        } else {
+            (!top.is_empty()).then(|| top.join(" "))
+        };
+        (shown, top)
+    }
+
+    /// One sentence for the top of a form or a page.
+    pub fn summary(&self) -> String {
+        match self {
+            ApiError::Network => {
+                "Can't reach the server. Check your connection and try again.".into()
+            }
+            ApiError::Timeout => "The server took too long to answer. Try again.".into(),
+            ApiError::Throttled {
+                retry_after: Some(seconds),
+            } => format!(
+                "Too many attempts. Try again in {}.",
+                plural_seconds(*seconds)
+            ),
+            ApiError::Throttled { retry_after: None } => {
+                "Too many attempts. Wait a minute, then try again.".into()
+            }
+            ApiError::Rejected(rejection) => rejection.summary(),
+            ApiError::Server { status } => {
+                format!("The server ran into a problem (HTTP {status}). Try again in a moment.")
+            }
+            ApiError::Unexpected { status } => {
+                format!("The server sent an answer this app doesn't understand (HTTP {status}).")
+            }
+            ApiError::NotSignedIn => "You're signed out. Sign in again to continue.".into(),
+        }
+    }
+}
+
+impl Rejection {
+    fn from_json(status: u16, value: Value) -> Option<Rejection> {
+        let mut rejection = Rejection {
+            status,
+            ..Rejection::default()
+        };
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    match key.as_str() {
+                        "detail" => {
+                            let detail = text_of(&value).join(" ");
+                            rejection.detail = (!detail.is_empty()).then_some(detail);
+                        }
+                        "code" => rejection.code = value.as_str().map(str::to_string),
+                        "messages" => {
+                            // SimpleJWT: [{"message": "Token is expired", …}]
+                            let reason = value
+                                .as_array()
+                                .and_then(|list| list.first())
+                                .and_then(|first| first.get("message"))
+                                .and_then(Value::as_str);
+                            if let Some(reason) = reason {
+                                rejection.general.push(reason.to_string());
+                            }
+                        }
+                        "non_field_errors" => rejection.general.extend(text_of(&value)),
+                        _ => {
+                            let messages = text_of(&value);
+                            if !messages.is_empty() {
+                                rejection.fields.insert(key, messages);
+                            }
+                        }
+                    }
+                }
+            }
+            other @ (Value::Array(_) | Value::String(_)) => rejection.general = text_of(&other),
+            _ => return None,
+        }
+        let empty = rejection.detail.is_none()
+            && rejection.fields.is_empty()
+            && rejection.general.is_empty();
+        (!empty).then_some(rejection)
+    }
+
+    /// Every message of the rejection that isn't tied to an input.
+    pub fn summary(&self) -> String {
+        let mut parts: Vec<&str> = self.detail.iter().map(String::as_str).collect();
+        parts.extend(self.general.iter().map(String::as_str));
+        if parts.is_empty() {
+            "Please correct the fields marked below.".into()
+        } else {
+            parts.join(" ")
+        }
+    }
+}
+
+/// Messages out of a JSON value of any shape: a string, a list of them, or nested objects.
+fn text_of(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(text) => vec![text.clone()],
+        Value::Array(items) => items.iter().flat_map(text_of).collect(),
+        Value::Object(map) => map.values().flat_map(text_of).collect(),
+        Value::Null => Vec::new(),
+        other => vec![other.to_string()],
+    }
+}
+
+/// DRF: "Request was throttled. Expected available in 59 seconds."
+fn seconds_in_throttle_message(body: &str) -> Option<u32> {
+    let detail: Value = serde_json::from_str(body).ok()?;
+    let text = detail.get("detail")?.as_str()?;
+    let after = text.split("available in ").nth(1)?;
+    after.split_whitespace().next()?.parse().ok()
+}
+
+pub fn plural_seconds(seconds: u32) -> String {
+    if seconds == 1 {
+        "1 second".into()
+    } else {
+        format!("{seconds} seconds")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejected(status: u16, body: &str) -> Rejection {
+        match ApiError::from_response(status, None, body) {
+            ApiError::Rejected(rejection) => rejection,
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn detail_only() {
+        let r = rejected(
+            401,
+            r#"{"detail":"No active account found with the given credentials"}"#,
+        );
+        assert_eq!(
+            r.detail.as_deref(),
+            Some("No active account found with the given credentials")
+        );
+        assert!(r.fields.is_empty() && r.general.is_empty() && r.code.is_none());
+    }
+
+    #[test]
+    fn detail_and_code() {
+        let error = ApiError::from_response(
+            401,
+            None,
+            r#"{"detail":"Token is blacklisted","code":"token_not_valid"}"#,
+        );
+        assert!(error.is_rejection() && error.is_invalid_token());
+        assert_eq!(error.summary(), "Token is blacklisted");
+    }
+
+    #[test]
+    fn detail_code_and_messages() {
+        let r = rejected(
+            401,
+            r#"{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":"Token is expired"}]}"#,
+        );
+        assert_eq!(r.code.as_deref(), Some("token_not_valid"));
+        assert_eq!(r.general, vec!["Token is expired"]);
+    }
+
+    #[test]
+    fn field_map_keeps_fields_and_separates_non_field_errors() {
+        let r = rejected(
+            400,
+            r#"{"email":["user with this email already exists."],"password":["This password is too short. It must contain at least 8 characters.","This password is too common."],"non_field_errors":["The two password fields didn't match."]}"#,
+        );
+        assert_eq!(
+            r.fields["email"],
+            vec!["user with this email already exists."]
+        );
+        assert_eq!(r.fields["password"].len(), 2);
+        assert_eq!(r.general, vec!["The two password fields didn't match."]);
+        assert_eq!(r.summary(), "The two password fields didn't match.");
+    }
+
+    #[test]
+    fn field_map_without_general_messages_points_at_the_fields() {
+        let r = rejected(400, r#"{"token":["Invalid token for given user."]}"#);
+        assert_eq!(r.summary(), "Please correct the fields marked below.");
+    }
+
+    #[test]
+    fn bare_list() {
+        let r = rejected(400, r#"["User with given email does not exist."]"#);
+        assert_eq!(r.general, vec!["User with given email does not exist."]);
+    }
+
+    #[test]
+    fn throttled_reads_retry_after_then_the_message() {
+        let body = r#"{"detail":"Request was throttled. Expected available in 59 seconds."}"#;
+        assert_eq!(
+            ApiError::from_response(429, Some("12"), body),
+            ApiError::Throttled {
+                retry_after: Some(12)
+            }
+        );
+        assert_eq!(
+            ApiError::from_response(429, None, body),
+            ApiError::Throttled {
+                retry_after: Some(59)
+            }
+        );
+        assert_eq!(
+            ApiError::from_response(429, None, "<html>"),
+            ApiError::Throttled { retry_after: None }
+        );
+    }
+
+    #[test]
+    fn html_and_odd_bodies_are_not_crashes() {
+        assert_eq!(
+            ApiError::from_response(500, None, "<!doctype html><h1>Server Error</h1>"),
+            ApiError::Server { status: 500 }
+        );
+        assert_eq!(
+            ApiError::from_response(404, None, "<h1>Not Found</h1>"),
+            ApiError::Unexpected { status: 404 }
+        );
+        for body in ["", "{}", "null", "42", "[]", "{\"detail\":null}"] {
+            assert_eq!(
+                ApiError::from_response(400, None, body),
+                ApiError::Unexpected { status: 400 },
+                "body {body:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nested_and_non_string_values_become_text() {
+        let r = rejected(400, r#"{"profile":{"name":["Too long."]},"count":[3]}"#);
+        assert_eq!(r.fields["profile"], vec!["Too long."]);
+        assert_eq!(r.fields["count"], vec!["3"]);
+    }
+
+    #[test]
+    fn form_errors_go_under_their_inputs_and_the_rest_on_top() {
+        let error = ApiError::from_response(
+            400,
+            None,
+            r#"{"new_password":["This password is too common."],"token":["Invalid token for given user."],"non_field_errors":["Nope."]}"#,
+        );
+        let (fields, top) = error.for_form(&["new_password", "re_new_password"]);
+        assert_eq!(fields.keys().collect::<Vec<_>>(), ["new_password"]);
+        assert_eq!(top.as_deref(), Some("Nope. Invalid token for given user."));
+
+        let (fields, top) =
+            ApiError::from_response(400, None, r#"{"email":["Taken."]}"#).for_form(&["email"]);
+        assert_eq!(fields["email"], vec!["Taken."]);
+        assert_eq!(top, None);
+
+        let (fields, top) = ApiError::Network.for_form(&["email"]);
+        assert!(fields.is_empty());
+        assert_eq!(top, Some(ApiError::Network.summary()));
+    }
+
+    #[test]
+    fn every_error_has_a_sentence() {
+        for error in [
+            ApiError::Network,
+            ApiError::Timeout,
+            ApiError::Throttled {
+                retry_after: Some(1),
+            },
+            ApiError::Server { status: 502 },
+            ApiError::Unexpected { status: 200 },
+            ApiError::NotSignedIn,
+        ] {
+            assert!(error.summary().ends_with('.'), "{error:?}");
+        }
+        assert_eq!(
+            ApiError::Throttled {
+                retry_after: Some(1)
+            }
+            .summary(),
+            "Too many attempts. Try again in 1 second."
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! Request and response bodies of the Djoser and SimpleJWT endpoints.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+#[derive(Serialize)]
+pub struct Credentials<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+}
+
+/// `jwt/create/` answers both; `jwt/refresh/` too when rotation is on.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct TokenPair {
+    pub access: String,
+    pub refresh: String,
+}
+
+/// `jwt/refresh/`: `refresh` is absent when the backend doesn't rotate refresh tokens.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct RefreshedTokens {
+    pub access: String,
+    #[serde(default)]
+    pub refresh: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct RefreshToken<'a> {
+    pub refresh: &'a str,
+}
+
+/// `users/me/`: only `id` and `email` are required; HyperSaaS adds profile and billing fields.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    #[serde(deserialize_with = "id_as_text")]
+    pub id: String,
+    pub email: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub image: Option<String>,
+    #[serde(default)]
+    pub subscription_status: Option<String>,
+    #[serde(default)]
+    pub has_active_subscription: Option<bool>,
+}
+
+impl User {
+    /// What to call the user: their name, else their username, else their email.
+    pub fn display_name(&self) -> &str {
+        [&self.name, &self.username]
+            .into_iter()
+            .flatten()
+            .map(|value| value.trim())
+            .find(|value| !value.is_empty())
+            .unwrap_or(&self.email)
+    }
+}
+
+/// Djoser sends an integer pk by default and a string for UUID keys; keep either as text.
+fn id_as_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Number(u64),
+        Text(String),
+    }
+    Ok(match Id::deserialize(deserializer)? {
+        Id::Number(number) => number.to_string(),
+        Id::Text(text) => text,
+    })
+}
+
+#[derive(Serialize)]
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub name: &'a str,
+    pub password: &'a str,
+    pub re_password: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct ProfileChanges<'a> {
+    pub name: &'a str,
+    pub username: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct Email<'a> {
+    pub email: &'a str,
+}
+
+/// The `{uid}/{token}` pair from an emailed link.
+#[derive(Serialize)]
+pub struct EmailedLink<'a> {
+    pub uid: &'a str,
+    pub token: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct NewPassword<'a> {
+    pub uid: &'a str,
+    pub token: &'a str,
+    pub new_password: &'a str,
+    pub re_new_password: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct PasswordChange<'a> {
+    pub current_password: &'a str,
+    pub new_password: &'a str,
+    pub re_new_password: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_accepts_numeric_and_text_ids_and_missing_extras() {
+        let user: User = serde_json::from_str(r#"{"id":1,"email":"a@example.com"}"#).unwrap();
+        assert_eq!(user.id, "1");
+        assert_eq!(user.display_name(), "a@example.com");
+        let user: User = serde_json::from_str(
+            r#"{"id":"7c0e","email":"a@example.com","name":"  ","username":"al","subscription_status":null}"#,
+        )
+        .unwrap();
+        assert_eq!(user.id, "7c0e");
+        assert_eq!(user.display_name(), "al");
+        assert_eq!(user.subscription_status, None);
+    }
+
+    #[test]
+    fn user_without_email_is_refused() {
+        assert!(serde_json::from_str::<User>(r#"{"id":1}"#).is_err());
+        assert!(serde_json::from_str::<User>(r#"{"id":true,"email":"a@b.c"}"#).is_err());
+    }
+
+    #[test]
+    fn optional_name_is_left_out_of_the_registration() {
+        let body = serde_json::to_string(&NewAccount {
+            email: "a@b.co",
+            name: "",
+            password: "p",
+            re_password: "p",
+        })
+        .unwrap();
+        assert!(!body.contains("name"));
+    }
+}

@@ -1,0 +1,362 @@
+//! The one form helper every page uses: labelled inputs with their errors, client-side checks
+//! before any request, server errors under their fields or on top, a submit button that
+//! shows progress, can't be pressed twice and waits out a 429.
+
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use futures::future::LocalBoxFuture;
+use gloo_timers::callback::Interval;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlElement;
+use yew::prelude::*;
+
+use crate::api::{plural_seconds, ApiError, FieldErrors};
+use crate::session::manager::now;
+use crate::validate::Values;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FieldKind {
+    Email,
+    /// A password the user has (`autocomplete="current-password"`).
+    CurrentPassword,
+    /// A password being chosen (`autocomplete="new-password"`).
+    NewPassword,
+    Text {
+        autocomplete: &'static str,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// Djoser's name for it, so server errors land here.
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub optional: bool,
+    pub hint: Option<&'static str>,
+}
+
+impl Field {
+    pub const fn new(name: &'static str, label: &'static str, kind: FieldKind) -> Field {
+        Field {
+            name,
+            label,
+            kind,
+            optional: false,
+            hint: None,
+        }
+    }
+
+    pub const fn optional(self) -> Field {
+        Field {
+            optional: true,
+            ..self
+        }
+    }
+
+    pub const fn hint(self, hint: &'static str) -> Field {
+        Field {
+            hint: Some(hint),
+            ..self
+        }
+    }
+
+    fn input_type(&self, revealed: bool) -> &'static str {
+        match self.kind {
+            FieldKind::Email => "email",
+            FieldKind::CurrentPassword | FieldKind::NewPassword if !revealed => "password",
+            _ => "text",
+        }
+    }
+
+    fn autocomplete(&self) -> &'static str {
+        match self.kind {
+            FieldKind::Email => "email",
+            FieldKind::CurrentPassword => "current-password",
+            FieldKind::NewPassword => "new-password",
+            FieldKind::Text { autocomplete } => autocomplete,
+        }
+    }
+
+    fn is_password(&self) -> bool {
+        matches!(
+            self.kind,
+            FieldKind::CurrentPassword | FieldKind::NewPassword
+        )
+    }
+}
+
+/// What the form does with valid input. `Ok` means the page has taken over (shown a
+/// confirmation, navigated); `Err` is shown in the form, with the input kept.
+pub type SubmitFn = Rc<dyn Fn(Values) -> LocalBoxFuture<'static, Result<(), ApiError>>>;
+
+#[derive(Properties, Clone)]
+pub struct FormProps {
+    pub id: &'static str,
+    pub fields: &'static [Field],
+    #[prop_or_default]
+    pub initial: Values,
+    pub submit_label: &'static str,
+    pub busy_label: &'static str,
+    pub validate: fn(&Values) -> FieldErrors,
+    pub submit: SubmitFn,
+    /// Extra help under a form-level error (e.g. the login page's activation hint).
+    #[prop_or_default]
+    pub explain: Option<fn(&ApiError, &Values) -> Html>,
+}
+
+impl PartialEq for FormProps {
+    fn eq(&self, other: &Self) -> bool {
+        // `validate` and `explain` are fixed per page; `submit` may capture new values.
+        self.id == other.id
+            && self.fields == other.fields
+            && self.initial == other.initial
+            && self.submit_label == other.submit_label
+            && self.busy_label == other.busy_label
+            && Rc::ptr_eq(&self.submit, &other.submit)
+    }
+}
+
+#[derive(Clone, Default, PartialEq)]
+struct FormState {
+    values: Values,
+    errors: FieldErrors,
+    failure: Option<ApiError>,
+    busy: bool,
+    /// After a 429: no new attempt before this local time.
+    wait_until: Option<f64>,
+    now: f64,
+    revealed: BTreeSet<&'static str>,
+    /// Bumped on every failed attempt, to move the focus to what needs fixing.
+    failures: u32,
+}
+
+enum FormAction {
+    Input(&'static str, String),
+    Invalid(FieldErrors),
+    Started,
+    Failed(ApiError, FieldErrors),
+    Finished,
+    Tick(f64),
+    ToggleReveal(&'static str),
+}
+
+impl Reducible for FormState {
+    type Action = FormAction;
+
+    fn reduce(self: Rc<Self>, action: FormAction) -> Rc<Self> {
+        let mut state = (*self).clone();
+        match action {
+            FormAction::Input(name, value) => {
+                state.errors.remove(name);
+                state.values.insert(name, value);
+            }
+            FormAction::Invalid(errors) => {
+                state.errors = errors;
+                state.failure = None;
+                state.failures += 1;
+            }
+            FormAction::Started => {
+                state.busy = true;
+                state.errors.clear();
+                state.failure = None;
+            }
+            FormAction::Failed(error, errors) => {
+                state.busy = false;
+                if let ApiError::Throttled {
+                    retry_after: Some(seconds),
+                } = error
+                {
+                    state.now = now();
+                    state.wait_until = Some(state.now + f64::from(seconds));
+                }
+                state.errors = errors;
+                state.failure = Some(error);
+                state.failures += 1;
+            }
+            FormAction::Finished => state.busy = false,
+            FormAction::Tick(now) => {
+                state.now = now;
+                if state.wait_until.is_some_and(|until| now >= until) {
+                    state.wait_until = None;
+                }
+            }
+            FormAction::ToggleReveal(name) => {
+                if !state.revealed.remove(name) {
+                    state.revealed.insert(name);
+                }
+            }
+        }
+        Rc::new(state)
+    }
+}
+
+#[function_component(Form)]
+pub fn form(props: &FormProps) -> Html {
+    let state = use_reducer(|| FormState {
+        values: props.initial.clone(),
+        ..FormState::default()
+    });
+    let inputs: Vec<&'static str> = props.fields.iter().map(|field| field.name).collect();
+
+    // While a 429 is being waited out, tick once a second to count down.
+    use_effect_with(state.wait_until.is_some(), {
+        let state = state.clone();
+        move |waiting| {
+            let ticker = waiting
+                .then(|| Interval::new(1_000, move || state.dispatch(FormAction::Tick(now()))));
+            move || drop(ticker)
+        }
+    });
+
+    // After a failed attempt, focus the first field to fix, else the message on top.
+    use_effect_with(state.failures, {
+        let first_error = inputs
+            .iter()
+            .find(|name| state.errors.contains_key(**name))
+            .map(|name| format!("field-{name}"));
+        let form_id = props.id;
+        move |failures| {
+            if *failures > 0 {
+                let target = first_error.unwrap_or_else(|| format!("{form_id}-alert"));
+                let element = web_sys::window()
+                    .and_then(|window| window.document())
+                    .and_then(|document| document.get_element_by_id(&target))
+                    .and_then(|element| element.dyn_into::<HtmlElement>().ok());
+                if let Some(element) = element {
+                    let _ = element.focus();
+                }
+            }
+        }
+    });
+
+    let waiting = state.wait_until.is_some();
+    let onsubmit = {
+        let state = state.clone();
+        let validate = props.validate;
+        let submit = props.submit.clone();
+        let inputs = inputs.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            if state.busy || state.wait_until.is_some() {
+                return;
+            }
+            let problems = validate(&state.values);
+            if !problems.is_empty() {
+                state.dispatch(FormAction::Invalid(problems));
+                return;
+            }
+            state.dispatch(FormAction::Started);
+            let attempt = submit(state.values.clone());
+            let state = state.clone();
+            let inputs = inputs.clone();
+            spawn_local(async move {
+                match attempt.await {
+                    Ok(()) => state.dispatch(FormAction::Finished),
+                    Err(error) => {
+                        let (errors, _) = error.for_form(&inputs);
+                        state.dispatch(FormAction::Failed(error, errors));
+                    }
+                }
+            });
+        })
+    };
+
+    let alert = state.failure.as_ref().and_then(|error| {
+        let (_, top) = error.for_form(&inputs);
+        let explain = props.explain.map(|explain| explain(error, &state.values));
+        top.map(|message| (message, explain))
+    });
+
+    let button_label = if state.busy {
+        props.busy_label.to_string()
+    } else if let Some(until) = state.wait_until {
+        let seconds = (until - state.now).ceil().max(1.0) as u32;
+        format!("Try again in {}", plural_seconds(seconds))
+    } else {
+        props.submit_label.to_string()
+    };
+
+    html! {
+        <form id={props.id} class="form" novalidate=true {onsubmit}>
+            if let Some((message, explain)) = alert {
+                <div id={format!("{}-alert", props.id)} class="form-alert" role="alert" tabindex="-1">
+                    <p>{ message }</p>
+                    { explain.unwrap_or_default() }
+                </div>
+            }
+            { for props.fields.iter().map(|field| render_field(field, &state)) }
+            <button type="submit" class="button button-primary"
+                disabled={state.busy || waiting} aria-busy={state.busy.to_string()}>
+                if state.busy {
+                    <span class="spinner" aria-hidden="true"></span>
+                }
+                { button_label }
+            </button>
+        </form>
+    }
+}
+
+fn render_field(field: &Field, state: &UseReducerHandle<FormState>) -> Html {
+    let name = field.name;
+    let id = format!("field-{name}");
+    let errors = state.errors.get(name).filter(|errors| !errors.is_empty());
+    let hint_id = field.hint.map(|_| format!("{id}-hint"));
+    let error_id = errors.map(|_| format!("{id}-error"));
+    let described_by = [hint_id.clone(), error_id.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let revealed = state.revealed.contains(name);
+    let oninput = {
+        let state = state.clone();
+        Callback::from(move |event: InputEvent| {
+            if let Some(input) = event.target_dyn_into::<web_sys::HtmlInputElement>() {
+                state.dispatch(FormAction::Input(name, input.value()));
+            }
+        })
+    };
+    let toggle = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(FormAction::ToggleReveal(name)))
+    };
+    html! {
+        <div class={classes!("field", errors.map(|_| "field-invalid"))}>
+            <label for={id.clone()}>
+                { field.label }
+                if field.optional {
+                    <span class="optional">{ " (optional)" }</span>
+                }
+            </label>
+            if let (Some(hint), Some(hint_id)) = (field.hint, hint_id) {
+                <p id={hint_id} class="field-hint">{ hint }</p>
+            }
+            <div class="input-row">
+                <input id={id.clone()} {name}
+                    type={field.input_type(revealed)}
+                    autocomplete={field.autocomplete()}
+                    spellcheck={(!matches!(field.kind, FieldKind::Text { .. })).then_some("false")}
+                    autocapitalize={matches!(field.kind, FieldKind::Email).then_some("none")}
+                    value={state.values.get(name).cloned().unwrap_or_default()}
+                    aria-required={(!field.optional).to_string()}
+                    aria-invalid={errors.is_some().to_string()}
+                    aria-describedby={(!described_by.is_empty()).then_some(described_by)}
+                    {oninput} />
+                if field.is_password() {
+                    <button type="button" class="reveal" aria-controls={id.clone()}
+                        aria-pressed={revealed.to_string()} onclick={toggle}>
+                        { if revealed { "Hide" } else { "Show" } }
+                    </button>
+                }
+            </div>
+            if let (Some(errors), Some(error_id)) = (errors, error_id) {
+                <p id={error_id} class="field-error" aria-live="polite">
+                    { for errors.iter().map(|message| html! { <span>{ message }{ " " }</span> }) }
+                </p>
+            }
+        </div>
+    }
+}

@@ -1,0 +1,86 @@
+use yew::prelude::*;
+
+/// Names the page in the browser tab (and for screen readers).
+#[hook]
+pub fn use_title(title: &'static str) {
+    use_effect_with(title, |title| {
+        if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+            document.set_title(&format!("{title} · Account"));
+        }
+    });
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AuthCardProps {
+    pub title: AttrValue,
+    #[prop_or_default]
+    pub lead: Option<AttrValue>,
+    #[prop_or_default]
+    pub children: Html,
+    /// Links under the card ("Create an account", …).
+    #[prop_or_default]
+    pub footer: Html,
+}
+
+/// The centred card every sign-in page sits in.
+#[function_component(AuthCard)]
+pub fn auth_card(props: &AuthCardProps) -> Html {
+    html! {
+        <main class="shell">
+            <section class="card" aria-labelledby="page-title">
+                <p class="brand" aria-hidden="true"><span class="brand-mark"></span>{ "Account" }</p>
+                <h1 id="page-title">{ props.title.clone() }</h1>
+                if let Some(lead) = &props.lead {
+                    <p class="lead">{ lead.clone() }</p>
+                }
+                { props.children.clone() }
+            </section>
+            <nav class="card-footer" aria-label="Other options">{ props.footer.clone() }</nav>
+        </main>
+    }
+}
+
+/// Shown while the session is being restored, so no page flashes.
+#[function_component(Loading)]
+pub fn loading() -> Html {
+    html! {
+        <main class="shell" data-loading="">
+            <p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>{ "Loading…" }</p>
+        </main>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum NoticeKind {
+    Success,
+    Info,
+    Warning,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct NoticeProps {
+    pub kind: NoticeKind,
+    /// What the notice is about, for tests and styling (`data-notice`).
+    pub id: AttrValue,
+    #[prop_or_default]
+    pub title: Option<AttrValue>,
+    #[prop_or_default]
+    pub children: Html,
+}
+
+#[function_component(Notice)]
+pub fn notice(props: &NoticeProps) -> Html {
+    let kind = match props.kind {
+        NoticeKind::Success => "notice-success",
+        NoticeKind::Info => "notice-info",
+        NoticeKind::Warning => "notice-warning",
+    };
+    html! {
+        <div class={classes!("notice", kind)} role="status" data-notice={props.id.clone()}>
+            if let Some(title) = &props.title {
+                <p class="notice-title">{ title.clone() }</p>
+            }
+            { props.children.clone() }
+        </div>
+    }
+}

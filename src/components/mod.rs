@@ -1,0 +1,9 @@
+//! The pieces every page is built from.
+
+mod form;
+mod layout;
+mod link;
+
+pub use form::{Field, FieldKind, Form, SubmitFn};
+pub use layout::{use_title, AuthCard, Loading, Notice, NoticeKind};
+pub use link::AppLink;

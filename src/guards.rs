@@ -1,0 +1,159 @@
+//! Who may see which page: the Next.js middleware's job, done in the browser.
+
+use yew::html::ChildrenProps;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::components::Loading;
+use crate::routes::{go, login_path, Route, HOME};
+use crate::session::{use_session, SessionState, SignedOutReason};
+
+/// Longer than any real path; a longer `next` is someone's experiment.
+const MAX_NEXT_LEN: usize = 2048;
+
+/// `next` if it is a path on this origin, else `None`.
+///
+/// Refused: anything not starting with a single `/` (`//host`, schemes, `javascript:`),
+/// backslashes (browsers read `/\host` as `//host`), control characters and whitespace
+/// (browsers drop tabs and newlines, so `/\t/host` becomes `//host`), and the same tricks
+/// percent-encoded once more.
+pub fn safe_next(next: &str) -> Option<String> {
+    fn plain_path(path: &str) -> bool {
+        path.starts_with('/')
+            && !path.starts_with("//")
+            && !path
+                .chars()
+                .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+    }
+    let decoded = percent_decode(next)?;
+    (next.len() <= MAX_NEXT_LEN && plain_path(next) && plain_path(&decoded))
+        .then(|| next.to_string())
+}
+
+/// One round of `%XX` decoding; `None` for a broken escape or invalid UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[derive(serde::Deserialize, Default)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Shows its children to a signed-in user; sends anyone else to sign in, and back here after.
+#[function_component(RequireAuth)]
+pub fn require_auth(props: &ChildrenProps) -> Html {
+    let session = use_session();
+    let location = use_location();
+    let redirect = match &session.state {
+        SessionState::SignedOut(SignedOutReason::SignedOut) => Some(login_path(None, None)),
+        SessionState::SignedOut(_) => {
+            let here = location
+                .map(|l| format!("{}{}", l.path(), l.query_str()))
+                .unwrap_or_else(|| HOME.to_string());
+            Some(login_path(Some(&here), None))
+        }
+        _ => None,
+    };
+    use_effect_with(redirect.clone(), |redirect| {
+        if let Some(path) = redirect {
+            go(path);
+        }
+    });
+    match session.state {
+        SessionState::SignedIn(_) => props.children.clone(),
+        _ => html! { <Loading /> },
+    }
+}
+
+/// For the sign-in pages: a signed-in user goes on to `next` (when safe) or home.
+#[function_component(GuestOnly)]
+pub fn guest_only(props: &ChildrenProps) -> Html {
+    let session = use_session();
+    let next = use_location()
+        .and_then(|location| location.query::<NextQuery>().ok())
+        .and_then(|query| query.next)
+        .and_then(|next| safe_next(&next));
+    let signed_in = matches!(session.state, SessionState::SignedIn(_));
+    use_effect_with(signed_in, move |signed_in| {
+        if *signed_in {
+            go(next.as_deref().unwrap_or(HOME));
+        }
+    });
+    match session.state {
+        SessionState::SignedOut(_) => props.children.clone(),
+        _ => html! { <Loading /> },
+    }
+}
+
+/// `/`: home when signed in, else the sign-in page.
+#[function_component(Landing)]
+pub fn landing() -> Html {
+    let session = use_session();
+    match session.state {
+        SessionState::Restoring => html! { <Loading /> },
+        SessionState::SignedIn(_) => html! { <Redirect<Route> to={Route::Dashboard} /> },
+        SessionState::SignedOut(_) => html! { <Redirect<Route> to={Route::Login} /> },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_paths_are_kept() {
+        for next in [
+            "/dashboard",
+            "/dashboard?tab=billing&x=%2F",
+            "/settings#profile",
+            "/a/b/c",
+        ] {
+            assert_eq!(safe_next(next).as_deref(), Some(next));
+        }
+    }
+
+    #[test]
+    fn open_redirects_are_refused() {
+        for next in [
+            "",
+            "dashboard",
+            "//evil.example",
+            "//evil.example/dashboard",
+            "https://evil.example",
+            "HTTPS://evil.example",
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/%2Fevil.example",
+            "/%2fevil.example",
+            "%2F%2Fevil.example",
+            "/%5Cevil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/%09/evil.example",
+            " /dashboard",
+            "/%zz",
+            "/%",
+            "/%C3",
+            "data:text/html,hi",
+        ] {
+            assert_eq!(safe_next(next), None, "{next:?}");
+        }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(5000))), None);
+    }
+}

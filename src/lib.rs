@@ -1,0 +1,19 @@
+//! The sign-in frontend for Django + Djoser (JWT) backends.
+//!
+//! - [`api`]: the Djoser client (one request helper, one function per endpoint, one error type)
+//! - [`session`]: the signed-in session: tokens, persistence, timed refresh, the context provider
+//! - [`guards`]: who may see which page, and where to send them otherwise
+//! - [`pages`] and [`components`]: what the user sees
+//!
+//! Everything that decides (token expiry, error parsing, redirect checks, form validation) is
+//! pure and unit-tested natively; effects (fetch, storage, timers) stay thin around it.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod config;
+pub mod guards;
+pub mod pages;
+pub mod routes;
+pub mod session;
+pub mod validate;

@@ -1,0 +1,21 @@
+use wasm_bindgen::JsCast;
+
+fn main() {
+    // A panic ends the wasm instance; say so on the page rather than leaving it frozen.
+    yew::set_custom_panic_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("djoser-auth-spa: {info}").into());
+        let banner = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| Some((document.body()?, document.create_element("div").ok()?)));
+        if let Some((body, banner)) = banner {
+            banner.set_attribute("role", "alert").ok();
+            banner.set_class_name("crash-banner");
+            banner.set_text_content(Some(
+                "Something went wrong and the page stopped. Reload it to continue.",
+            ));
+            body.prepend_with_node_1(banner.unchecked_ref()).ok();
+        }
+    }));
+    djoser_auth_spa::config::init_from_document();
+    yew::Renderer::<djoser_auth_spa::app::App>::new().render();
+}

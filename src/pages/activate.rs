@@ -1,0 +1,113 @@
+use yew::prelude::*;
+
+use crate::api::{self, ApiError};
+use crate::components::*;
+
+#[derive(Properties, PartialEq)]
+pub struct EmailedLinkProps {
+    pub uid: String,
+    pub token: String,
+}
+
+#[derive(Clone, PartialEq)]
+enum Outcome {
+    Pending,
+    Activated,
+    AlreadyActive,
+    Invalid,
+    Failed(ApiError),
+}
+
+impl Outcome {
+    fn of(result: Result<(), ApiError>) -> Outcome {
+        match result {
+            Ok(()) => Outcome::Activated,
+            // "Stale token for given user.": the link was used already.
+            Err(ApiError::Rejected(rejection)) if rejection.status == 403 => Outcome::AlreadyActive,
+            Err(ApiError::Rejected(rejection))
+                if rejection.fields.contains_key("uid")
+                    || rejection.fields.contains_key("token") =>
+            {
+                Outcome::Invalid
+            }
+            Err(error) => Outcome::Failed(error),
+        }
+    }
+}
+
+#[function_component(ActivatePage)]
+pub fn activate_page(props: &EmailedLinkProps) -> Html {
+    use_title("Activate your account");
+    let outcome = use_state(|| Outcome::Pending);
+    // Bumped by "Try again"; with the link it is the only thing that posts again.
+    let attempt = use_state(|| 0u32);
+    {
+        let outcome = outcome.clone();
+        use_effect_with(
+            (props.uid.clone(), props.token.clone(), *attempt),
+            move |(uid, token, _)| {
+                let (uid, token) = (uid.clone(), token.clone());
+                outcome.set(Outcome::Pending);
+                wasm_bindgen_futures::spawn_local(async move {
+                    outcome.set(Outcome::of(api::activate(&uid, &token).await));
+                });
+            },
+        );
+    }
+    let retry = {
+        let attempt = attempt.clone();
+        Callback::from(move |_: MouseEvent| attempt.set(*attempt + 1))
+    };
+    let sign_in =
+        html! { <AppLink to="/login" class="button button-primary">{ "Sign in" }</AppLink> };
+
+    let (title, body) = match &*outcome {
+        Outcome::Pending => (
+            "Activating your account",
+            html! { <p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>{ "Activating…" }</p> },
+        ),
+        Outcome::Activated => (
+            "Account activated",
+            html! {
+                <div data-result="activated">
+                    <Notice kind={NoticeKind::Success} id="activated"><p>{ "Your account is active. You can sign in now." }</p></Notice>
+                    { sign_in }
+                </div>
+            },
+        ),
+        Outcome::AlreadyActive => (
+            "Already activated",
+            html! {
+                <div data-result="already-active">
+                    <Notice kind={NoticeKind::Info} id="already-active"><p>{ "This account was activated already. Sign in to continue." }</p></Notice>
+                    { sign_in }
+                </div>
+            },
+        ),
+        Outcome::Invalid => (
+            "This link doesn't work",
+            html! {
+                <div data-result="invalid">
+                    <Notice kind={NoticeKind::Warning} id="invalid-link">
+                        <p>{ "The activation link is invalid or incomplete. Copy the whole link from the email, or ask for a new one." }</p>
+                    </Notice>
+                    <AppLink to="/resend-activation" class="button button-primary">{ "Send a new activation email" }</AppLink>
+                </div>
+            },
+        ),
+        Outcome::Failed(error) => (
+            "Activation didn't go through",
+            html! {
+                <div data-result="error">
+                    <div class="form-alert" role="alert"><p>{ error.summary() }</p></div>
+                    <button type="button" class="button button-primary" onclick={retry}>{ "Try again" }</button>
+                </div>
+            },
+        ),
+    };
+    html! {
+        <AuthCard title={title} footer={html! { <AppLink to="/login">{ "Back to sign in" }</AppLink> }}>
+            { body }
+        </AuthCard>
+    }
+}

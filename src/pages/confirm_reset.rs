@@ -1,0 +1,79 @@
+use std::rc::Rc;
+
+use futures::FutureExt;
+use yew::prelude::*;
+
+use super::activate::EmailedLinkProps;
+use crate::api::{self, ApiError, NewPassword};
+use crate::components::*;
+use crate::routes::{go, login_path};
+use crate::validate::{self, value, Values};
+
+const FIELDS: &[Field] = &[
+    Field::new("new_password", "New password", FieldKind::NewPassword)
+        .hint("At least 8 characters."),
+    Field::new(
+        "re_new_password",
+        "Repeat the new password",
+        FieldKind::NewPassword,
+    ),
+];
+
+#[function_component(ConfirmResetPage)]
+pub fn confirm_reset_page(props: &EmailedLinkProps) -> Html {
+    use_title("Choose a new password");
+    let invalid_link = use_state(|| false);
+
+    let submit: SubmitFn = {
+        let invalid_link = invalid_link.clone();
+        let (uid, token) = (props.uid.clone(), props.token.clone());
+        Rc::new(move |values: Values| {
+            let invalid_link = invalid_link.clone();
+            let (uid, token) = (uid.clone(), token.clone());
+            async move {
+                let result = api::reset_password_confirm(&NewPassword {
+                    uid: &uid,
+                    token: &token,
+                    new_password: value(&values, "new_password"),
+                    re_new_password: value(&values, "re_new_password"),
+                })
+                .await;
+                match result {
+                    Ok(()) => go(&login_path(None, Some("password-reset"))),
+                    // Used already, expired, or mangled: the form can't help, a new link can.
+                    Err(ApiError::Rejected(rejection))
+                        if rejection.fields.contains_key("uid")
+                            || rejection.fields.contains_key("token") =>
+                    {
+                        invalid_link.set(true)
+                    }
+                    Err(error) => return Err(error),
+                }
+                Ok(())
+            }
+            .boxed_local()
+        })
+    };
+
+    let footer = html! { <AppLink to="/login">{ "Back to sign in" }</AppLink> };
+    if *invalid_link {
+        html! {
+            <AuthCard title="This link doesn't work" {footer}>
+                <div data-result="invalid">
+                    <Notice kind={NoticeKind::Warning} id="invalid-link">
+                        <p>{ "This password reset link is invalid or has been used already. Each link works once." }</p>
+                    </Notice>
+                    <AppLink to="/reset-password" class="button button-primary">{ "Ask for a new link" }</AppLink>
+                </div>
+            </AuthCard>
+        }
+    } else {
+        html! {
+            <AuthCard title="Choose a new password" {footer}>
+                <Form id="confirm-reset-form" fields={FIELDS} {submit}
+                    submit_label="Change password" busy_label="Changing password…"
+                    validate={validate::new_password as fn(&Values) -> _} />
+            </AuthCard>
+        }
+    }
+}

@@ -1,0 +1,81 @@
+use yew::prelude::*;
+
+use crate::api;
+use crate::components::*;
+use crate::session::{use_session, SessionState};
+
+/// The signed-in home, and the example of a protected page.
+#[function_component(DashboardPage)]
+pub fn dashboard_page() -> Html {
+    use_title("Your account");
+    let session = use_session();
+    let load_error = use_state(|| None::<String>);
+
+    // Fetch the profile afresh through the authenticated path (which refreshes the token if
+    // it has to); the stored copy shows meanwhile.
+    {
+        let manager = session.manager.clone();
+        let load_error = load_error.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                match manager
+                    .authorized(|token| async move { api::me(&token).await })
+                    .await
+                {
+                    Ok(user) => {
+                        load_error.set(None);
+                        manager.update_user(user);
+                    }
+                    Err(error) => load_error.set(Some(error.summary())),
+                }
+            });
+        });
+    }
+
+    let SessionState::SignedIn(current) = &session.state else {
+        return html! { <Loading /> };
+    };
+    let user = &current.user;
+    let sign_out = {
+        let manager = session.manager.clone();
+        Callback::from(move |_: MouseEvent| manager.sign_out())
+    };
+    let or_dash = |value: &Option<String>| {
+        value
+            .clone()
+            .filter(|value| !value.trim().is_empty())
+            .unwrap_or_else(|| "—".into())
+    };
+    let subscription = match (
+        user.has_active_subscription,
+        user.subscription_status.as_deref(),
+    ) {
+        (Some(true), Some(status)) => format!("Active ({status})"),
+        (Some(true), None) => "Active".into(),
+        (_, None | Some("none") | Some("")) => "No subscription".into(),
+        (_, Some(status)) => status.to_string(),
+    };
+
+    html! {
+        <main class="shell">
+            <section class="card card-wide" aria-labelledby="page-title">
+                <p class="brand" aria-hidden="true"><span class="brand-mark"></span>{ "Account" }</p>
+                <h1 id="page-title">{ format!("Welcome, {}", user.display_name()) }</h1>
+                if let Some(error) = &*load_error {
+                    <Notice kind={NoticeKind::Warning} id="profile-stale">
+                        <p>{ "Showing your saved profile: " }{ error }</p>
+                    </Notice>
+                }
+                <dl class="profile">
+                    <dt>{ "Email" }</dt><dd id="user-email">{ &user.email }</dd>
+                    <dt>{ "Name" }</dt><dd id="user-name">{ or_dash(&user.name) }</dd>
+                    <dt>{ "Username" }</dt><dd id="user-username">{ or_dash(&user.username) }</dd>
+                    <dt>{ "Subscription" }</dt><dd id="user-subscription">{ subscription }</dd>
+                </dl>
+                <button id="sign-out" type="button" class="button button-secondary" onclick={sign_out}>
+                    { "Sign out" }
+                </button>
+            </section>
+        </main>
+    }
+}

@@ -1,0 +1,85 @@
+use std::rc::Rc;
+
+use futures::FutureExt;
+use yew::prelude::*;
+
+use super::{use_auth_query, EMAIL};
+use crate::api::ApiError;
+use crate::components::*;
+use crate::routes::path_with_query;
+use crate::session::{use_session, SessionState, SignedOutReason};
+use crate::validate::{self, value, Values};
+
+const FIELDS: &[Field] = &[
+    EMAIL,
+    Field::new("password", "Password", FieldKind::CurrentPassword),
+];
+
+/// Djoser answers 401 alike for a wrong password and an account not activated yet, so say
+/// both and offer the way out of the second.
+fn activation_hint(error: &ApiError, values: &Values) -> Html {
+    match error {
+        ApiError::Rejected(rejection) if rejection.status == 401 => {
+            let resend = path_with_query(
+                "/resend-activation",
+                &[("email", Some(value(values, "email").trim()))],
+            );
+            html! {
+                <p class="form-alert-hint">
+                    { "Check your email and password. If you registered recently, activate your account first: " }
+                    <AppLink to={resend}>{ "resend the activation email" }</AppLink>{ "." }
+                </p>
+            }
+        }
+        _ => Html::default(),
+    }
+}
+
+#[function_component(LoginPage)]
+pub fn login_page() -> Html {
+    use_title("Sign in");
+    let session = use_session();
+    let query = use_auth_query();
+
+    let submit: SubmitFn = {
+        let manager = session.manager.clone();
+        Rc::new(move |values: Values| {
+            let manager = manager.clone();
+            async move {
+                let email = value(&values, "email").trim();
+                manager.sign_in(email, value(&values, "password")).await
+            }
+            .boxed_local()
+        })
+    };
+    let initial: Values = query
+        .email
+        .iter()
+        .map(|email| ("email", email.clone()))
+        .collect();
+    let expired = session.state == SessionState::SignedOut(SignedOutReason::Expired);
+
+    html! {
+        <AuthCard title="Sign in" lead="Welcome back. Sign in to your account."
+            footer={html! {
+                <>
+                    <AppLink to="/register">{ "Create an account" }</AppLink>
+                    <AppLink to="/reset-password">{ "Forgot your password?" }</AppLink>
+                </>
+            }}>
+            if expired {
+                <Notice kind={NoticeKind::Warning} id="expired">
+                    <p>{ "Your session has expired. Sign in again to continue." }</p>
+                </Notice>
+            } else if query.notice.as_deref() == Some("password-reset") {
+                <Notice kind={NoticeKind::Success} id="password-reset">
+                    <p>{ "Your password has been changed. Sign in with your new password." }</p>
+                </Notice>
+            }
+            <Form id="login-form" fields={FIELDS} {initial} {submit}
+                submit_label="Sign in" busy_label="Signing in…"
+                validate={validate::login as fn(&Values) -> _}
+                explain={Some(activation_hint as fn(&ApiError, &Values) -> Html)} />
+        </AuthCard>
+    }
+}

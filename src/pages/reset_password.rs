@@ -1,0 +1,56 @@
+use std::rc::Rc;
+
+use futures::FutureExt;
+use yew::prelude::*;
+
+use super::EMAIL;
+use crate::api::{self, ApiError};
+use crate::components::*;
+use crate::validate::{self, value, Values};
+
+const FIELDS: &[Field] = &[EMAIL];
+
+#[function_component(ResetPasswordPage)]
+pub fn reset_password_page() -> Html {
+    use_title("Reset your password");
+    let sent = use_state(|| false);
+
+    let submit: SubmitFn = {
+        let sent = sent.clone();
+        Rc::new(move |values: Values| {
+            let sent = sent.clone();
+            async move {
+                match api::reset_password(value(&values, "email").trim()).await {
+                    // A backend with PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND answers an unknown
+                    // address with a bare list; still say the same as for a known one.
+                    Ok(()) => {}
+                    Err(ApiError::Rejected(rejection)) if rejection.fields.is_empty() => {}
+                    Err(error) => return Err(error),
+                }
+                sent.set(true);
+                Ok(())
+            }
+            .boxed_local()
+        })
+    };
+
+    let footer = html! { <AppLink to="/login">{ "Back to sign in" }</AppLink> };
+    if *sent {
+        html! {
+            <AuthCard title="Check your email" {footer}>
+                <Notice kind={NoticeKind::Success} id="reset-sent">
+                    <p>{ "If an account uses that address, we've sent it a link to choose a new password." }</p>
+                    <p>{ "The link works once. No email after a few minutes? Check your spam folder." }</p>
+                </Notice>
+            </AuthCard>
+        }
+    } else {
+        html! {
+            <AuthCard title="Reset your password" lead="Enter your account's email and we'll send you a link to choose a new password." {footer}>
+                <Form id="reset-password-form" fields={FIELDS} {submit}
+                    submit_label="Send reset link" busy_label="Sending…"
+                    validate={validate::email_only as fn(&Values) -> _} />
+            </AuthCard>
+        }
+    }
+}

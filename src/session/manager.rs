@@ -1,0 +1,304 @@
+//! The session engine: one place that signs in, signs out, refreshes on a timer and hands out
+//! fresh access tokens. The Yew provider only renders what it says.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::rc::{Rc, Weak};
+
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
+use wasm_bindgen_futures::spawn_local;
+
+use super::lock::with_lock;
+use super::state::{Session, SessionState, SignedOutReason, StoredSessionError};
+use super::store::{self, Loaded};
+use crate::api::{self, ApiError, User};
+
+const REFRESH_LOCK: &str = "djoser-auth.refresh";
+/// Retry delays while the server can't be reached: 1, 2, 4, … up to 30 seconds.
+const MAX_RETRY_DELAY_SECS: f64 = 30.0;
+
+pub struct SessionManager {
+    /// For the timer's callback, which must not keep the manager alive.
+    me: Weak<SessionManager>,
+    /// The session whose tokens this tab holds; `None` when signed out.
+    session: RefCell<Option<Rc<Session>>>,
+    /// Started with a lapsed access token and hasn't refreshed it yet.
+    restoring: Cell<bool>,
+    signed_out_reason: Cell<SignedOutReason>,
+    /// The last refresh failed for want of a server; it is being retried.
+    reconnecting: Cell<bool>,
+    failed_refreshes: Cell<u32>,
+    /// The one refresh under way, which every caller awaits instead of starting another.
+    in_flight: RefCell<Option<Shared<LocalBoxFuture<'static, ()>>>>,
+    timer: RefCell<Option<Timeout>>,
+    other_tabs: RefCell<Option<EventListener>>,
+    on_change: RefCell<Option<Box<dyn Fn()>>>,
+}
+
+/// Local time in Unix seconds.
+pub fn now() -> f64 {
+    js_sys::Date::now() / 1000.0
+}
+
+impl SessionManager {
+    /// Reads the stored session; no timers or listeners until [`SessionManager::attach`].
+    pub fn new() -> Rc<SessionManager> {
+        let now = now();
+        let (session, reason) = match store::load(now) {
+            Loaded::Session(session) => (Some(Rc::new(*session)), SignedOutReason::NeverSignedIn),
+            Loaded::Nothing => (None, SignedOutReason::NeverSignedIn),
+            Loaded::Discarded(StoredSessionError::Expired) => (None, SignedOutReason::Expired),
+            Loaded::Discarded(_) => (None, SignedOutReason::NeverSignedIn),
+        };
+        let restoring = session.as_ref().is_some_and(|s| !s.access_usable(now));
+        Rc::new_cyclic(|me| SessionManager {
+            me: me.clone(),
+            session: RefCell::new(session),
+            restoring: Cell::new(restoring),
+            signed_out_reason: Cell::new(reason),
+            reconnecting: Cell::new(false),
+            failed_refreshes: Cell::new(0),
+            in_flight: RefCell::new(None),
+            timer: RefCell::new(None),
+            other_tabs: RefCell::new(None),
+            on_change: RefCell::new(None),
+        })
+    }
+
+    /// Starts the refresh timer and listens to other tabs; `on_change` re-renders the UI.
+    pub fn attach(self: &Rc<Self>, on_change: impl Fn() + 'static) {
+        *self.on_change.borrow_mut() = Some(Box::new(on_change));
+        let this = Rc::downgrade(self);
+        *self.other_tabs.borrow_mut() = store::listen_for_other_tabs(move || {
+            if let Some(this) = this.upgrade() {
+                this.adopt_stored();
+            }
+        });
+        self.schedule_refresh();
+    }
+
+    pub fn detach(&self) {
+        self.on_change.borrow_mut().take();
+        self.other_tabs.borrow_mut().take();
+        self.timer.borrow_mut().take();
+    }
+
+    pub fn state(&self) -> SessionState {
+        match self.session.borrow().as_ref() {
+            Some(_) if self.restoring.get() => SessionState::Restoring,
+            Some(session) => SessionState::SignedIn(session.clone()),
+            None => SessionState::SignedOut(self.signed_out_reason.get()),
+        }
+    }
+
+    pub fn reconnecting(&self) -> bool {
+        self.reconnecting.get()
+    }
+
+    fn current(&self) -> Option<Rc<Session>> {
+        self.session.borrow().clone()
+    }
+
+    pub async fn sign_in(self: &Rc<Self>, email: &str, password: &str) -> Result<(), ApiError> {
+        let tokens = api::jwt_create(email, password).await?;
+        let user = api::me(&tokens.access).await?;
+        let session =
+            Session::new(user, tokens, now()).map_err(|_| ApiError::Unexpected { status: 200 })?;
+        store::save(&session);
+        self.set_session(session);
+        Ok(())
+    }
+
+    /// Ends the session in every tab and revokes the refresh token (best effort: the
+    /// session is gone locally whatever the server says).
+    pub fn sign_out(&self) {
+        if let Some(session) = self.current() {
+            spawn_local(async move {
+                let _ = api::jwt_blacklist(&session.refresh_token).await;
+            });
+        }
+        store::clear();
+        self.end(SignedOutReason::SignedOut);
+    }
+
+    /// A fresh access token: the current one, or the result of the refresh under way (or of
+    /// one started now if it has lapsed).
+    pub async fn access_token(self: &Rc<Self>) -> Result<String, ApiError> {
+        for _ in 0..2 {
+            match self.current() {
+                None => return Err(ApiError::NotSignedIn),
+                Some(session) if !self.restoring.get() && session.access_usable(now()) => {
+                    return Ok(session.access_token.clone())
+                }
+                Some(_) => self.refresh().await,
+            }
+        }
+        Err(if self.current().is_some() {
+            ApiError::Network
+        } else {
+            ApiError::NotSignedIn
+        })
+    }
+
+    /// Runs an authenticated call with a fresh token. If the server still calls the token
+    /// invalid (revoked, or clocks apart), refreshes once and tries again.
+    pub async fn authorized<T, F, Fut>(self: &Rc<Self>, call: F) -> Result<T, ApiError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        let token = self.access_token().await?;
+        match call(token.clone()).await {
+            Err(error) if error.is_invalid_token() => {
+                if self.current().is_some_and(|s| s.access_token == token) {
+                    self.refresh().await;
+                }
+                call(self.access_token().await?).await
+            }
+            result => result,
+        }
+    }
+
+    /// Keeps the profile shown (and stored) up to date after `users/me/`.
+    pub fn update_user(&self, user: User) {
+        if let Some(session) = self.current() {
+            if session.user != user {
+                let session = Session {
+                    user,
+                    ..(*session).clone()
+                };
+                store::save(&session);
+                self.set_session(session);
+            }
+        }
+    }
+
+    /// Starts a refresh, or joins the one under way.
+    pub fn refresh(self: &Rc<Self>) -> Shared<LocalBoxFuture<'static, ()>> {
+        if let Some(in_flight) = self.in_flight.borrow().clone() {
+            return in_flight;
+        }
+        let this = self.clone();
+        let refresh = async move {
+            with_lock(REFRESH_LOCK, this.refresh_holding_lock()).await;
+            this.in_flight.borrow_mut().take();
+        }
+        .boxed_local()
+        .shared();
+        *self.in_flight.borrow_mut() = Some(refresh.clone());
+        // Driven here so that it completes even if no caller awaits it (the timer).
+        spawn_local(refresh.clone());
+        refresh
+    }
+
+    async fn refresh_holding_lock(self: &Rc<Self>) {
+        let Some(session) = self.current() else {
+            return;
+        };
+        // Another tab may have refreshed (or signed out) while this one waited for the lock.
+        match store::load(now()) {
+            Loaded::Session(stored) if stored.refresh_token != session.refresh_token => {
+                self.set_session(*stored);
+                return;
+            }
+            Loaded::Session(_) => {}
+            Loaded::Nothing | Loaded::Discarded(_) => {
+                self.end(SignedOutReason::SignedOut);
+                return;
+            }
+        }
+        let outcome = api::jwt_refresh(&session.refresh_token).await;
+        // Signed out, or signed in anew, meanwhile: this answer is for a session that's gone.
+        if self.current().map(|s| s.refresh_token.clone()) != Some(session.refresh_token.clone()) {
+            return;
+        }
+        match outcome.and_then(|tokens| {
+            session
+                .refreshed(tokens, now())
+                .map_err(|_| ApiError::Unexpected { status: 200 })
+        }) {
+            Ok(next) => {
+                store::save(&next);
+                self.set_session(next);
+            }
+            Err(error) if error.is_rejection() => {
+                store::clear();
+                self.end(SignedOutReason::Expired);
+            }
+            // Server down, 5xx, throttled, garbled: keep the session and try again later.
+            Err(_) => self.retry_later(),
+        }
+    }
+
+    /// Takes whatever another tab stored: new tokens, a new sign-in, or a sign-out.
+    fn adopt_stored(self: &Rc<Self>) {
+        match store::load(now()) {
+            Loaded::Session(stored) => {
+                if self.current().as_deref() != Some(&*stored) {
+                    self.set_session(*stored);
+                }
+            }
+            Loaded::Nothing | Loaded::Discarded(_) => {
+                if self.current().is_some() {
+                    self.end(SignedOutReason::SignedOut);
+                }
+            }
+        }
+    }
+
+    fn set_session(&self, session: Session) {
+        *self.session.borrow_mut() = Some(Rc::new(session));
+        self.restoring.set(false);
+        self.reconnecting.set(false);
+        self.failed_refreshes.set(0);
+        self.schedule_refresh();
+        self.changed();
+    }
+
+    fn end(&self, reason: SignedOutReason) {
+        self.session.borrow_mut().take();
+        self.signed_out_reason.set(reason);
+        self.restoring.set(false);
+        self.reconnecting.set(false);
+        self.timer.borrow_mut().take();
+        self.changed();
+    }
+
+    fn retry_later(&self) {
+        let failures = self.failed_refreshes.get() + 1;
+        self.failed_refreshes.set(failures);
+        self.reconnecting.set(true);
+        // The stored session stays usable while the server is away.
+        self.restoring.set(false);
+        let delay = 2f64
+            .powi(failures.min(8) as i32 - 1)
+            .min(MAX_RETRY_DELAY_SECS);
+        self.arm_timer(now() + delay);
+        self.changed();
+    }
+
+    fn schedule_refresh(&self) {
+        if let Some(session) = self.current() {
+            self.arm_timer(session.refresh_due_at());
+        }
+    }
+
+    fn arm_timer(&self, at: f64) {
+        let weak = self.me.clone();
+        let delay_ms = ((at - now()) * 1000.0).clamp(0.0, f64::from(i32::MAX)) as u32;
+        *self.timer.borrow_mut() = Some(Timeout::new(delay_ms, move || {
+            if let Some(this) = weak.upgrade() {
+                // The refresh is spawned and runs on its own; nothing here awaits it.
+                drop(this.refresh());
+            }
+        }));
+    }
+
+    fn changed(&self) {
+        if let Some(on_change) = self.on_change.borrow().as_ref() {
+            on_change();
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The signed-in session: tokens and their expiry ([`token`]), the states the UI matches on
+//! ([`state`]), persistence shared by tabs ([`store`]), the cross-tab refresh lock ([`lock`]),
+//! the engine that refreshes and hands out tokens ([`manager`]) and its Yew context
+//! ([`provider`]).
+
+pub mod lock;
+pub mod manager;
+mod provider;
+pub mod state;
+pub mod store;
+pub mod token;
+
+pub use manager::SessionManager;
+pub use provider::{use_session, SessionContext, SessionProvider};
+pub use state::{Session, SessionState, SignedOutReason};

@@ -1,0 +1,54 @@
+//! Where the session lives between page loads (localStorage, shared by every tab of the
+//! origin), and how a tab hears that another one changed it.
+
+use gloo_events::EventListener;
+use gloo_storage::{LocalStorage, Storage};
+use wasm_bindgen::JsCast;
+
+use super::state::{Session, StoredSessionError};
+
+pub const STORAGE_KEY: &str = "djoser-auth.session";
+
+pub enum Loaded {
+    Session(Box<Session>),
+    Nothing,
+    /// There was an entry, but not one to trust; it has been removed.
+    Discarded(StoredSessionError),
+}
+
+pub fn load(now: f64) -> Loaded {
+    // Storage can be disabled (privacy settings): then the session lives in memory only.
+    let Some(text) = LocalStorage::raw().get_item(STORAGE_KEY).ok().flatten() else {
+        return Loaded::Nothing;
+    };
+    match Session::from_stored(&text, now) {
+        Ok(session) => Loaded::Session(Box::new(session)),
+        Err(error) => {
+            clear();
+            Loaded::Discarded(error)
+        }
+    }
+}
+
+pub fn save(session: &Session) {
+    // A full or disabled storage only costs the session surviving a reload.
+    let _ = LocalStorage::set(STORAGE_KEY, session);
+}
+
+pub fn clear() {
+    LocalStorage::delete(STORAGE_KEY);
+}
+
+/// Calls `on_change` whenever another tab writes or removes the session.
+pub fn listen_for_other_tabs(on_change: impl Fn() + 'static) -> Option<EventListener> {
+    let window = web_sys::window()?;
+    Some(EventListener::new(&window, "storage", move |event| {
+        let key = event
+            .dyn_ref::<web_sys::StorageEvent>()
+            .and_then(web_sys::StorageEvent::key);
+        // No key: the whole storage was cleared.
+        if key.as_deref().is_none_or(|key| key == STORAGE_KEY) {
+            on_change();
+        }
+    }))
+}

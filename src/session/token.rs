@@ -1,0 +1,194 @@
+//! JWT payload decoding and expiry arithmetic. The signature isn't checked: the server does
+//! that; the client only needs to know when to refresh.
+
+use serde::Deserialize;
+
+/// Refresh this long before the access token expires.
+pub const REFRESH_LEAD_SECS: f64 = 60.0;
+/// Never refresh sooner than this after a token arrived, so a short lifetime can't loop.
+pub const MIN_REFRESH_DELAY_SECS: f64 = 5.0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Claims {
+    pub exp: i64,
+    pub iat: i64,
+}
+
+impl Claims {
+    /// The lifetime the server chose, which doesn't depend on either clock.
+    pub fn lifetime(&self) -> i64 {
+        self.exp - self.iat
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenError {
+    NotAJwt,
+    BadBase64,
+    BadPayload,
+    /// `exp` at or before `iat`: nothing a client can schedule around.
+    NoLifetime,
+}
+
+/// Reads `exp` and `iat` from a JWT's payload.
+pub fn decode_claims(token: &str) -> Result<Claims, TokenError> {
+    #[derive(Deserialize)]
+    struct Payload {
+        exp: i64,
+        iat: i64,
+    }
+    let mut parts = token.split('.');
+    let (Some(_header), Some(payload), Some(_signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenError::NotAJwt);
+    };
+    let bytes = base64url_decode(payload).ok_or(TokenError::BadBase64)?;
+    let payload: Payload = serde_json::from_slice(&bytes).map_err(|_| TokenError::BadPayload)?;
+    let claims = Claims {
+        exp: payload.exp,
+        iat: payload.iat,
+    };
+    if claims.lifetime() <= 0 {
+        return Err(TokenError::NoLifetime);
+    }
+    Ok(claims)
+}
+
+/// When (local Unix seconds) to refresh a token that arrived at `received_at`: 60 s before it
+/// expires, anchored to the local arrival time and the server's lifetime so that a skewed
+/// browser clock changes nothing. Short lifetimes refresh after 5 s, tiny ones at half-life.
+pub fn refresh_due_at(received_at: f64, lifetime: i64) -> f64 {
+    let lifetime = lifetime as f64;
+    let delay = (lifetime - REFRESH_LEAD_SECS).max(MIN_REFRESH_DELAY_SECS.min(lifetime / 2.0));
+    received_at + delay
+}
+
+/// Unpadded (or padded) base64url, as JWTs use. `None` on any invalid input.
+fn base64url_decode(input: &str) -> Option<Vec<u8>> {
+    let input = input.trim_end_matches('=');
+    if input.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(input.len() * 3 / 4);
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for byte in input.bytes() {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return None,
+        };
+        buffer = (buffer << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A JWT-shaped token with the given payload (unsigned: the client never checks).
+    pub fn token_with(payload: &str) -> String {
+        format!("eyJhbGciOiJIUzI1NiJ9.{}.c2ln", encode(payload.as_bytes()))
+    }
+
+    pub fn token(iat: i64, exp: i64) -> String {
+        token_with(&format!(
+            r#"{{"token_type":"access","exp":{exp},"iat":{iat},"jti":"x","user_id":"1"}}"#
+        ))
+    }
+
+    fn encode(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+            for i in 0..=chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn decodes_a_simplejwt_access_token() {
+        // A real SimpleJWT access token's payload.
+        let claims = decode_claims(&token(1_700_000_000, 1_700_000_300)).unwrap();
+        assert_eq!(claims.lifetime(), 300);
+        assert_eq!(claims.exp, 1_700_000_300);
+    }
+
+    #[test]
+    fn base64url_round_trips_every_length() {
+        for text in ["", "a", "ab", "abc", "abcd", "{\"é\":\"ü~?>\"}"] {
+            assert_eq!(
+                base64url_decode(&encode(text.as_bytes())).unwrap(),
+                text.as_bytes()
+            );
+        }
+        assert_eq!(base64url_decode("aGk=").unwrap(), b"hi");
+    }
+
+    #[test]
+    fn malformed_tokens_are_errors_not_panics() {
+        assert_eq!(decode_claims(""), Err(TokenError::NotAJwt));
+        assert_eq!(decode_claims("abc"), Err(TokenError::NotAJwt));
+        assert_eq!(decode_claims("a.b.c.d"), Err(TokenError::NotAJwt));
+        assert_eq!(decode_claims("a.b*d.c"), Err(TokenError::BadBase64));
+        assert_eq!(decode_claims("a.abcde.c"), Err(TokenError::BadBase64));
+        assert_eq!(
+            decode_claims(&token_with(r#"{"iat":1}"#)),
+            Err(TokenError::BadPayload)
+        );
+        assert_eq!(
+            decode_claims(&token_with(r#"{"exp":"soon","iat":1}"#)),
+            Err(TokenError::BadPayload)
+        );
+        assert_eq!(
+            decode_claims(&token_with("not json")),
+            Err(TokenError::BadPayload)
+        );
+        assert_eq!(decode_claims(&token(100, 100)), Err(TokenError::NoLifetime));
+    }
+
+    #[test]
+    fn refresh_is_due_a_minute_before_expiry() {
+        assert_eq!(refresh_due_at(1000.0, 300), 1240.0);
+        assert_eq!(refresh_due_at(1000.0, 65), 1005.0);
+    }
+
+    #[test]
+    fn short_lifetimes_never_refresh_in_a_loop() {
+        assert_eq!(refresh_due_at(1000.0, 30), 1005.0);
+        assert_eq!(refresh_due_at(1000.0, 4), 1002.0);
+        for lifetime in 1..200 {
+            let due = refresh_due_at(0.0, lifetime);
+            assert!(due > 0.0 && due < lifetime as f64, "lifetime {lifetime}");
+        }
+    }
+
+    #[test]
+    fn a_skewed_browser_clock_changes_nothing() {
+        // The server's exp/iat say 300 s; the browser clock is an hour behind or ahead.
+        let claims = decode_claims(&token(1_700_000_000, 1_700_000_300)).unwrap();
+        for local_now in [1_700_000_000.0 - 3600.0, 1_700_000_000.0 + 3600.0] {
+            assert_eq!(
+                refresh_due_at(local_now, claims.lifetime()) - local_now,
+                240.0
+            );
+        }
+    }
+}

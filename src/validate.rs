@@ -1,0 +1,193 @@
+//! Client-side form checks that mirror the server's, run before any request. Pure.
+
+use std::collections::BTreeMap;
+
+use crate::api::FieldErrors;
+
+/// A form's inputs by field name (Djoser's names: `email`, `re_password`, …).
+pub type Values = BTreeMap<&'static str, String>;
+
+/// Django's `MinimumLengthValidator` default.
+pub const MIN_PASSWORD_LENGTH: usize = 8;
+
+pub fn value<'a>(values: &'a Values, name: &str) -> &'a str {
+    values.get(name).map(String::as_str).unwrap_or("")
+}
+
+pub fn email_problem(email: &str) -> Option<&'static str> {
+    let email = email.trim();
+    if email.is_empty() {
+        return Some("Enter your email address.");
+    }
+    let well_formed = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && !domain.contains('@')
+            && domain.contains('.')
+            && domain.split('.').all(|label| !label.is_empty())
+    }) && !email.chars().any(char::is_whitespace);
+    (!well_formed).then_some("Enter a valid email address.")
+}
+
+pub fn new_password_problem(password: &str) -> Option<&'static str> {
+    if password.is_empty() {
+        Some("Enter a password.")
+    } else if password.chars().count() < MIN_PASSWORD_LENGTH {
+        Some("Use at least 8 characters.")
+    } else {
+        None
+    }
+}
+
+pub fn repeat_problem(password: &str, again: &str) -> Option<&'static str> {
+    if again.is_empty() {
+        Some("Enter the password again.")
+    } else if password != again {
+        Some("The two passwords don't match.")
+    } else {
+        None
+    }
+}
+
+fn required(text: &str, message: &'static str) -> Option<&'static str> {
+    text.is_empty().then_some(message)
+}
+
+/// Collects the problems found, under their field names.
+fn errors<const N: usize>(checks: [(&str, Option<&'static str>); N]) -> FieldErrors {
+    checks
+        .into_iter()
+        .filter_map(|(field, problem)| Some((field.to_string(), vec![problem?.to_string()])))
+        .collect()
+}
+
+pub fn login(values: &Values) -> FieldErrors {
+    errors([
+        ("email", email_problem(value(values, "email"))),
+        (
+            "password",
+            required(value(values, "password"), "Enter your password."),
+        ),
+    ])
+}
+
+pub fn register(values: &Values) -> FieldErrors {
+    let password = value(values, "password");
+    errors([
+        ("email", email_problem(value(values, "email"))),
+        ("password", new_password_problem(password)),
+        (
+            "re_password",
+            repeat_problem(password, value(values, "re_password")),
+        ),
+    ])
+}
+
+pub fn email_only(values: &Values) -> FieldErrors {
+    errors([("email", email_problem(value(values, "email")))])
+}
+
+pub fn new_password(values: &Values) -> FieldErrors {
+    let password = value(values, "new_password");
+    errors([
+        ("new_password", new_password_problem(password)),
+        (
+            "re_new_password",
+            repeat_problem(password, value(values, "re_new_password")),
+        ),
+    ])
+}
+
+pub fn password_change(values: &Values) -> FieldErrors {
+    let mut found = new_password(values);
+    found.extend(errors([(
+        "current_password",
+        required(
+            value(values, "current_password"),
+            "Enter your current password.",
+        ),
+    )]));
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(pairs: &[(&'static str, &str)]) -> Values {
+        pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+    }
+
+    #[test]
+    fn email_shapes() {
+        for good in ["a@b.co", " alice@example.com ", "A.B+tag@sub.example.org"] {
+            assert_eq!(email_problem(good), None, "{good}");
+        }
+        assert_eq!(email_problem("  "), Some("Enter your email address."));
+        for bad in [
+            "alice",
+            "@example.com",
+            "alice@",
+            "alice@example",
+            "a@b@c.d",
+            "al ice@example.com",
+            "a@.com",
+            "a@b.",
+        ] {
+            assert_eq!(
+                email_problem(bad),
+                Some("Enter a valid email address."),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn passwords() {
+        assert_eq!(
+            new_password_problem("1234567"),
+            Some("Use at least 8 characters.")
+        );
+        assert_eq!(new_password_problem("éééééééé"), None);
+        assert_eq!(new_password_problem(""), Some("Enter a password."));
+        assert_eq!(repeat_problem("abcdefgh", "abcdefgh"), None);
+        assert_eq!(
+            repeat_problem("abcdefgh", "abcdefgi"),
+            Some("The two passwords don't match.")
+        );
+    }
+
+    #[test]
+    fn register_reports_every_field_at_once() {
+        let found = register(&values(&[
+            ("email", "nope"),
+            ("password", "short"),
+            ("re_password", "other"),
+        ]));
+        assert_eq!(
+            found.keys().collect::<Vec<_>>(),
+            ["email", "password", "re_password"]
+        );
+        assert!(register(&values(&[
+            ("email", "a@b.co"),
+            ("name", ""),
+            ("password", "long enough"),
+            ("re_password", "long enough"),
+        ]))
+        .is_empty());
+    }
+
+    #[test]
+    fn login_needs_both_fields_but_no_length_rule() {
+        assert_eq!(login(&values(&[])).len(), 2);
+        assert!(login(&values(&[("email", "a@b.co"), ("password", "x")])).is_empty());
+    }
+
+    #[test]
+    fn password_change_checks_all_three() {
+        let found = password_change(&values(&[("new_password", "abcdefgh")]));
+        assert_eq!(
+            found.keys().collect::<Vec<_>>(),
+            ["current_password", "re_new_password"]
+        );
+    }
+}
