@@ -5,7 +5,8 @@ SHELL := bash
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 WASM := --target wasm32-unknown-unknown
-E2E_TESTS := $(patsubst tests/%.rs,--test %,$(filter-out tests/browser.rs,$(wildcard tests/*.rs)))
+# Every tests/*.rs but the in-browser unit tests and the native property tests is end to end.
+E2E_TESTS := $(patsubst tests/%.rs,--test %,$(filter-out tests/browser.rs tests/properties.rs,$(wildcard tests/*.rs)))
 
 .PHONY: dev test build lint unit-tests backend-tests browser-tests e2e-tests
 
@@ -26,8 +27,9 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy $(WASM) --lib --bins -- -D warnings
 
+# Pure logic, natively: unit tests and property tests (thousands of hostile inputs).
 unit-tests:
-	cargo test --lib
+	cargo test --lib --test properties
 
 backend-tests:
 	scripts/setup.sh backend

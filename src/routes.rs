@@ -28,6 +28,8 @@ pub enum Route {
     ResendActivation,
     #[at("/dashboard")]
     Dashboard,
+    #[at("/settings")]
+    Settings,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -44,6 +46,7 @@ pub fn switch(route: Route) -> Html {
         Route::Activate { uid, token } => html! { <ActivatePage {uid} {token} /> },
         Route::ConfirmReset { uid, token } => html! { <ConfirmResetPage {uid} {token} /> },
         Route::Dashboard => html! { <RequireAuth><DashboardPage /></RequireAuth> },
+        Route::Settings => html! { <RequireAuth><SettingsPage /></RequireAuth> },
         Route::NotFound => html! { <NotFoundPage /> },
     }
 }

@@ -60,6 +60,20 @@ fn errors<const N: usize>(checks: [(&str, Option<&'static str>); N]) -> FieldErr
         .collect()
 }
 
+/// Django's `CharField(max_length=150)` for names.
+pub const MAX_NAME_LENGTH: usize = 150;
+
+fn too_long(text: &str) -> Option<&'static str> {
+    (text.trim().chars().count() > MAX_NAME_LENGTH).then_some("Use at most 150 characters.")
+}
+
+pub fn profile(values: &Values) -> FieldErrors {
+    errors([
+        ("name", too_long(value(values, "name"))),
+        ("username", too_long(value(values, "username"))),
+    ])
+}
+
 pub fn login(values: &Values) -> FieldErrors {
     errors([
         ("email", email_problem(value(values, "email"))),
@@ -180,6 +194,13 @@ mod tests {
     fn login_needs_both_fields_but_no_length_rule() {
         assert_eq!(login(&values(&[])).len(), 2);
         assert!(login(&values(&[("email", "a@b.co"), ("password", "x")])).is_empty());
+    }
+
+    #[test]
+    fn profile_fields_are_optional_but_bounded() {
+        assert!(profile(&values(&[])).is_empty());
+        let long = "x".repeat(151);
+        assert_eq!(profile(&values(&[("name", &long)])).len(), 1);
     }
 
     #[test]

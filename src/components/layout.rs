@@ -10,6 +10,16 @@ pub fn use_title(title: &'static str) {
     });
 }
 
+/// Marks the moment a page became usable (Performance API), for the benchmark.
+#[hook]
+pub fn use_performance_mark(name: &'static str) {
+    use_effect_with(name, |name| {
+        if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+            let _ = performance.mark(name);
+        }
+    });
+}
+
 #[derive(Properties, PartialEq)]
 pub struct AuthCardProps {
     pub title: AttrValue,

@@ -8,6 +8,7 @@ use crate::session::{use_session, SessionState};
 #[function_component(DashboardPage)]
 pub fn dashboard_page() -> Html {
     use_title("Your account");
+    use_performance_mark("dashboard-ready");
     let session = use_session();
     let load_error = use_state(|| None::<String>);
 
@@ -72,9 +73,12 @@ pub fn dashboard_page() -> Html {
                     <dt>{ "Username" }</dt><dd id="user-username">{ or_dash(&user.username) }</dd>
                     <dt>{ "Subscription" }</dt><dd id="user-subscription">{ subscription }</dd>
                 </dl>
-                <button id="sign-out" type="button" class="button button-secondary" onclick={sign_out}>
-                    { "Sign out" }
-                </button>
+                <div class="actions">
+                    <AppLink to="/settings" class="button button-secondary">{ "Account settings" }</AppLink>
+                    <button id="sign-out" type="button" class="button button-secondary" onclick={sign_out}>
+                        { "Sign out" }
+                    </button>
+                </div>
             </section>
         </main>
     }

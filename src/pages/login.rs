@@ -38,6 +38,7 @@ fn activation_hint(error: &ApiError, values: &Values) -> Html {
 #[function_component(LoginPage)]
 pub fn login_page() -> Html {
     use_title("Sign in");
+    use_performance_mark("login-form-usable");
     let session = use_session();
     let query = use_auth_query();
 

@@ -8,6 +8,7 @@ mod not_found;
 mod register;
 mod resend_activation;
 mod reset_password;
+mod settings;
 
 pub use activate::ActivatePage;
 pub use confirm_reset::ConfirmResetPage;
@@ -17,6 +18,7 @@ pub use not_found::NotFoundPage;
 pub use register::RegisterPage;
 pub use resend_activation::ResendActivationPage;
 pub use reset_password::ResetPasswordPage;
+pub use settings::SettingsPage;
 
 use serde::Deserialize;
 use yew::prelude::*;
