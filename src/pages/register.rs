@@ -55,13 +55,13 @@ pub fn register_page() -> Html {
                 <Notice kind={NoticeKind::Success} id="check-email">
                     <p>{ "We sent an activation link to " }<strong>{ email }</strong>{ "." }</p>
                     <p>{ "Open it to activate your account, then sign in." }</p>
+                    <p>
+                        { "No email after a few minutes? Check your spam folder, or " }
+                        <AppLink to={path_with_query("/resend-activation", &[("email", Some(email))])}>
+                            { "send it again" }
+                        </AppLink>{ "." }
+                    </p>
                 </Notice>
-                <p class="aside">
-                    { "No email after a few minutes? Check your spam folder, or " }
-                    <AppLink to={path_with_query("/resend-activation", &[("email", Some(email))])}>
-                        { "send it again" }
-                    </AppLink>{ "." }
-                </p>
             </AuthCard>
         },
         None => html! {

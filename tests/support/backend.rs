@@ -1,0 +1,408 @@
+//! The reference Django backend (backend/manage.py runserver), one per test: its own port, SQLite
+//! file (a copy of a database migrated once per test binary) and email outbox folder.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use std::os::unix::process::CommandExt;
+
+use super::http::{request, Api};
+use super::outbox::{self, Email};
+use super::tmp::tail;
+
+/// Knobs passed to the backend as environment variables.
+#[derive(Clone, Debug)]
+pub struct BackendOptions {
+    /// AUTH_ACCESS_SECONDS: the access token's lifetime.
+    pub access_seconds: u64,
+    /// AUTH_REFRESH_SECONDS: the refresh token's lifetime.
+    pub refresh_seconds: u64,
+    /// AUTH_THROTTLE_ANON, e.g. "5/min"; unset when None.
+    pub throttle_anon: Option<String>,
+    /// AUTH_THROTTLE_USER, e.g. "5/min"; unset when None.
+    pub throttle_user: Option<String>,
+    /// Anything else to set in the backend's environment.
+    pub extra_env: Vec<(String, String)>,
+}
+
+impl Default for BackendOptions {
+    fn default() -> Self {
+        BackendOptions {
+            access_seconds: 300,
+            refresh_seconds: 86400,
+            throttle_anon: None,
+            throttle_user: None,
+            extra_env: vec![],
+        }
+    }
+}
+
+pub struct Backend {
+    port: u16,
+    outbox: PathBuf,
+    stdout_log: PathBuf,
+    stderr_log: PathBuf,
+    env: Vec<(String, String)>,
+    child: Option<Child>,
+}
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The backend's Python: `E2E_PYTHON`, else `backend/.venv/bin/python`.
+pub fn python() -> PathBuf {
+    let python = std::env::var_os("E2E_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("backend/.venv/bin/python"));
+    if !python.exists() {
+        panic!(
+            "{} not found: create the backend's venv first:\n  python3 -m venv backend/.venv && backend/.venv/bin/pip install -r backend/requirements.txt",
+            python.display()
+        );
+    }
+    python
+}
+
+fn manage_py() -> PathBuf {
+    repo_root().join("backend/manage.py")
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port")
+}
+
+/// Runs `manage.py migrate` once per test binary into a template SQLite file; each backend gets a copy.
+fn template_db() -> &'static Path {
+    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        remove_stale_templates();
+        let dir = std::env::temp_dir().join(format!("djoser-e2e-template-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("outbox")).expect("template dir");
+        let db = dir.join("template.sqlite3");
+        let _ = std::fs::remove_file(&db);
+        let out = Command::new(python())
+            .arg(manage_py())
+            .args(["migrate", "--noinput"])
+            .envs(base_env(
+                &db,
+                &dir.join("outbox"),
+                "http://127.0.0.1:9",
+                &BackendOptions::default(),
+            ))
+            .stdin(Stdio::null())
+            .output()
+            .expect("cannot run manage.py migrate");
+        if !out.status.success() {
+            panic!(
+                "manage.py migrate failed ({}):\n{}\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        db
+    })
+}
+
+/// Template folders of earlier test runs whose process is gone.
+fn remove_stale_templates() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name.strip_prefix("djoser-e2e-template-") {
+            if !Path::new("/proc").join(pid).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+fn base_env(
+    db: &Path,
+    outbox: &Path,
+    spa_origin: &str,
+    opts: &BackendOptions,
+) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("AUTH_DB_PATH".to_string(), db.display().to_string()),
+        ("AUTH_EMAIL_DIR".to_string(), outbox.display().to_string()),
+        ("AUTH_SPA_ORIGIN".to_string(), spa_origin.to_string()),
+        ("AUTH_FAST_HASHER".to_string(), "1".to_string()),
+        ("AUTH_DEBUG".to_string(), "0".to_string()),
+        (
+            "AUTH_ACCESS_SECONDS".to_string(),
+            opts.access_seconds.to_string(),
+        ),
+        (
+            "AUTH_REFRESH_SECONDS".to_string(),
+            opts.refresh_seconds.to_string(),
+        ),
+        // Browsers keep connections alive; without this runserver stalls ~40 ms per response.
+        ("AUTH_TCP_NODELAY".to_string(), "1".to_string()),
+        ("PYTHONUNBUFFERED".to_string(), "1".to_string()),
+        ("PYTHONDONTWRITEBYTECODE".to_string(), "1".to_string()),
+    ];
+    if let Some(rate) = &opts.throttle_anon {
+        env.push(("AUTH_THROTTLE_ANON".to_string(), rate.clone()));
+    }
+    if let Some(rate) = &opts.throttle_user {
+        env.push(("AUTH_THROTTLE_USER".to_string(), rate.clone()));
+    }
+    env.extend(opts.extra_env.iter().cloned());
+    env
+}
+
+impl Backend {
+    /// Starts a backend with its files in `dir`, allowing `spa_origin` (CORS, email links).
+    pub async fn start(dir: &Path, spa_origin: &str, opts: &BackendOptions) -> Backend {
+        let template = template_db();
+        let db = dir.join("db.sqlite3");
+        std::fs::copy(template, &db)
+            .unwrap_or_else(|e| panic!("cannot copy {}: {e}", template.display()));
+        let outbox = dir.join("outbox");
+        std::fs::create_dir_all(&outbox).expect("outbox dir");
+        let mut backend = Backend {
+            port: free_port(),
+            env: base_env(&db, &outbox, spa_origin, opts),
+            outbox,
+            stdout_log: dir.join("backend.stdout.log"),
+            stderr_log: dir.join("backend.stderr.log"),
+            child: None,
+        };
+        backend.start_again().await;
+        backend
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn api(&self) -> Api {
+        Api {
+            base: self.base_url(),
+        }
+    }
+
+    pub fn outbox_dir(&self) -> &Path {
+        &self.outbox
+    }
+
+    pub fn stderr_log(&self) -> &Path {
+        &self.stderr_log
+    }
+
+    /// The last lines the server wrote to stderr (requests, tracebacks).
+    pub fn log_tail(&self, lines: usize) -> String {
+        tail(&self.stderr_log, lines)
+    }
+
+    /// (Re)starts the server on the same port with the same database and outbox, and waits until
+    /// its /health/ answers with the PID just started.
+    pub async fn start_again(&mut self) {
+        assert!(self.child.is_none(), "the backend is already running");
+        let append = |p: &Path| {
+            File::options()
+                .create(true)
+                .append(true)
+                .open(p)
+                .expect("log file")
+        };
+        let child = Command::new(python())
+            .arg(manage_py())
+            .args([
+                "runserver",
+                &format!("127.0.0.1:{}", self.port),
+                "--noreload",
+            ])
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(append(&self.stdout_log))
+            .stderr(append(&self.stderr_log))
+            .process_group(0)
+            .spawn()
+            .expect("cannot start manage.py runserver");
+        let pid = child.id();
+        self.child = Some(child);
+
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                self.child = None;
+                panic!(
+                    "the backend exited early ({status}); stderr ({}):\n{}",
+                    self.stderr_log.display(),
+                    self.log_tail(40)
+                );
+            }
+            if let Ok(r) = request("GET", &format!("{}/health/", self.base_url()), &[], None).await
+            {
+                let health: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+                if r.status == 200 && health["pid"].as_u64() == Some(pid as u64) {
+                    return;
+                }
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "the backend (pid {pid}) did not answer GET {}/health/ with its pid within 30 s; stderr ({}):\n{}",
+                    self.base_url(),
+                    self.stderr_log.display(),
+                    self.log_tail(40)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Stops the server (for outage tests); `start_again` brings it back.
+    pub async fn stop(&mut self) {
+        if let Some(child) = self.child.take() {
+            terminate_group(child, Duration::from_secs(5));
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// How many POST /auth/jwt/refresh/ the server has seen since it started (from /health/).
+    pub async fn refresh_calls(&self) -> u64 {
+        let url = format!("{}/health/", self.base_url());
+        let r = request("GET", &url, &[], None)
+            .await
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        r.json()["refresh_calls"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("/health/ has no numeric refresh_calls: {}", r.text()))
+    }
+
+    /// `manage.py create_active_user EMAIL PASSWORD` (an activated account, no email sent).
+    pub async fn create_active_user(&self, email: &str, password: &str) {
+        self.create_user_with(&[email, password]).await
+    }
+
+    /// `manage.py create_active_user EMAIL PASSWORD --name NAME --username USERNAME`.
+    pub async fn create_active_user_with(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+        username: &str,
+    ) {
+        self.create_user_with(&[email, password, "--name", name, "--username", username])
+            .await
+    }
+
+    async fn create_user_with(&self, args: &[&str]) {
+        let out = tokio::process::Command::new(python())
+            .arg(manage_py())
+            .arg("create_active_user")
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .expect("cannot run manage.py create_active_user");
+        if !out.status.success() {
+            panic!(
+                "manage.py create_active_user {args:?} failed ({}):\n{}\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
+    /// Every complete message in the outbox, oldest first.
+    pub fn emails(&self) -> Vec<Email> {
+        outbox::read_outbox(&self.outbox)
+    }
+
+    /// The newest message to `to`, waiting up to 15 s for one.
+    pub async fn wait_for_email(&self, to: &str) -> Email {
+        self.wait_for_emails(to, 1)
+            .await
+            .pop()
+            .expect("at least one email")
+    }
+
+    /// All messages to `to` once there are at least `count` of them (waits up to 15 s), oldest first.
+    pub async fn wait_for_emails(&self, to: &str, count: usize) -> Vec<Email> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let mine: Vec<Email> = self.emails().into_iter().filter(|e| e.is_to(to)).collect();
+            if mine.len() >= count {
+                return mine;
+            }
+            if Instant::now() > deadline {
+                let all: Vec<String> = self
+                    .emails()
+                    .iter()
+                    .map(|e| format!("to {:?}: {}", e.to, e.subject))
+                    .collect();
+                panic!(
+                    "expected {count} email(s) to {to} within 15 s, found {}; outbox {} holds: {all:#?}\nbackend stderr:\n{}",
+                    mine.len(),
+                    self.outbox.display(),
+                    self.log_tail(20)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.take() {
+            terminate_group(child, Duration::from_secs(3));
+        }
+        if std::thread::panicking() {
+            eprintln!(
+                "[e2e] backend stderr ({}), last lines:\n{}",
+                self.stderr_log.display(),
+                self.log_tail(30)
+            );
+        }
+    }
+}
+
+/// SIGTERM to the child's whole process group, SIGKILL after `grace`, then reap it.
+pub fn terminate_group(mut child: Child, grace: Duration) {
+    let pgid = child.id();
+    signal_group("TERM", pgid);
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            // The leader is gone; make sure nothing else of the group survives it.
+            signal_group("KILL", pgid);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal_group("KILL", pgid);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn signal_group(signal: &str, pgid: u32) {
+    let _ = Command::new("kill")
+        .args([&format!("-{signal}"), "--", &format!("-{pgid}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}

@@ -1,0 +1,182 @@
+//! Headless Chromium behind its own chromedriver, in a process group of its own so that everything
+//! it started can be killed at once, even when the test panics.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use std::os::unix::process::CommandExt;
+
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+
+use super::backend::{free_port, terminate_group};
+use super::http::request;
+
+pub struct Browser {
+    pub client: Client,
+    driver: Driver,
+    driver_url: String,
+    driver_log: PathBuf,
+    session_id: Option<String>,
+    /// Console messages collected so far (reading chromedriver's log empties it).
+    console: Mutex<Vec<String>>,
+}
+
+fn chromium() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string())
+}
+
+fn chromedriver() -> String {
+    std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_string())
+}
+
+impl Browser {
+    /// Starts chromedriver on a free port and opens a Chromium session with a fresh profile in `dir`.
+    pub async fn start(dir: &Path) -> Browser {
+        let port = free_port();
+        let driver_log = dir.join("chromedriver.log");
+        let log = File::create(&driver_log).expect("chromedriver log");
+        let driver = Command::new(chromedriver())
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromedriver()));
+        // From here on, a panic drops `driver` and so takes chromedriver down.
+        let driver = Driver(Some(driver));
+        let driver_url = format!("http://127.0.0.1:{port}");
+
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(r) = request("GET", &format!("{driver_url}/status"), &[], None).await {
+                let status: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+                if status["value"]["ready"].as_bool() == Some(true) {
+                    break;
+                }
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "chromedriver did not become ready within 20 s; its log ({}):\n{}",
+                    driver_log.display(),
+                    super::tmp::tail(&driver_log, 30)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        let profile = dir.join("chromium-profile");
+        std::fs::create_dir_all(&profile).expect("profile dir");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".to_string(),
+            json!({
+                "binary": chromium(),
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            }),
+        );
+        caps.insert("goog:loggingPrefs".to_string(), json!({ "browser": "ALL" }));
+        // Plain HTTP: chromedriver is on loopback, so no TLS connector is needed.
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot open a Chromium session: {e}\nchromedriver log ({}):\n{}",
+                    driver_log.display(),
+                    super::tmp::tail(&driver_log, 30)
+                )
+            });
+        let session_id = client.session_id().await.ok().flatten();
+
+        Browser {
+            client,
+            driver,
+            driver_url,
+            driver_log,
+            session_id,
+            console: Mutex::new(vec![]),
+        }
+    }
+
+    pub fn driver_log(&self) -> &Path {
+        &self.driver_log
+    }
+
+    /// Every console message and page error so far, as "LEVEL message" (all levels).
+    pub async fn console_messages(&self) -> Vec<String> {
+        if let Some(id) = &self.session_id {
+            let url = format!("{}/session/{id}/se/log", self.driver_url);
+            let body = json!({ "type": "browser" }).to_string();
+            if let Ok(r) = request(
+                "POST",
+                &url,
+                &[("Content-Type", "application/json")],
+                Some(body.as_bytes()),
+            )
+            .await
+            {
+                let entries: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+                if let Some(entries) = entries["value"].as_array() {
+                    let mut console = self.console.lock().unwrap();
+                    for e in entries {
+                        console.push(format!(
+                            "{} {}",
+                            e["level"].as_str().unwrap_or("?"),
+                            e["message"].as_str().unwrap_or("")
+                        ));
+                    }
+                }
+            }
+        }
+        self.console.lock().unwrap().clone()
+    }
+
+    /// The console messages at level SEVERE (errors, uncaught exceptions, failed loads).
+    pub async fn console_errors(&self) -> Vec<String> {
+        self.console_messages()
+            .await
+            .into_iter()
+            .filter(|m| m.starts_with("SEVERE"))
+            .collect()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Close the session politely when we can block here (multi-thread runtime), then kill the
+        // whole process group whatever happened.
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread {
+                let client = self.client.clone();
+                tokio::task::block_in_place(|| {
+                    let _ = handle
+                        .block_on(tokio::time::timeout(Duration::from_secs(5), client.close()));
+                });
+            }
+        }
+        // `self.driver` drops next and kills chromedriver's process group.
+    }
+}
+
+/// chromedriver's process; dropping it kills its whole process group (Chromium included).
+struct Driver(Option<Child>);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.take() {
+            terminate_group(child, Duration::from_secs(3));
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Serves the release build the way a CDN would: real files with their Content-Type, every other
+//! path answered with index.html (status 200, the SPA fallback). index.html is rewritten on the fly
+//! so that its `<meta name="djoser-api-base">` points at this test's backend.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+#[derive(Clone, Debug)]
+pub struct StaticConfig {
+    pub dist: PathBuf,
+    pub api_base: String,
+    /// Sent with every response, e.g. `("Content-Security-Policy", "...")`.
+    pub extra_headers: Vec<(String, String)>,
+}
+
+pub struct StaticServer {
+    origin: String,
+    task: JoinHandle<()>,
+}
+
+/// The build folder: `DIST_DIR`, else `<crate>/dist`.
+pub fn dist_dir() -> PathBuf {
+    std::env::var_os("DIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("dist"))
+}
+
+impl StaticServer {
+    /// Serves `config.dist` on an already bound listener (bind first, so the origin is known
+    /// before the backend that must allow it starts).
+    pub fn start(listener: TcpListener, config: StaticConfig) -> StaticServer {
+        let index = config.dist.join("index.html");
+        let html = std::fs::read_to_string(&index).unwrap_or_else(|e| {
+            panic!(
+                "cannot read {}: {e}\nBuild the app first (trunk build --release), or point DIST_DIR at a build folder.",
+                index.display()
+            )
+        });
+        if rewrite_api_base(&html, &config.api_base).is_none() {
+            panic!(
+                "{} has no <meta name=\"djoser-api-base\" content=\"...\"> tag; the harness can't point the app at the test backend",
+                index.display()
+            );
+        }
+        let origin = format!(
+            "http://{}",
+            listener.local_addr().expect("listener address")
+        );
+        let config = Arc::new(config);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let config = config.clone();
+                tokio::spawn(async move {
+                    let _ =
+                        tokio::time::timeout(Duration::from_secs(30), serve(stream, &config)).await;
+                });
+            }
+        });
+        StaticServer { origin, task }
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve(mut stream: TcpStream, config: &StaticConfig) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(2048);
+    let mut chunk = [0u8; 2048];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 64 * 1024 {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let head = String::from_utf8_lossy(&buf);
+    let mut parts = head.lines().next().unwrap_or("").split_whitespace();
+    let method = parts.next().unwrap_or("GET").to_string();
+    let target = parts.next().unwrap_or("/");
+
+    let (status, content_type, body) = match resolve(&config.dist, target) {
+        Some(file) if !file.ends_with("index.html") => {
+            let body = tokio::fs::read(&file).await?;
+            ("200 OK", content_type(&file), body)
+        }
+        _ => {
+            let html = tokio::fs::read_to_string(config.dist.join("index.html")).await?;
+            let html = rewrite_api_base(&html, &config.api_base).unwrap_or(html);
+            ("200 OK", "text/html; charset=utf-8", html.into_bytes())
+        }
+    };
+
+    let mut response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in &config.extra_headers {
+        response.push_str(&format!("{k}: {v}\r\n"));
+    }
+    response.push_str("\r\n");
+    stream.write_all(response.as_bytes()).await?;
+    if method != "HEAD" {
+        stream.write_all(&body).await?;
+    }
+    stream.shutdown().await
+}
+
+/// The existing file a request target names, if any (never outside `dist`).
+fn resolve(dist: &Path, target: &str) -> Option<PathBuf> {
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let path = super::http::percent_decode(&path.replace('+', "%2B"));
+    let mut file = dist.to_path_buf();
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        if segment == ".." || segment == "." || segment.contains('\\') {
+            return None;
+        }
+        file.push(segment);
+    }
+    file.is_file().then_some(file)
+}
+
+fn content_type(file: &Path) -> &'static str {
+    match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "txt" => "text/plain; charset=utf-8",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Replaces the whole `<meta name="djoser-api-base" ...>` tag with one whose content is
+/// `api_base`; `None` when the page has no such tag.
+pub fn rewrite_api_base(html: &str, api_base: &str) -> Option<String> {
+    let mut from = 0;
+    while let Some(offset) = html[from..].find("<meta") {
+        let start = from + offset;
+        let end = start + html[start..].find('>')? + 1;
+        let tag = &html[start..end];
+        let names_it = [
+            "name=\"djoser-api-base\"",
+            "name='djoser-api-base'",
+            "name=djoser-api-base",
+        ]
+        .iter()
+        .any(|n| tag.contains(n));
+        if names_it {
+            let replacement = format!("<meta name=\"djoser-api-base\" content=\"{api_base}\">");
+            return Some(format!("{}{replacement}{}", &html[..start], &html[end..]));
+        }
+        from = end;
+    }
+    None
+}
