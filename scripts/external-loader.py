@@ -16,7 +16,8 @@ html_path = os.path.join(staging, "index.html")
 with open(html_path, encoding="utf-8") as f:
     html = f.read()
 
-pattern = re.compile(r'<script type="module">(.*?)</script>', re.DOTALL)
+# Minified HTML drops the quotes: <script type=module>.
+pattern = re.compile(r'<script type="?module"?>(.*?)</script>', re.DOTALL)
 inline = pattern.findall(html)
 if len(inline) != 1:
     sys.exit(f"external-loader: expected one inline module script in index.html, found {len(inline)}")

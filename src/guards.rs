@@ -5,7 +5,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::components::Loading;
-use crate::routes::{go, login_path, Route, HOME};
+use crate::routes::{go, login_path, percent_decode, use_query_param, Route, HOME};
 use crate::session::{use_session, SessionState, SignedOutReason};
 
 /// Longer than any real path; a longer `next` is someone's experiment.
@@ -28,29 +28,6 @@ pub fn safe_next(next: &str) -> Option<String> {
     let decoded = percent_decode(next)?;
     (next.len() <= MAX_NEXT_LEN && plain_path(next) && plain_path(&decoded))
         .then(|| next.to_string())
-}
-
-/// One round of `%XX` decoding; `None` for a broken escape or invalid UTF-8.
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-#[derive(serde::Deserialize, Default)]
-struct NextQuery {
-    next: Option<String>,
 }
 
 /// Shows its children to a signed-in user; sends anyone else to sign in, and back here after.
@@ -83,10 +60,7 @@ pub fn require_auth(props: &ChildrenProps) -> Html {
 #[function_component(GuestOnly)]
 pub fn guest_only(props: &ChildrenProps) -> Html {
     let session = use_session();
-    let next = use_location()
-        .and_then(|location| location.query::<NextQuery>().ok())
-        .and_then(|query| query.next)
-        .and_then(|next| safe_next(&next));
+    let next = use_query_param("next").and_then(|next| safe_next(&next));
     let signed_in = matches!(session.state, SessionState::SignedIn(_));
     use_effect_with(signed_in, move |signed_in| {
         if *signed_in {

@@ -1,11 +1,11 @@
 //! Client-side form checks that mirror the server's, run before any request. Pure.
 
-use std::collections::BTreeMap;
+use indexmap::IndexMap;
 
 use crate::api::FieldErrors;
 
 /// A form's inputs by field name (Djoser's names: `email`, `re_password`, …).
-pub type Values = BTreeMap<&'static str, String>;
+pub type Values = IndexMap<&'static str, String>;
 
 /// Django's `MinimumLengthValidator` default.
 pub const MIN_PASSWORD_LENGTH: usize = 8;
@@ -112,14 +112,14 @@ pub fn new_password(values: &Values) -> FieldErrors {
 }
 
 pub fn password_change(values: &Values) -> FieldErrors {
-    let mut found = new_password(values);
-    found.extend(errors([(
+    let mut found = errors([(
         "current_password",
         required(
             value(values, "current_password"),
             "Enter your current password.",
         ),
-    )]));
+    )]);
+    found.extend(new_password(values));
     found
 }
 

@@ -1,11 +1,11 @@
 //! One error type for every way a Djoser call can fail, parsed without touching the browser.
 
-use std::collections::BTreeMap;
-
+use indexmap::IndexMap;
 use serde_json::Value;
 
-/// Field name → messages, as Djoser sends them (`{"email": ["…"]}`).
-pub type FieldErrors = BTreeMap<String, Vec<String>>;
+/// Field name → messages, as Djoser sends them (`{"email": ["…"]}`), in the server's order.
+/// (An IndexMap, as everywhere here: yew links it already; a BTreeMap would add its own code.)
+pub type FieldErrors = IndexMap<String, Vec<String>>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiError {
@@ -15,8 +15,8 @@ pub enum ApiError {
     Timeout,
     /// 429 from DRF throttling; seconds to wait, from `Retry-After` or the message.
     Throttled { retry_after: Option<u32> },
-    /// A 4xx with a JSON body in one of Djoser's shapes.
-    Rejected(Rejection),
+    /// A 4xx with a JSON body in one of Djoser's shapes (boxed: it is the large one).
+    Rejected(Box<Rejection>),
     /// 5xx: the server failed.
     Server { status: u16 },
     /// A body this client can't read: HTML where JSON was due, wrong types, missing fields.
@@ -57,7 +57,7 @@ impl ApiError {
             .ok()
             .and_then(|value| Rejection::from_json(status, value))
         {
-            Some(rejection) => ApiError::Rejected(rejection),
+            Some(rejection) => ApiError::Rejected(Box::new(rejection)),
             None => ApiError::Unexpected { status },
         }
     }
@@ -212,7 +212,7 @@ mod tests {
 
     fn rejected(status: u16, body: &str) -> Rejection {
         match ApiError::from_response(status, None, body) {
-            ApiError::Rejected(rejection) => rejection,
+            ApiError::Rejected(rejection) => *rejection,
             other => panic!("expected a rejection, got {other:?}"),
         }
     }

@@ -2,7 +2,6 @@
 //! before any request, server errors under their fields or on top, a submit button that
 //! shows progress, can't be pressed twice and waits out a 429.
 
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use futures::future::LocalBoxFuture;
@@ -128,7 +127,8 @@ struct FormState {
     /// After a 429: no new attempt before this local time.
     wait_until: Option<f64>,
     now: f64,
-    revealed: BTreeSet<&'static str>,
+    /// Password inputs shown in clear text.
+    revealed: Vec<&'static str>,
     /// Bumped on every failed attempt, to move the focus to what needs fixing.
     failures: u32,
 }
@@ -150,7 +150,7 @@ impl Reducible for FormState {
         let mut state = (*self).clone();
         match action {
             FormAction::Input(name, value) => {
-                state.errors.remove(name);
+                state.errors.shift_remove(name);
                 state.values.insert(name, value);
             }
             FormAction::Invalid(errors) => {
@@ -184,8 +184,9 @@ impl Reducible for FormState {
                 }
             }
             FormAction::ToggleReveal(name) => {
-                if !state.revealed.remove(name) {
-                    state.revealed.insert(name);
+                match state.revealed.iter().position(|shown| *shown == name) {
+                    Some(index) => drop(state.revealed.swap_remove(index)),
+                    None => state.revealed.push(name),
                 }
             }
         }
@@ -310,7 +311,7 @@ fn render_field(field: &Field, state: &UseReducerHandle<FormState>) -> Html {
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-    let revealed = state.revealed.contains(name);
+    let revealed = state.revealed.contains(&name);
     let oninput = {
         let state = state.clone();
         Callback::from(move |event: InputEvent| {
@@ -346,8 +347,10 @@ fn render_field(field: &Field, state: &UseReducerHandle<FormState>) -> Html {
                     aria-describedby={(!described_by.is_empty()).then_some(described_by)}
                     {oninput} />
                 if field.is_password() {
+                    // The name says what a press does; "Show"/"Hide" on screen is part of it.
                     <button type="button" class="reveal" aria-controls={id.clone()}
-                        aria-pressed={revealed.to_string()} onclick={toggle}>
+                        aria-label={if revealed { "Hide password" } else { "Show password" }}
+                        onclick={toggle}>
                         { if revealed { "Hide" } else { "Show" } }
                     </button>
                 }

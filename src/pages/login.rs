@@ -3,10 +3,10 @@ use std::rc::Rc;
 use futures::FutureExt;
 use yew::prelude::*;
 
-use super::{use_auth_query, EMAIL};
+use super::{use_prefilled_email, EMAIL};
 use crate::api::ApiError;
 use crate::components::*;
-use crate::routes::path_with_query;
+use crate::routes::{path_with_query, use_query_param};
 use crate::session::{use_session, SessionState, SignedOutReason};
 use crate::validate::{self, value, Values};
 
@@ -40,7 +40,8 @@ pub fn login_page() -> Html {
     use_title("Sign in");
     use_performance_mark("login-form-usable");
     let session = use_session();
-    let query = use_auth_query();
+    let initial = use_prefilled_email();
+    let notice = use_query_param("notice");
 
     let submit: SubmitFn = {
         let manager = session.manager.clone();
@@ -53,11 +54,6 @@ pub fn login_page() -> Html {
             .boxed_local()
         })
     };
-    let initial: Values = query
-        .email
-        .iter()
-        .map(|email| ("email", email.clone()))
-        .collect();
     let expired = session.state == SessionState::SignedOut(SignedOutReason::Expired);
 
     html! {
@@ -72,7 +68,7 @@ pub fn login_page() -> Html {
                 <Notice kind={NoticeKind::Warning} id="expired">
                     <p>{ "Your session has expired. Sign in again to continue." }</p>
                 </Notice>
-            } else if query.notice.as_deref() == Some("password-reset") {
+            } else if notice.as_deref() == Some("password-reset") {
                 <Notice kind={NoticeKind::Success} id="password-reset">
                     <p>{ "Your password has been changed. Sign in with your new password." }</p>
                 </Notice>

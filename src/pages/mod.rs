@@ -20,25 +20,18 @@ pub use resend_activation::ResendActivationPage;
 pub use reset_password::ResetPasswordPage;
 pub use settings::SettingsPage;
 
-use serde::Deserialize;
 use yew::prelude::*;
-use yew_router::prelude::use_location;
 
 use crate::components::{Field, FieldKind};
+use crate::routes::use_query_param;
+use crate::validate::Values;
 
-/// What the auth pages read from their query string.
-#[derive(Clone, Default, Deserialize, PartialEq)]
-struct AuthQuery {
-    next: Option<String>,
-    email: Option<String>,
-    notice: Option<String>,
-}
-
+/// A form's starting values from the link that opened it (`?email=`).
 #[hook]
-fn use_auth_query() -> AuthQuery {
-    use_location()
-        .and_then(|location| location.query::<AuthQuery>().ok())
-        .unwrap_or_default()
+fn use_prefilled_email() -> Values {
+    let mut values = Values::new();
+    values.extend(use_query_param("email").map(|email| ("email", email)));
+    values
 }
 
 const EMAIL: Field = Field::new("email", "Email", FieldKind::Email);

@@ -3,7 +3,7 @@ use std::rc::Rc;
 use futures::FutureExt;
 use yew::prelude::*;
 
-use super::{use_auth_query, EMAIL};
+use super::{use_prefilled_email, EMAIL};
 use crate::api;
 use crate::components::*;
 use crate::validate::{self, value, Values};
@@ -13,7 +13,7 @@ const FIELDS: &[Field] = &[EMAIL];
 #[function_component(ResendActivationPage)]
 pub fn resend_activation_page() -> Html {
     use_title("Resend the activation email");
-    let query = use_auth_query();
+    let initial = use_prefilled_email();
     let sent_to = use_state(|| None::<String>);
 
     let submit: SubmitFn = {
@@ -29,11 +29,6 @@ pub fn resend_activation_page() -> Html {
             .boxed_local()
         })
     };
-    let initial: Values = query
-        .email
-        .iter()
-        .map(|email| ("email", email.clone()))
-        .collect();
 
     let footer = html! { <AppLink to="/login">{ "Back to sign in" }</AppLink> };
     match &*sent_to {

@@ -9,7 +9,14 @@ use crate::session::{use_session, SessionState};
 use crate::validate::{self, value, Values};
 
 const PROFILE_FIELDS: &[Field] = &[
-    Field::new("name", "Name", FieldKind::Text { autocomplete: "name" }).optional(),
+    Field::new(
+        "name",
+        "Name",
+        FieldKind::Text {
+            autocomplete: "name",
+        },
+    )
+    .optional(),
     Field::new(
         "username",
         "Username",
@@ -109,12 +116,12 @@ pub fn settings_page() -> Html {
         })
     };
 
-    let profile_values: Values = [
-        ("name", current.user.name.clone().unwrap_or_default()),
-        ("username", current.user.username.clone().unwrap_or_default()),
-    ]
-    .into_iter()
-    .collect();
+    let mut profile_values = Values::new();
+    profile_values.insert("name", current.user.name.clone().unwrap_or_default());
+    profile_values.insert(
+        "username",
+        current.user.username.clone().unwrap_or_default(),
+    );
     let sign_out = {
         let manager = session.manager.clone();
         Callback::from(move |_: MouseEvent| manager.sign_out())
