@@ -45,3 +45,19 @@ browser-tests:
 e2e-tests:
 	scripts/setup.sh backend browser
 	cargo test $(E2E_TESTS) -- --test-threads=2
+
+# The benchmark (not part of `make test`): sizes and timings of the release dist/ in headless
+# Chromium against the reference backend; prints one Markdown table (benches/bench.rs, ~8 min).
+# The harness that drives the browser needs no LTO: build it quickly.
+.PHONY: bench
+bench: build
+	scripts/setup.sh backend browser
+	CARGO_PROFILE_BENCH_LTO=false CARGO_PROFILE_BENCH_CODEGEN_UNITS=16 CARGO_PROFILE_BENCH_OPT_LEVEL=1 \
+	  cargo bench --bench bench
+
+# Screenshots of each page from the real app (light/dark, phone/desktop) into docs/screenshots/
+# (examples/screenshots.rs, not part of `make test`).
+.PHONY: screenshots
+screenshots: build
+	scripts/setup.sh backend browser
+	cargo run --example screenshots

@@ -2,7 +2,7 @@
 # Installs what the project needs, skipping whatever is already there.
 #   scripts/setup.sh build     wasm target, trunk, wasm-bindgen CLI, wasm-opt (binaryen)
 #   scripts/setup.sh backend   the reference backend's virtualenv
-#   scripts/setup.sh browser   Chromium and chromedriver (for the tests)
+#   scripts/setup.sh browser   Chromium, chromedriver, nginx and axe-core (for the tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,15 +56,25 @@ setup_backend() {
 }
 
 setup_browser() {
-  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
-    return
+  # Debian package names of what is missing: the browser, its driver, nginx (tests/nginx.rs).
+  local missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "Installing ${missing[*]} from Debian's packages"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+      die "The tests need Chromium, chromedriver and nginx (Debian/Ubuntu: sudo apt-get install ${missing[*]})."
+    fi
   fi
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    say "Installing Chromium and chromedriver from Debian's packages"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
-  else
-    die "The tests need Chromium and chromedriver on PATH (Debian/Ubuntu: sudo apt-get install chromium chromium-driver)."
+  # axe-core, injected into every page by tests/accessibility.rs.
+  if ! grep -qs '"version": "4\.' "$TOOLS/node_modules/axe-core/package.json"; then
+    command -v npm >/dev/null || die "npm is missing: install Node.js with npm (it brings axe-core for the accessibility tests)."
+    say "Installing axe-core@4 into .tools/"
+    npm install --prefix "$TOOLS" --no-audit --no-fund "axe-core@4" >/dev/null
   fi
 }
 

@@ -1,3 +1,4 @@
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Names the page in the browser tab (and for screen readers).
@@ -6,6 +7,28 @@ pub fn use_title(title: &'static str) {
     use_effect_with(title, |title| {
         if let Some(document) = web_sys::window().and_then(|window| window.document()) {
             document.set_title(&format!("{title} · Account"));
+        }
+    });
+}
+
+/// When the page's content is replaced (another page, or a form giving way to its confirmation),
+/// the focused element is gone and the browser drops the focus to `<body>`: put it on the page's
+/// heading (`#page-title`, `tabindex="-1"`) instead, so screen readers announce the new content
+/// and the next Tab starts from it. Never takes the focus from anything else.
+#[hook]
+pub fn use_heading_focus(title: AttrValue) {
+    use_effect_with(title, |_| {
+        let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+            return;
+        };
+        let lost = document
+            .active_element()
+            .is_none_or(|active| active.tag_name().eq_ignore_ascii_case("body"));
+        let heading = document
+            .get_element_by_id("page-title")
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+        if let (true, Some(heading)) = (lost, heading) {
+            let _ = heading.focus();
         }
     });
 }
@@ -35,11 +58,12 @@ pub struct AuthCardProps {
 /// The centred card every sign-in page sits in.
 #[function_component(AuthCard)]
 pub fn auth_card(props: &AuthCardProps) -> Html {
+    use_heading_focus(props.title.clone());
     html! {
         <main class="shell">
             <section class="card" aria-labelledby="page-title">
                 <p class="brand" aria-hidden="true"><span class="brand-mark"></span>{ "Account" }</p>
-                <h1 id="page-title">{ props.title.clone() }</h1>
+                <h1 id="page-title" tabindex="-1">{ props.title.clone() }</h1>
                 if let Some(lead) = &props.lead {
                     <p class="lead">{ lead.clone() }</p>
                 }

@@ -5,5 +5,7 @@ mod layout;
 mod link;
 
 pub use form::{Field, FieldKind, Form, SubmitFn};
-pub use layout::{use_performance_mark, use_title, AuthCard, Loading, Notice, NoticeKind};
+pub use layout::{
+    use_heading_focus, use_performance_mark, use_title, AuthCard, Loading, Notice, NoticeKind,
+};
 pub use link::AppLink;

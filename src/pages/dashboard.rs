@@ -33,6 +33,12 @@ pub fn dashboard_page() -> Html {
         });
     }
 
+    let title = match &session.state {
+        SessionState::SignedIn(current) => format!("Welcome, {}", current.user.display_name()),
+        _ => String::new(),
+    };
+    use_heading_focus(title.clone().into());
+
     let SessionState::SignedIn(current) = &session.state else {
         return html! { <Loading /> };
     };
@@ -61,7 +67,7 @@ pub fn dashboard_page() -> Html {
         <main class="shell">
             <section class="card card-wide" aria-labelledby="page-title">
                 <p class="brand" aria-hidden="true"><span class="brand-mark"></span>{ "Account" }</p>
-                <h1 id="page-title">{ format!("Welcome, {}", user.display_name()) }</h1>
+                <h1 id="page-title" tabindex="-1">{ title }</h1>
                 if let Some(error) = &*load_error {
                     <Notice kind={NoticeKind::Warning} id="profile-stale">
                         <p>{ "Showing your saved profile: " }{ error }</p>

@@ -57,6 +57,7 @@ pub fn settings_page() -> Html {
     let saved = use_state(|| Saved::Nothing);
     // Bumped after a password change, to give the password form a fresh, empty state.
     let password_form_key = use_state(|| 0u32);
+    use_heading_focus("Account settings".into());
 
     let SessionState::SignedIn(current) = &session.state else {
         return html! { <Loading /> };
@@ -131,7 +132,7 @@ pub fn settings_page() -> Html {
         <main class="shell">
             <section class="card card-wide" aria-labelledby="page-title">
                 <p class="brand" aria-hidden="true"><span class="brand-mark"></span>{ "Account" }</p>
-                <h1 id="page-title">{ "Account settings" }</h1>
+                <h1 id="page-title" tabindex="-1">{ "Account settings" }</h1>
                 <p class="lead">{ "Signed in as " }<strong>{ &current.user.email }</strong></p>
 
                 <h2 id="profile-heading">{ "Profile" }</h2>

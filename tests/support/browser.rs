@@ -37,6 +37,12 @@ fn chromedriver() -> String {
 impl Browser {
     /// Starts chromedriver on a free port and opens a Chromium session with a fresh profile in `dir`.
     pub async fn start(dir: &Path) -> Browser {
+        Browser::start_with_args(dir, &[]).await
+    }
+
+    /// Like [`Browser::start`], with extra Chromium command-line switches (e.g. the benchmark's
+    /// `--enable-precise-memory-info`).
+    pub async fn start_with_args(dir: &Path, extra_args: &[&str]) -> Browser {
         let port = free_port();
         let driver_log = dir.join("chromedriver.log");
         let log = File::create(&driver_log).expect("chromedriver log");
@@ -72,19 +78,20 @@ impl Browser {
 
         let profile = dir.join("chromium-profile");
         std::fs::create_dir_all(&profile).expect("profile dir");
+        let mut options = json!({
+            "binary": chromium(),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        });
+        if let Some(args) = options["args"].as_array_mut() {
+            args.extend(extra_args.iter().map(|a| json!(a)));
+        }
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".to_string(),
-            json!({
-                "binary": chromium(),
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-            }),
-        );
+        caps.insert("goog:chromeOptions".to_string(), options);
         caps.insert("goog:loggingPrefs".to_string(), json!({ "browser": "ALL" }));
         // Plain HTTP: chromedriver is on loopback, so no TLS connector is needed.
         let client = ClientBuilder::new(HttpConnector::new())
@@ -141,6 +148,33 @@ impl Browser {
             }
         }
         self.console.lock().unwrap().clone()
+    }
+
+    /// Runs a Chrome DevTools Protocol command in the current tab (chromedriver's
+    /// `goog/cdp/execute`), e.g. `Emulation.setEmulatedMedia`; returns its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let id = self
+            .session_id
+            .as_ref()
+            .expect("a WebDriver session id for CDP commands");
+        let url = format!("{}/session/{id}/goog/cdp/execute", self.driver_url);
+        let body = json!({ "cmd": cmd, "params": params }).to_string();
+        let r = request(
+            "POST",
+            &url,
+            &[("Content-Type", "application/json")],
+            Some(body.as_bytes()),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"));
+        let answer: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+        assert_eq!(
+            r.status,
+            200,
+            "CDP {cmd} failed: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        answer["value"].clone()
     }
 
     /// The console messages at level SEVERE (errors, uncaught exceptions, failed loads).

@@ -21,7 +21,7 @@ pub use backend::{Backend, BackendOptions};
 pub use browser::Browser;
 pub use http::{percent_decode, Api, HttpResponse};
 pub use outbox::{url_path, Email};
-pub use static_server::{StaticConfig, StaticServer};
+pub use static_server::{Recorded, StaticConfig, StaticServer, CSP_REPORT_PATH};
 pub use tmp::TestDir;
 
 /// Where the app keeps its session in localStorage.
@@ -44,6 +44,9 @@ pub struct App {
     pub backend: Backend,
     pub server: StaticServer,
     pub dir: TestDir,
+    /// Where the SPA is served: the static server's origin, or whoever serves it instead
+    /// (`start_served_by`).
+    spa_origin: String,
 }
 
 impl App {
@@ -84,14 +87,35 @@ impl App {
             backend,
             server,
             dir,
+            spa_origin,
         }
+    }
+
+    /// A world whose SPA someone else serves at `spa_origin` (e.g. nginx in tests/nginx.rs): the
+    /// backend allows that origin (CORS, emailed links) and `goto` opens pages there. The
+    /// harness's own static server still runs, unused, on another port.
+    pub async fn start_served_by(spa_origin: &str, opts: AppOptions) -> App {
+        let mut app = App::start_opts(AppOptions {
+            backend: BackendOptions {
+                extra_env: [
+                    opts.backend.extra_env.clone(),
+                    vec![("AUTH_SPA_ORIGIN".to_string(), spa_origin.to_string())],
+                ]
+                .concat(),
+                ..opts.backend.clone()
+            },
+            ..opts
+        })
+        .await;
+        app.spa_origin = spa_origin.to_string();
+        app
     }
 
     // ---- addresses -------------------------------------------------------------------------
 
     /// The SPA's origin, `http://127.0.0.1:PORT`.
     pub fn origin(&self) -> &str {
-        self.server.origin()
+        &self.spa_origin
     }
 
     /// The backend's base URL, `http://127.0.0.1:PORT` (what the app's meta tag says).
@@ -350,6 +374,36 @@ impl App {
             )
             .await;
         v.as_u64().unwrap_or(0) as usize
+    }
+
+    /// Makes the page match `prefers-color-scheme: dark` (or light) from now on, in this tab
+    /// (CDP `Emulation.setEmulatedMedia`; it lasts across navigations).
+    pub async fn emulate_color_scheme(&self, dark: bool) {
+        let value = if dark { "dark" } else { "light" };
+        self.browser
+            .cdp(
+                "Emulation.setEmulatedMedia",
+                json!({ "features": [{ "name": "prefers-color-scheme", "value": value }] }),
+            )
+            .await;
+        let query = format!("(prefers-color-scheme: {value})");
+        let matches = self
+            .js(
+                "return window.matchMedia(arguments[0]).matches;",
+                vec![json!(query)],
+            )
+            .await;
+        assert_eq!(matches, json!(true), "the page should now match {query}");
+    }
+
+    /// Makes the viewport `width`×`height` CSS pixels (a phone when `mobile`), in this tab.
+    pub async fn emulate_viewport(&self, width: u32, height: u32, mobile: bool) {
+        self.browser
+            .cdp(
+                "Emulation.setDeviceMetricsOverride",
+                json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
+            )
+            .await;
     }
 
     pub async fn screenshot(&self, path: impl AsRef<Path>) {

@@ -1,9 +1,13 @@
 //! Serves the release build the way a CDN would: real files with their Content-Type, every other
 //! path answered with index.html (status 200, the SPA fallback). index.html is rewritten on the fly
 //! so that its `<meta name="djoser-api-base">` points at this test's backend.
+//!
+//! It also remembers every request it was sent ([`StaticServer::requests`]: e.g. the `Referer`
+//! a link followed from the app carried), and takes CSP violation reports: a `POST /csp-report`
+//! is answered 204 and its JSON body kept ([`StaticServer::csp_reports`]).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -14,13 +18,37 @@ use tokio::task::JoinHandle;
 pub struct StaticConfig {
     pub dist: PathBuf,
     pub api_base: String,
-    /// Sent with every response, e.g. `("Content-Security-Policy", "...")`.
+    /// Sent with every response, e.g. `("Content-Security-Policy", "...")`. `{api_base}` in a
+    /// value stands for `api_base` (the backend's port is only known once it has started).
     pub extra_headers: Vec<(String, String)>,
+}
+
+/// Where browsers are told to send CSP violation reports (`report-uri /csp-report`).
+pub const CSP_REPORT_PATH: &str = "/csp-report";
+
+/// One request as the server received it.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    /// The request target, e.g. "/login?next=%2F".
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 pub struct StaticServer {
     origin: String,
     task: JoinHandle<()>,
+    recorded: Arc<Mutex<Vec<Recorded>>>,
 }
 
 /// The build folder: `DIST_DIR`, else `<crate>/dist`.
@@ -52,24 +80,51 @@ impl StaticServer {
             listener.local_addr().expect("listener address")
         );
         let config = Arc::new(config);
+        let recorded = Arc::new(Mutex::new(Vec::new()));
+        let log = recorded.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
                 let config = config.clone();
+                let log = log.clone();
                 tokio::spawn(async move {
                     let _ =
-                        tokio::time::timeout(Duration::from_secs(30), serve(stream, &config)).await;
+                        tokio::time::timeout(Duration::from_secs(30), serve(stream, &config, &log))
+                            .await;
                 });
             }
         });
-        StaticServer { origin, task }
+        StaticServer {
+            origin,
+            task,
+            recorded,
+        }
     }
 
     /// `http://127.0.0.1:PORT`
     pub fn origin(&self) -> &str {
         &self.origin
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.recorded.lock().unwrap().clone()
+    }
+
+    /// The bodies of the CSP violation reports received so far (JSON; a body that isn't JSON
+    /// is kept as a string).
+    pub fn csp_reports(&self) -> Vec<serde_json::Value> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.target.split('?').next() == Some(CSP_REPORT_PATH))
+            .map(|r| {
+                serde_json::from_slice(&r.body).unwrap_or_else(|_| {
+                    serde_json::Value::String(String::from_utf8_lossy(&r.body).into_owned())
+                })
+            })
+            .collect()
     }
 }
 
@@ -79,7 +134,11 @@ impl Drop for StaticServer {
     }
 }
 
-async fn serve(mut stream: TcpStream, config: &StaticConfig) -> std::io::Result<()> {
+async fn serve(
+    mut stream: TcpStream,
+    config: &StaticConfig,
+    log: &Mutex<Vec<Recorded>>,
+) -> std::io::Result<()> {
     let mut buf = Vec::with_capacity(2048);
     let mut chunk = [0u8; 2048];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 64 * 1024 {
@@ -89,12 +148,48 @@ async fn serve(mut stream: TcpStream, config: &StaticConfig) -> std::io::Result<
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    let head = String::from_utf8_lossy(&buf);
-    let mut parts = head.lines().next().unwrap_or("").split_whitespace();
+    let head_end = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(buf.len(), |i| i + 4);
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.lines();
+    let mut parts = lines.next().unwrap_or("").split_whitespace();
     let method = parts.next().unwrap_or("GET").to_string();
-    let target = parts.next().unwrap_or("/");
+    let target = parts.next().unwrap_or("/").to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let length = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(1024 * 1024);
+    let mut body = buf[head_end..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    let is_report = method == "POST" && target.split('?').next() == Some(CSP_REPORT_PATH);
+    log.lock().unwrap().push(Recorded {
+        method: method.clone(),
+        target: target.clone(),
+        headers,
+        body,
+    });
+    if is_report {
+        let response =
+            "HTTP/1.1 204 No Content\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
+        stream.write_all(response.as_bytes()).await?;
+        return stream.shutdown().await;
+    }
 
-    let (status, content_type, body) = match resolve(&config.dist, target) {
+    let (status, content_type, body) = match resolve(&config.dist, &target) {
         Some(file) if !file.ends_with("index.html") => {
             let body = tokio::fs::read(&file).await?;
             ("200 OK", content_type(&file), body)
@@ -111,6 +206,7 @@ async fn serve(mut stream: TcpStream, config: &StaticConfig) -> std::io::Result<
         body.len()
     );
     for (k, v) in &config.extra_headers {
+        let v = v.replace("{api_base}", &config.api_base);
         response.push_str(&format!("{k}: {v}\r\n"));
     }
     response.push_str("\r\n");

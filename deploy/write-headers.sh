@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Writes DIST/_headers for Netlify and Cloudflare Pages (same syntax): the security headers for
+# every path, and a year of caching for each content-hashed file of this build, by exact name.
+# (Their path patterns can't say "name-<hash>.ext"; exact names always work, and index.html keeps
+# the hosts' default `max-age=0, must-revalidate`.) Run it after every build, before uploading.
+#   deploy/write-headers.sh dist https://api.example.com
+set -euo pipefail
+
+dist=${1:?usage: $0 DIST_DIR API_ORIGIN}
+api=${2:?usage: $0 DIST_DIR API_ORIGIN (e.g. https://api.example.com)}
+[ -f "$dist/index.html" ] || { echo "error: $dist/index.html not found: build first (make build)" >&2; exit 1; }
+
+csp="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self' $api; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+
+{
+  echo "# Written by deploy/write-headers.sh for this build; see docs/deploy.md."
+  echo "/*"
+  echo "  Content-Security-Policy: $csp"
+  echo "  Referrer-Policy: no-referrer"
+  echo "  X-Content-Type-Options: nosniff"
+  echo "  X-Frame-Options: DENY"
+  echo "  Cross-Origin-Opener-Policy: same-origin"
+  echo "  Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=()"
+  # trunk names the build's files name-<16 hex digits>.ext (the wasm: name-<hash>_bg.wasm).
+  for path in "$dist"/*; do
+    file=${path##*/}
+    if [ -f "$path" ] && [[ $file =~ ^[^/]+-[0-9a-f]{16}(_bg)?\.[a-z0-9]+$ ]]; then
+      echo "/$file"
+      echo "  Cache-Control: public, max-age=31536000, immutable"
+    fi
+  done
+} > "$dist/_headers"
+echo "wrote $dist/_headers"

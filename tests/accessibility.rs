@@ -1,0 +1,818 @@
+//! Accessibility, checked in the browser: axe-core (npm `axe-core`, installed into `.tools/` by
+//! `scripts/setup.sh browser`) runs in every page and state — the six auth pages empty, after a
+//! failed submit (client-side errors and a server error) and after success, the not-found page, and
+//! the signed-in /dashboard and /settings — in the light and the dark color scheme (emulated with
+//! CDP `Emulation.setEmulatedMedia`). Any violation of the WCAG 2 A/AA rules or axe's best
+//! practices fails the test, listed with the page and state it came from.
+//!
+//! Around it, what axe can't see: focus moves to the first field in error after a failed submit,
+//! errors are tied to their input and announced, the title names the page, password inputs carry
+//! the right `autocomplete` and a reveal toggle with a clear name, and a person can sign in with
+//! the keyboard alone, seeing where the focus is at every step.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use serde_json::{json, Value};
+use support::{url_path, App};
+
+const PASSWORD: &str = "Correct-horse-42";
+const NEW_PASSWORD: &str = "Battery-staple-77";
+
+/// The rules checked: WCAG 2.0/2.1/2.2 levels A and AA, and axe's best practices.
+const AXE_TAGS: &[&str] = &[
+    "wcag2a",
+    "wcag2aa",
+    "wcag21a",
+    "wcag21aa",
+    "wcag22aa",
+    "best-practice",
+];
+
+/// axe-core's browser bundle: `AXE_CORE_JS`, else `.tools/node_modules/axe-core/axe.min.js`.
+fn axe_source() -> &'static str {
+    static SOURCE: OnceLock<String> = OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let path = std::env::var_os("AXE_CORE_JS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join(".tools/node_modules/axe-core/axe.min.js")
+            });
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "cannot read axe-core from {} ({e}); install it with `scripts/setup.sh browser` \
+                 (npm install --prefix .tools axe-core@4) or point AXE_CORE_JS at axe.min.js",
+                path.display()
+            )
+        })
+    })
+}
+
+/// Collects axe's findings over many pages and states, and fails once, listing them all.
+#[derive(Default)]
+struct Audit {
+    violations: Vec<String>,
+    /// "page/state [scheme]" for every run, to show what was covered.
+    checked: Vec<String>,
+}
+
+impl Audit {
+    /// Runs axe on the page as it is now, in the light and then the dark color scheme.
+    async fn check(&mut self, app: &App, state: &str) {
+        for dark in [false, true] {
+            app.emulate_color_scheme(dark).await;
+            let scheme = if dark { "dark" } else { "light" };
+            let label = format!("{state} [{scheme}]");
+            for v in run_axe(app).await {
+                self.violations.push(format!("{label}: {v}"));
+            }
+            self.checked.push(label);
+        }
+        app.emulate_color_scheme(false).await;
+    }
+
+    fn finish(self) {
+        assert!(
+            self.violations.is_empty(),
+            "axe-core found {} violation(s) (rules: {AXE_TAGS:?}):\n  {}\nchecked: {:#?}",
+            self.violations.len(),
+            self.violations.join("\n  "),
+            self.checked
+        );
+        eprintln!(
+            "axe-core: no violations in {} page states: {:?}",
+            self.checked.len(),
+            self.checked
+        );
+    }
+}
+
+/// Injects axe-core into the current document (once per document) and runs it; returns one line
+/// per violated rule: id, impact, the elements (CSS targets) and the help text.
+async fn run_axe(app: &App) -> Vec<String> {
+    let present = app.js("return typeof window.axe;", vec![]).await;
+    if present != json!("object") {
+        app.js(
+            &format!("{}\n;return typeof window.axe;", axe_source()),
+            vec![],
+        )
+        .await;
+    }
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        window.axe.run(document, {
+            runOnly: { type: 'tag', values: arguments[0] },
+            resultTypes: ['violations'],
+        }).then(r => done({ violations: r.violations.concat(
+            // Text whose contrast axe couldn't work out (e.g. over an image) counts as failing.
+            r.incomplete.filter(v => v.id === 'color-contrast')
+                .map(v => Object.assign({}, v, { id: 'color-contrast (undecided)' }))
+        ).map(v => ({
+            id: v.id,
+            impact: v.impact,
+            help: v.help,
+            targets: v.nodes.map(n => n.target.join(' ')),
+            summary: v.nodes.map(n => n.failureSummary).join(' | '),
+        })) }), e => done({ error: String(e && e.stack || e) }));
+    "#;
+    let result = app
+        .browser
+        .client
+        .execute_async(script, vec![json!(AXE_TAGS)])
+        .await
+        .unwrap_or_else(|e| panic!("axe.run failed: {e}"));
+    if let Some(error) = result["error"].as_str() {
+        panic!("axe.run threw: {error}");
+    }
+    result["violations"]
+        .as_array()
+        .expect("axe results")
+        .iter()
+        .map(|v| {
+            format!(
+                "{} ({}) at {} — {}; {}",
+                v["id"].as_str().unwrap_or("?"),
+                v["impact"].as_str().unwrap_or("?"),
+                v["targets"],
+                v["help"].as_str().unwrap_or(""),
+                v["summary"].as_str().unwrap_or("").replace('\n', " ")
+            )
+        })
+        .collect()
+}
+
+/// The checker itself: violations planted in a real page are reported, by rule, in both schemes
+/// (so a clean result above means something).
+#[tokio::test(flavor = "multi_thread")]
+async fn axe_reports_planted_violations() {
+    let app = App::start().await;
+    app.goto("/login").await;
+    app.wait_for("form#login-form").await;
+    app.js(
+        "const main = document.querySelector('main');
+         main.insertAdjacentHTML('beforeend',
+           '<img src=\"data:,\" width=\"10\" height=\"10\">' +
+           '<p style=\"color:#aaa;background:#fff\">faint text</p>' +
+           '<input type=\"text\" name=\"unlabelled\">');",
+        vec![],
+    )
+    .await;
+    for dark in [false, true] {
+        app.emulate_color_scheme(dark).await;
+        let found = run_axe(&app).await;
+        for rule in ["image-alt (", "color-contrast (", "label ("] {
+            assert!(
+                found.iter().any(|v| v.starts_with(rule)),
+                "[dark={dark}] axe should report {rule:?}; it found: {found:#?}"
+            );
+        }
+    }
+}
+
+/// The id of the focused element ("" for none, "<body>" when nothing in particular is).
+async fn focused_id(app: &App) -> String {
+    app.js(
+        "const el = document.activeElement;
+         return !el || el === document.body ? '<body>' : (el.id || el.outerHTML.slice(0, 120));",
+        vec![],
+    )
+    .await
+    .as_str()
+    .unwrap_or("")
+    .to_string()
+}
+
+/// After a failed submit: focus is on `#field-{field}`, which is `aria-invalid`, described by its
+/// error message (which screen readers are told about through `aria-live`).
+async fn assert_field_error_focused(app: &App, state: &str, field: &str) {
+    let id = format!("field-{field}");
+    let desc = format!("{state}: the focus to move to #{id}, the first field in error");
+    app.poll(&desc, support::WAIT, || async {
+        (focused_id(app).await == id).then_some(())
+    })
+    .await;
+    assert_error_tied_to(app, state, field).await;
+}
+
+/// `#field-{field}` is `aria-invalid="true"` and `aria-describedby` names `#field-{field}-error`,
+/// a live region with text.
+async fn assert_error_tied_to(app: &App, state: &str, field: &str) {
+    let input = format!("#field-{field}");
+    let error_id = format!("field-{field}-error");
+    app.wait_for(&format!("#{error_id}")).await;
+    assert_eq!(
+        app.attr(&input, "aria-invalid").await.as_deref(),
+        Some("true"),
+        "{state}: {input} should be aria-invalid"
+    );
+    let described_by = app
+        .attr(&input, "aria-describedby")
+        .await
+        .unwrap_or_default();
+    assert!(
+        described_by.split_whitespace().any(|id| id == error_id),
+        "{state}: {input}'s aria-describedby ({described_by:?}) should name #{error_id}"
+    );
+    let live = app
+        .js(
+            "const el = document.getElementById(arguments[0]);
+             return !!el.closest('[aria-live], [role=alert], [role=status]') && el.textContent.trim().length > 0;",
+            vec![json!(error_id)],
+        )
+        .await;
+    assert_eq!(
+        live,
+        json!(true),
+        "{state}: #{error_id} should have text and be (inside) a live region"
+    );
+}
+
+/// A form-level error is a `role=alert` that takes the focus (nothing else to fix).
+async fn assert_alert_focused(app: &App, state: &str, form: &str) {
+    let id = format!("{form}-alert");
+    app.wait_for(&format!("form#{form} .form-alert[role=alert]#{id}"))
+        .await;
+    let desc = format!("{state}: the focus to move to the message #{id}");
+    app.poll(&desc, support::WAIT, || async {
+        (focused_id(app).await == id).then_some(())
+    })
+    .await;
+}
+
+/// When the page's content was replaced (a link followed, a form done), the focus is on the new
+/// heading rather than lost on `<body>`.
+async fn assert_heading_focused(app: &App, state: &str) {
+    let desc = format!("{state}: the focus to move to the page's heading (h1#page-title)");
+    app.poll(&desc, support::WAIT, || async {
+        (focused_id(app).await == "page-title").then_some(())
+    })
+    .await;
+}
+
+/// `document.title` names the page ("Sign in · Account").
+async fn assert_title(app: &App, state: &str, page_name: &str) {
+    let desc = format!("{state}: the title to name the page ({page_name:?})");
+    app.poll(&desc, support::WAIT, || async {
+        let title = app.js("return document.title;", vec![]).await;
+        title.as_str()?.starts_with(page_name).then_some(())
+    })
+    .await;
+}
+
+/// Each `(field, autocomplete)`: the input's `autocomplete` attribute.
+async fn assert_autocomplete(app: &App, state: &str, expected: &[(&str, &str)]) {
+    for (field, want) in expected {
+        let got = app
+            .attr(&format!("#field-{field}"), "autocomplete")
+            .await
+            .unwrap_or_default();
+        assert_eq!(
+            &got, want,
+            "{state}: #field-{field} should have autocomplete={want:?}"
+        );
+    }
+}
+
+/// The accessible name of the first element matching `css`, as axe-core computes it.
+async fn accessible_name(app: &App, css: &str) -> String {
+    run_axe_loaded(app).await;
+    app.js(
+        "const el = document.querySelector(arguments[0]);
+         if (!el) return null;
+         window.axe.setup(document);
+         try { return window.axe.commons.text.accessibleText(el); } finally { window.axe.teardown(); }",
+        vec![json!(css)],
+    )
+    .await
+    .as_str()
+    .unwrap_or_else(|| panic!("no element {css:?} to name"))
+    .to_string()
+}
+
+async fn run_axe_loaded(app: &App) {
+    if app.js("return typeof window.axe;", vec![]).await != json!("object") {
+        app.js(
+            &format!("{}\n;return typeof window.axe;", axe_source()),
+            vec![],
+        )
+        .await;
+    }
+}
+
+/// Every password input of the page has a reveal toggle named "Show password" that turns it into
+/// plain text and back ("Hide password"), and keeps the typed value. Reloads the page after.
+async fn assert_reveal_toggles(app: &App, state: &str) {
+    let fields: Vec<String> = app
+        .js(
+            "return [...document.querySelectorAll('input[type=password]')].map(i => i.name);",
+            vec![],
+        )
+        .await
+        .as_array()
+        .expect("names")
+        .iter()
+        .map(|v| v.as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(!fields.is_empty(), "{state}: no password inputs to check");
+    for field in fields {
+        let input = format!("#field-{field}");
+        let toggle = format!("button.reveal[aria-controls=\"field-{field}\"]");
+        app.fill(&field, "secret-value").await;
+        assert_eq!(
+            accessible_name(app, &toggle).await,
+            "Show password",
+            "{state}: {toggle}'s accessible name"
+        );
+        for (shown, input_type, name) in [
+            (true, "text", "Hide password"),
+            (false, "password", "Show password"),
+        ] {
+            app.click(&toggle).await;
+            let desc = format!(
+                "{state}: after pressing {toggle}, {input} of type {input_type:?} and the toggle named {name:?}"
+            );
+            app.poll(&desc, support::WAIT, || async {
+                let now = app.attr(&input, "type").await;
+                (now.as_deref() == Some(input_type) && accessible_name(app, &toggle).await == name)
+                    .then_some(())
+            })
+            .await;
+            assert_eq!(
+                app.value(&field).await,
+                "secret-value",
+                "{state}: the value stays (shown: {shown})"
+            );
+        }
+    }
+    // WebDriver's clear() fires no `input` event, so the form still holds what was typed: start
+    // afresh.
+    app.reload().await;
+    app.wait_for("form input[type=password]").await;
+}
+
+async fn submit_empty(app: &App, form: &str) {
+    app.wait_for(&format!("form#{form}")).await;
+    app.submit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_and_register_pages_pass_axe() {
+    let app = App::start().await;
+    app.backend
+        .create_active_user("ada@example.com", PASSWORD)
+        .await;
+    let mut audit = Audit::default();
+
+    // /login
+    app.goto("/login").await;
+    app.wait_for("form#login-form").await;
+    assert_title(&app, "/login", "Sign in").await;
+    assert_autocomplete(
+        &app,
+        "/login",
+        &[("email", "email"), ("password", "current-password")],
+    )
+    .await;
+    audit.check(&app, "/login empty").await;
+    assert_reveal_toggles(&app, "/login").await;
+
+    submit_empty(&app, "login-form").await;
+    assert_field_error_focused(&app, "/login client-side errors", "email").await;
+    assert_error_tied_to(&app, "/login client-side errors", "password").await;
+    audit.check(&app, "/login client-side errors").await;
+
+    app.fill("email", "ada@example.com").await;
+    app.fill("password", "not-the-password").await;
+    app.submit().await;
+    assert_alert_focused(&app, "/login wrong password", "login-form").await;
+    audit.check(&app, "/login wrong password (401)").await;
+
+    app.goto("/login?notice=password-reset").await;
+    app.wait_for(".notice[data-notice=\"password-reset\"]")
+        .await;
+    audit.check(&app, "/login password-reset notice").await;
+
+    // /register, reached by the link under the sign-in card.
+    app.goto("/login").await;
+    app.click("nav a[href=\"/register\"]").await;
+    app.wait_for("form#register-form").await;
+    assert_heading_focused(&app, "/login → /register").await;
+    assert_title(&app, "/register", "Create an account").await;
+    assert_autocomplete(
+        &app,
+        "/register",
+        &[
+            ("email", "email"),
+            ("name", "name"),
+            ("password", "new-password"),
+            ("re_password", "new-password"),
+        ],
+    )
+    .await;
+    audit.check(&app, "/register empty").await;
+    assert_reveal_toggles(&app, "/register").await;
+
+    app.fill("email", "new@example.com").await;
+    app.fill("password", "short").await;
+    app.fill("re_password", "different").await;
+    app.submit().await;
+    assert_field_error_focused(&app, "/register client-side errors", "password").await;
+    assert_error_tied_to(&app, "/register client-side errors", "re_password").await;
+    audit.check(&app, "/register client-side errors").await;
+
+    // The address is taken: the server's error lands under the email field.
+    app.fill("email", "ada@example.com").await;
+    app.fill("password", PASSWORD).await;
+    app.fill("re_password", PASSWORD).await;
+    app.submit().await;
+    assert_field_error_focused(&app, "/register email taken (400)", "email").await;
+    audit.check(&app, "/register email taken (400)").await;
+
+    app.fill("email", "new@example.com").await;
+    app.submit().await;
+    app.wait_for(".notice[data-notice=\"check-email\"]").await;
+    assert_heading_focused(&app, "/register success").await;
+    audit.check(&app, "/register success").await;
+
+    // The not-found page.
+    app.goto("/no/such/page").await;
+    app.wait_for("main h1").await;
+    assert_title(&app, "not found", "Page not found").await;
+    audit.check(&app, "not found").await;
+
+    audit.finish();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reset_and_resend_pages_pass_axe() {
+    let mut app = App::start().await;
+    app.backend
+        .create_active_user("ada@example.com", PASSWORD)
+        .await;
+    let mut audit = Audit::default();
+
+    for (path, form, title, notice) in [
+        (
+            "/reset-password",
+            "reset-password-form",
+            "Reset your password",
+            "reset-sent",
+        ),
+        (
+            "/resend-activation",
+            "resend-activation-form",
+            "Resend the activation email",
+            "activation-sent",
+        ),
+    ] {
+        app.goto(path).await;
+        app.wait_for(&format!("form#{form}")).await;
+        assert_title(&app, path, title).await;
+        assert_autocomplete(&app, path, &[("email", "email")]).await;
+        audit.check(&app, &format!("{path} empty")).await;
+
+        app.fill("email", "not an address").await;
+        app.submit().await;
+        assert_field_error_focused(&app, &format!("{path} client-side error"), "email").await;
+        audit
+            .check(&app, &format!("{path} client-side error"))
+            .await;
+
+        app.goto(path).await;
+        app.wait_for(&format!("form#{form}")).await;
+        app.fill("email", "ada@example.com").await;
+        app.submit().await;
+        app.wait_for(&format!(".notice[data-notice=\"{notice}\"]"))
+            .await;
+        audit.check(&app, &format!("{path} success")).await;
+    }
+
+    // The server can't be reached: the message on top of the form takes the focus.
+    app.backend.stop().await;
+    for (path, form) in [
+        ("/reset-password", "reset-password-form"),
+        ("/resend-activation", "resend-activation-form"),
+    ] {
+        app.goto(path).await;
+        app.wait_for(&format!("form#{form}")).await;
+        app.fill("email", "ada@example.com").await;
+        app.submit().await;
+        assert_alert_focused(&app, &format!("{path} server unreachable"), form).await;
+        audit
+            .check(&app, &format!("{path} server unreachable"))
+            .await;
+    }
+    app.backend.start_again().await;
+    audit.finish();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn emailed_link_pages_pass_axe() {
+    let mut app = App::start().await;
+    let mut audit = Audit::default();
+
+    // Activation: activated, already active, invalid.
+    let r = app
+        .api()
+        .register("link@example.com", "Link", PASSWORD)
+        .await;
+    assert_eq!(r.status, 201, "register: {}", r.text());
+    let link = app
+        .backend
+        .wait_for_email("link@example.com")
+        .await
+        .link("/user-activation/");
+    app.goto(url_path(&link)).await;
+    app.wait_for("[data-result=\"activated\"]").await;
+    assert_title(&app, "activation", "Activate your account").await;
+    audit.check(&app, "/user-activation activated").await;
+    app.goto(url_path(&link)).await;
+    app.wait_for("[data-result=\"already-active\"]").await;
+    audit.check(&app, "/user-activation already active").await;
+    app.goto("/user-activation/Zm9vYmFy/0-bad-token").await;
+    app.wait_for("[data-result=\"invalid\"]").await;
+    audit.check(&app, "/user-activation invalid").await;
+
+    // Password reset confirmation: empty, client-side errors, server error, success.
+    let r = app
+        .api()
+        .post(
+            "/auth/users/reset_password/",
+            json!({ "email": "link@example.com" }),
+        )
+        .await;
+    assert_eq!(r.status, 204, "reset_password: {}", r.text());
+    let reset = app
+        .backend
+        .wait_for_email("link@example.com")
+        .await
+        .link("/confirm-password-reset/");
+    app.goto(url_path(&reset)).await;
+    app.wait_for("form#confirm-reset-form").await;
+    assert_title(&app, "confirm reset", "Choose a new password").await;
+    assert_autocomplete(
+        &app,
+        "confirm reset",
+        &[
+            ("new_password", "new-password"),
+            ("re_new_password", "new-password"),
+        ],
+    )
+    .await;
+    audit.check(&app, "/confirm-password-reset empty").await;
+    assert_reveal_toggles(&app, "/confirm-password-reset").await;
+
+    submit_empty(&app, "confirm-reset-form").await;
+    assert_field_error_focused(&app, "confirm reset client-side errors", "new_password").await;
+    assert_error_tied_to(&app, "confirm reset client-side errors", "re_new_password").await;
+    audit
+        .check(&app, "/confirm-password-reset client-side errors")
+        .await;
+
+    // Django's validators refuse a common password: the server's error under the field.
+    app.fill("new_password", "password123").await;
+    app.fill("re_new_password", "password123").await;
+    app.submit().await;
+    assert_field_error_focused(&app, "confirm reset common password (400)", "new_password").await;
+    audit
+        .check(&app, "/confirm-password-reset common password (400)")
+        .await;
+
+    app.fill("new_password", NEW_PASSWORD).await;
+    app.fill("re_new_password", NEW_PASSWORD).await;
+    app.submit().await;
+    app.wait_for(".notice[data-notice=\"password-reset\"]")
+        .await;
+    audit
+        .check(&app, "/confirm-password-reset success (→ /login)")
+        .await;
+
+    // The same link again: used up.
+    app.goto(url_path(&reset)).await;
+    app.wait_for("form#confirm-reset-form").await;
+    app.fill("new_password", PASSWORD).await;
+    app.fill("re_new_password", PASSWORD).await;
+    app.submit().await;
+    app.wait_for("[data-result=\"invalid\"]").await;
+    audit.check(&app, "/confirm-password-reset used link").await;
+
+    // Activation while the server can't be reached: the error with a "Try again" button.
+    app.backend.stop().await;
+    app.goto("/user-activation/MQ/some-token").await;
+    app.wait_for("[data-result=\"error\"]").await;
+    audit
+        .check(&app, "/user-activation server unreachable")
+        .await;
+    app.backend.start_again().await;
+    audit.finish();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_in_pages_pass_axe() {
+    let app = App::start().await;
+    app.backend
+        .create_active_user_with("ada@example.com", PASSWORD, "Ada Lovelace", "ada")
+        .await;
+    let mut audit = Audit::default();
+
+    app.sign_in("ada@example.com", PASSWORD).await;
+    assert_heading_focused(&app, "/login → /dashboard").await;
+    assert_title(&app, "/dashboard", "Your account").await;
+    audit.check(&app, "/dashboard").await;
+
+    app.click("a[href=\"/settings\"]").await;
+    app.wait_for("form#password-form").await;
+    assert_title(&app, "/settings", "Account settings").await;
+    assert_autocomplete(
+        &app,
+        "/settings",
+        &[
+            ("name", "name"),
+            ("username", "username"),
+            ("current_password", "current-password"),
+            ("new_password", "new-password"),
+            ("re_new_password", "new-password"),
+        ],
+    )
+    .await;
+    audit.check(&app, "/settings").await;
+    assert_reveal_toggles(&app, "/settings").await;
+
+    // Password: client-side errors, then a wrong current password (400 from the server).
+    app.click("form#password-form button[type=submit]").await;
+    assert_field_error_focused(&app, "/settings password client-side", "current_password").await;
+    assert_error_tied_to(&app, "/settings password client-side", "new_password").await;
+    audit
+        .check(&app, "/settings password client-side errors")
+        .await;
+
+    app.fill("current_password", "not-the-password").await;
+    app.fill("new_password", NEW_PASSWORD).await;
+    app.fill("re_new_password", NEW_PASSWORD).await;
+    app.click("form#password-form button[type=submit]").await;
+    assert_field_error_focused(
+        &app,
+        "/settings wrong current password (400)",
+        "current_password",
+    )
+    .await;
+    audit
+        .check(&app, "/settings wrong current password (400)")
+        .await;
+
+    // Profile: too long a name (client side), then saved.
+    app.fill("name", &"x".repeat(151)).await;
+    app.click("form#profile-form button[type=submit]").await;
+    assert_field_error_focused(&app, "/settings profile client-side", "name").await;
+    audit
+        .check(&app, "/settings profile client-side error")
+        .await;
+    app.fill("name", "Ada King").await;
+    app.click("form#profile-form button[type=submit]").await;
+    app.wait_for(".notice[data-notice=\"profile-saved\"]").await;
+    audit.check(&app, "/settings profile saved").await;
+
+    app.fill("current_password", PASSWORD).await;
+    app.fill("new_password", NEW_PASSWORD).await;
+    app.fill("re_new_password", NEW_PASSWORD).await;
+    app.click("form#password-form button[type=submit]").await;
+    app.wait_for(".notice[data-notice=\"password-changed\"]")
+        .await;
+    audit.check(&app, "/settings password changed").await;
+
+    audit.finish();
+}
+
+/// Presses a key (WebDriver actions: a real key press, as a keyboard user would).
+async fn press(app: &App, key: Key) {
+    let key: char = key.into();
+    let actions = KeyActions::new("keyboard".to_string())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    app.browser
+        .client
+        .perform_actions(actions)
+        .await
+        .expect("key press");
+}
+
+/// The focused element and whether its focus shows: a solid outline of ≥ 2 px whose color differs
+/// from the background around it.
+async fn focus_state(app: &App) -> Value {
+    app.js(
+        "const el = document.activeElement;
+         const cs = getComputedStyle(el);
+         return {
+           id: el.id, tag: el.tagName.toLowerCase(), name: el.getAttribute('name'),
+           text: (el.getAttribute('aria-label') || el.textContent || '').trim(),
+           href: el.getAttribute('href'),
+           focusVisible: el.matches(':focus-visible'),
+           outline: cs.outlineStyle + ' ' + cs.outlineWidth + ' ' + cs.outlineColor,
+           visible: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2,
+           contrast: contrast(cs.outlineColor, background(el.parentElement)),
+         };
+         function rgb(color) { return color.match(/[0-9.]+/g).map(Number); }
+         function background(node) {
+           for (; node; node = node.parentElement) {
+             const c = rgb(getComputedStyle(node).backgroundColor);
+             if (c.length < 4 || c[3] > 0) return c;
+           }
+           return rgb(getComputedStyle(document.body).backgroundColor);
+         }
+         function luminance(c) {
+           const [r, g, b] = c.slice(0, 3).map(v => v / 255)
+             .map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+           return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+         }
+         function contrast(a, b) {
+           const [x, y] = [luminance(rgb(a)), luminance(b)].sort((p, q) => q - p);
+           return (x + 0.05) / (y + 0.05);
+         }",
+        vec![],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keyboard_alone_signs_in_with_visible_focus() {
+    let app = App::start().await;
+    app.backend
+        .create_active_user("kay@example.com", PASSWORD)
+        .await;
+
+    for dark in [false, true] {
+        app.goto("/login").await;
+        app.emulate_color_scheme(dark).await;
+        app.wait_for("form#login-form").await;
+        // Tab through the whole page: every stop shows a visible focus indicator.
+        let mut stops = vec![];
+        for _ in 0..6 {
+            press(&app, Key::Tab).await;
+            let state = focus_state(&app).await;
+            assert_eq!(
+                state["visible"],
+                json!(true),
+                "[dark={dark}] focus on {state} should be visible (outline ≥ 2px)"
+            );
+            // WCAG 1.4.11: the focus indicator stands out 3:1 against what surrounds it.
+            let contrast = state["contrast"].as_f64().unwrap_or(0.0);
+            assert!(
+                contrast >= 3.0,
+                "[dark={dark}] the focus outline of {state} contrasts {contrast:.2}:1 with its background (needs 3:1)"
+            );
+            stops.push(state);
+        }
+        let describe = |s: &Value| {
+            s["href"]
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| s["name"].as_str().map(str::to_string))
+                .unwrap_or_else(|| s["text"].as_str().unwrap_or("").to_string())
+        };
+        let order: Vec<String> = stops.iter().map(describe).collect();
+        assert_eq!(
+            order,
+            [
+                "email",
+                "password",
+                "Show password",
+                "Sign in",
+                "/register",
+                "/reset-password"
+            ],
+            "[dark={dark}] the tab order of /login"
+        );
+    }
+
+    // Sign in with keys only: Tab to a field, type, Tab on, Enter.
+    app.goto("/login").await;
+    app.emulate_color_scheme(false).await;
+    app.wait_for("form#login-form").await;
+    press(&app, Key::Tab).await;
+    let active = app.browser.client.active_element().await.expect("focus");
+    active.send_keys("kay@example.com").await.expect("type");
+    press(&app, Key::Tab).await;
+    let active = app.browser.client.active_element().await.expect("focus");
+    active.send_keys(PASSWORD).await.expect("type");
+    // The reveal toggle answers to Enter like a click.
+    press(&app, Key::Tab).await;
+    press(&app, Key::Enter).await;
+    app.poll(
+        "Enter on the reveal toggle to show the password",
+        support::WAIT,
+        || async {
+            (app.attr("#field-password", "type").await.as_deref() == Some("text")).then_some(())
+        },
+    )
+    .await;
+    press(&app, Key::Tab).await;
+    press(&app, Key::Enter).await;
+    app.wait_for_path("/dashboard").await;
+    app.wait_for_text("#user-email", "kay@example.com").await;
+}

@@ -1,0 +1,434 @@
+//! The deployment files of docs/deploy.md work. deploy/nginx.conf: a real nginx (Debian's package)
+//! serves a copy of the release build through that file, and in Chromium an emailed deep link
+//! activates an account, signing in works under its strict CSP, and the response headers are the
+//! documented ones. deploy/write-headers.sh: the `_headers` it writes for Netlify and Cloudflare
+//! Pages covers the build.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use std::os::unix::process::CommandExt;
+
+use serde_json::{json, Value};
+use support::backend::{free_port, terminate_group};
+use support::static_server::{dist_dir, rewrite_api_base};
+use support::{url_path, App, AppOptions};
+
+const PASSWORD: &str = "Correct-horse-42";
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// The API origin deploy/nginx.conf's CSP names, to be replaced by the real one.
+const PLACEHOLDER_API: &str = "https://api.example.com";
+
+fn nginx_binary() -> String {
+    std::env::var("NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".to_string())
+}
+
+/// nginx in the foreground (`daemon off; master_process on;`), in its own process group: dropping
+/// it stops master and workers.
+struct Nginx {
+    child: Option<Child>,
+    error_log: PathBuf,
+}
+
+impl Nginx {
+    /// Serves `root` on 127.0.0.1:`port` with deploy/nginx.conf, its CSP allowing `api_origin`;
+    /// pid, logs and temp files in `dir`. Waits until it answers.
+    async fn start(dir: &Path, root: &Path, port: u16, api_origin: &str) -> Nginx {
+        let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx.conf");
+        let site = std::fs::read_to_string(&deploy)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", deploy.display()));
+        let site = replace_once(&site, "listen 80;", &format!("listen 127.0.0.1:{port};"));
+        let site = replace_once(
+            &site,
+            "root /var/www/djoser-spa;",
+            &format!("root {};", root.display()),
+        );
+        assert!(
+            site.contains(&format!("connect-src 'self' {PLACEHOLDER_API};")),
+            "deploy/nginx.conf's CSP should allow the placeholder API origin {PLACEHOLDER_API} in connect-src"
+        );
+        let site = site.replace(PLACEHOLDER_API, api_origin);
+        let site_conf = dir.join("site.conf");
+        std::fs::write(&site_conf, site).expect("write site.conf");
+
+        let temp = dir.join("nginx-temp");
+        std::fs::create_dir_all(&temp).expect("nginx temp dir");
+        let error_log = dir.join("nginx-error.log");
+        let d = |name: &str| temp.join(name).display().to_string();
+        let main = format!(
+            "daemon off;\nmaster_process on;\nworker_processes 1;\npid {pid};\nerror_log {err} info;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n\
+             \x20 access_log {access};\n  client_body_temp_path {body};\n  proxy_temp_path {proxy};\n\
+             \x20 fastcgi_temp_path {fastcgi};\n  uwsgi_temp_path {uwsgi};\n  scgi_temp_path {scgi};\n\
+             \x20 include {site};\n}}\n",
+            pid = dir.join("nginx.pid").display(),
+            err = error_log.display(),
+            access = dir.join("nginx-access.log").display(),
+            body = d("body"),
+            proxy = d("proxy"),
+            fastcgi = d("fastcgi"),
+            uwsgi = d("uwsgi"),
+            scgi = d("scgi"),
+            site = site_conf.display(),
+        );
+        let main_conf = dir.join("nginx.conf");
+        std::fs::write(&main_conf, main).expect("write nginx.conf");
+
+        let check = Command::new(nginx_binary())
+            .args(["-t", "-q", "-e"])
+            .arg(&error_log)
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(&main_conf)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run {} ({e}): install nginx (`scripts/setup.sh browser` does, as root on Debian), or set NGINX",
+                    nginx_binary()
+                )
+            });
+        assert!(
+            check.status.success(),
+            "nginx -t refused the configuration built from deploy/nginx.conf:\n{}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        );
+
+        let stderr = File::create(dir.join("nginx.stderr.log")).expect("nginx stderr log");
+        let child = Command::new(nginx_binary())
+            .arg("-e")
+            .arg(&error_log)
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(&main_conf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", nginx_binary()));
+        let mut nginx = Nginx {
+            child: Some(child),
+            error_log,
+        };
+
+        let url = format!("http://127.0.0.1:{port}/");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = nginx
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                nginx.child = None;
+                panic!(
+                    "nginx exited early ({status}); its error log:\n{}",
+                    support::tmp::tail(&nginx.error_log, 30)
+                );
+            }
+            if let Ok(r) = support::http::request("GET", &url, &[], None).await {
+                if r.status == 200 {
+                    return nginx;
+                }
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "nginx did not answer GET {url} with 200 within 10 s; its error log:\n{}",
+                    support::tmp::tail(&nginx.error_log, 30)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.take() {
+            terminate_group(child, Duration::from_secs(3));
+        }
+        if std::thread::panicking() {
+            eprintln!(
+                "[e2e] nginx error log ({}):\n{}",
+                self.error_log.display(),
+                support::tmp::tail(&self.error_log, 20)
+            );
+        }
+    }
+}
+
+fn replace_once(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "deploy/nginx.conf should contain {from:?} exactly once (the test replaces it)"
+    );
+    text.replacen(from, to, 1)
+}
+
+/// A copy of the build folder whose index.html points the app at `api_base`, as a deployer would
+/// edit it (the runtime API setting).
+fn deployed_copy(to: &Path, api_base: &str) -> Vec<String> {
+    std::fs::create_dir_all(to).expect("web root");
+    let mut names = vec![];
+    for entry in std::fs::read_dir(dist_dir())
+        .expect("the build folder")
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !entry.path().is_file() {
+            continue;
+        }
+        if name == "index.html" {
+            let html = std::fs::read_to_string(entry.path()).expect("index.html");
+            let html = rewrite_api_base(&html, api_base).expect("the djoser-api-base meta tag");
+            std::fs::write(to.join(&name), html).expect("write index.html");
+        } else {
+            std::fs::copy(entry.path(), to.join(&name)).expect("copy a build file");
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// GET `path` from the page (same origin, fresh, as the browser sees it): status and headers.
+async fn browser_get(app: &App, path: &str) -> Value {
+    let result = app
+        .browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0], { cache: 'no-store' })
+               .then(r => done({ status: r.status, headers: Object.fromEntries(r.headers.entries()) }))
+               .catch(e => done({ error: String(e) }));",
+            vec![json!(path)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("fetch {path} in the page: {e}"));
+    assert!(
+        result["error"].is_null(),
+        "fetch {path} failed: {}",
+        result["error"]
+    );
+    result
+}
+
+fn header<'a>(response: &'a Value, name: &str) -> &'a str {
+    response["headers"][name].as_str().unwrap_or("")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nginx_serves_the_build_with_the_documented_config() {
+    let port = free_port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let app = App::start_served_by(&origin, AppOptions::default()).await;
+    let root = app.dir.join("www");
+    let files = deployed_copy(&root, &app.api_base());
+    let _nginx = Nginx::start(app.dir.path(), &root, port, &app.api_base()).await;
+
+    // An emailed deep link opens the app through the SPA fallback and activates the account.
+    let email = "nina@example.com";
+    let r = app.api().register(email, "Nina", PASSWORD).await;
+    assert_eq!(r.status, 201, "register: {}", r.text());
+    let link = app
+        .backend
+        .wait_for_email(email)
+        .await
+        .link("/user-activation/");
+    assert!(
+        link.starts_with(&format!("{origin}/user-activation/")),
+        "the emailed link should point at nginx ({origin}): {link}"
+    );
+    app.goto_url(&link).await;
+    app.wait_for("[data-result=\"activated\"]").await;
+
+    // Signing in works under the CSP nginx sends (connect-src allows the API, wasm may compile).
+    app.sign_in(email, PASSWORD).await;
+    app.reload().await;
+    app.wait_for_text("#user-email", email).await;
+    let csp_errors: Vec<String> = app
+        .browser
+        .console_messages()
+        .await
+        .into_iter()
+        .filter(|m| m.contains("Content Security Policy") || m.contains("Refused to"))
+        .collect();
+    assert!(
+        csp_errors.is_empty(),
+        "the app broke the CSP: {csp_errors:#?}"
+    );
+
+    // index.html, for the root, a deep link and by name: HTML, never cached, with the headers.
+    for path in ["/", url_path(&link), "/dashboard?x=1", "/index.html"] {
+        let r = browser_get(&app, path).await;
+        assert_eq!(r["status"], json!(200), "GET {path}: {r}");
+        assert!(
+            header(&r, "content-type").starts_with("text/html"),
+            "GET {path}: {r}"
+        );
+        assert_eq!(header(&r, "cache-control"), "no-cache", "GET {path}: {r}");
+        let csp = header(&r, "content-security-policy");
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self' 'wasm-unsafe-eval'",
+            &format!("connect-src 'self' {}", app.api_base()),
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+        ] {
+            assert!(
+                csp.contains(directive),
+                "GET {path}: the CSP should contain {directive:?}: {csp:?}"
+            );
+        }
+        assert!(
+            !csp.contains("unsafe-inline"),
+            "no 'unsafe-inline' is needed: {csp:?}"
+        );
+        assert_eq!(header(&r, "referrer-policy"), "no-referrer", "GET {path}");
+        assert_eq!(
+            header(&r, "x-content-type-options"),
+            "nosniff",
+            "GET {path}"
+        );
+    }
+
+    // The hashed files: cached for a year, with their types, compressed (the largest of each
+    // kind: nginx leaves files under 1 kB as they are).
+    let hashed = |ext: &str| {
+        files
+            .iter()
+            .filter(|n| n.ends_with(ext))
+            .max_by_key(|n| {
+                std::fs::metadata(root.join(n))
+                    .map(|m| m.len())
+                    .unwrap_or(0)
+            })
+            .unwrap_or_else(|| panic!("no {ext} file in the build: {files:?}"))
+            .clone()
+    };
+    for (file, content_type) in [
+        (hashed(".wasm"), "application/wasm"),
+        (hashed(".js"), "javascript"),
+        (hashed(".css"), "text/css"),
+    ] {
+        let path = format!("/{file}");
+        let r = browser_get(&app, &path).await;
+        assert_eq!(r["status"], json!(200), "GET {path}: {r}");
+        assert_eq!(header(&r, "cache-control"), IMMUTABLE, "GET {path}: {r}");
+        assert!(
+            header(&r, "content-type").contains(content_type),
+            "GET {path} should be {content_type}: {r}"
+        );
+        assert_eq!(
+            header(&r, "content-encoding"),
+            "gzip",
+            "GET {path} should be gzipped: {r}"
+        );
+        assert!(
+            !header(&r, "content-security-policy").is_empty(),
+            "GET {path}: security headers on every response: {r}"
+        );
+    }
+    let wasm = browser_get(&app, &format!("/{}", hashed(".wasm"))).await;
+    assert_eq!(header(&wasm, "content-type"), "application/wasm");
+
+    // A hashed file that doesn't exist (an old release's): 404, not index.html.
+    let r = browser_get(&app, "/djoser-auth-spa-0123456789abcdef_bg.wasm").await;
+    assert_eq!(r["status"], json!(404), "a missing hashed file: {r}");
+}
+
+/// deploy/write-headers.sh (Netlify and Cloudflare Pages `_headers`): the security headers for
+/// every path, a year of caching for each hashed file of the build by name, none for index.html.
+#[tokio::test(flavor = "multi_thread")]
+async fn static_host_headers_file_covers_the_build() {
+    let dir = support::TestDir::new();
+    let copy = dir.join("dist");
+    let files = deployed_copy(&copy, "https://api.example.com");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/write-headers.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(&copy)
+        .arg("https://api.example.com")
+        .output()
+        .expect("run deploy/write-headers.sh");
+    assert!(
+        out.status.success(),
+        "write-headers.sh failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(copy.join("_headers")).expect("dist/_headers");
+
+    // Rules: a path line, then indented "Name: value" lines.
+    let mut rules: Vec<(String, Vec<String>)> = vec![];
+    for line in text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
+        if line.starts_with(' ') {
+            rules
+                .last_mut()
+                .expect("a header before any path")
+                .1
+                .push(line.trim().to_string());
+        } else {
+            rules.push((line.trim().to_string(), vec![]));
+        }
+    }
+    let headers_for = |path: &str| -> Vec<String> {
+        rules
+            .iter()
+            .filter(|(p, _)| p == path)
+            .flat_map(|(_, h)| h.clone())
+            .collect()
+    };
+    let all = headers_for("/*");
+    for want in [
+        "Referrer-Policy: no-referrer",
+        "X-Content-Type-Options: nosniff",
+    ] {
+        assert!(
+            all.iter().any(|h| h == want),
+            "/* should set {want:?}: {all:?}"
+        );
+    }
+    assert!(
+        all.iter()
+            .any(|h| h.starts_with("Content-Security-Policy: ")
+                && h.contains("connect-src 'self' https://api.example.com;")
+                && h.contains("script-src 'self' 'wasm-unsafe-eval';")),
+        "/* should send the CSP with the API origin: {all:?}"
+    );
+    assert!(
+        !all.iter().any(|h| h.starts_with("Cache-Control")),
+        "/* must not set Cache-Control (the hosts merge matching rules): {all:?}"
+    );
+
+    let hashed: Vec<&String> = files
+        .iter()
+        .filter(|f| f.as_str() != "index.html" && !f.starts_with('_'))
+        .collect();
+    assert!(
+        hashed.len() >= 4,
+        "expected the build's hashed files: {files:?}"
+    );
+    for file in hashed {
+        assert_eq!(
+            headers_for(&format!("/{file}")),
+            [format!("Cache-Control: {IMMUTABLE}")],
+            "/{file} should be cached for a year"
+        );
+    }
+    assert!(
+        headers_for("/index.html").is_empty() && headers_for("/").is_empty(),
+        "index.html must keep the host's no-cache default"
+    );
+}
