@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use djoser_auth_spa::api::{self, ApiError};
 use djoser_auth_spa::config::{self, Config};
+use djoser_auth_spa::session::latest;
 use djoser_auth_spa::session::lock::with_lock;
 use djoser_auth_spa::session::store::{self, Loaded, STORAGE_KEY};
 use djoser_auth_spa::session::{SessionManager, SessionState, SignedOutReason};
@@ -77,4 +78,15 @@ async fn the_lock_runs_one_holder_at_a_time() {
     };
     futures::join!(worker("a", log.clone()), worker("b", log.clone()));
     assert_eq!(*log.borrow(), ["a in", "a out", "b in", "b out"]);
+}
+
+#[wasm_bindgen_test]
+async fn latest_session_round_trips_through_indexeddb() {
+    // What the refreshing tab leaves for the next lock holder: the last write wins, and a
+    // sign-out removes it.
+    latest::write(Some("first")).await;
+    latest::write(Some("second")).await;
+    assert_eq!(latest::read().await.as_deref(), Some("second"));
+    latest::write(None).await;
+    assert_eq!(latest::read().await, None);
 }

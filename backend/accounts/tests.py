@@ -17,11 +17,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
 from django.test import TestCase, override_settings
 from rest_framework.test import APIClient
 
-from accounts import health
+from accounts import faults, health
 from accounts.management.commands.runserver import Command as RunserverCommand
 from accounts.management.commands.runserver import NoDelayWSGIServer
 from accounts.models import User
@@ -237,6 +238,49 @@ class CommandTests(TestCase):
             self.assertIs(RunserverCommand().server_cls, NoDelayWSGIServer)
         with override_settings(AUTH_TCP_NODELAY=False):
             self.assertIsNot(RunserverCommand().server_cls, NoDelayWSGIServer)
+
+
+FAULTS = "POST /auth/jwt/create/=500-html,200-empty;GET /auth/users/me/=200-blank"
+WITH_FAULTS = settings.MIDDLEWARE[:2] + ["accounts.faults.FaultMiddleware"] + settings.MIDDLEWARE[2:]
+
+
+@FAST
+class FaultTests(ApiTestCase):
+    def test_off_unless_configured(self):
+        self.assertNotIn("accounts.faults.FaultMiddleware", settings.MIDDLEWARE)
+        self.active_user()
+        with override_settings(MIDDLEWARE=WITH_FAULTS, AUTH_FAULTS=""):
+            self.assertEqual(self.login("alice@example.com").status_code, 200)
+
+    def test_rules_answer_in_turn_then_pass_through(self):
+        self.active_user()
+        origin = {"HTTP_ORIGIN": settings.SPA_ORIGIN}
+        with override_settings(MIDDLEWARE=WITH_FAULTS, AUTH_FAULTS=FAULTS):
+            client = APIClient()
+            credentials = {"email": "alice@example.com", "password": PASSWORD}
+            answers = [
+                client.post("/auth/jwt/create/", credentials, format="json", **origin) for _ in range(3)
+            ]
+            self.assertEqual([a.status_code for a in answers], [500, 200, 200])
+            self.assertTrue(answers[0]["Content-Type"].startswith("text/html"))
+            self.assertIn(b"<h1>", answers[0].content)
+            self.assertEqual(answers[1].content, b"{}")
+            self.assertEqual(set(answers[2].json()), {"access", "refresh"})
+            # The faulty answers still carry CORS headers, so the SPA can read them.
+            self.assertEqual(answers[0]["Access-Control-Allow-Origin"], settings.SPA_ORIGIN)
+            client.credentials(HTTP_AUTHORIZATION=f"JWT {answers[2].json()['access']}")
+            me = [client.get("/auth/users/me/") for _ in range(2)]
+            self.assertEqual((me[0].status_code, me[0].content), (200, b""))
+            self.assertEqual(me[1].json()["email"], "alice@example.com")
+            # Other methods and paths are untouched.
+            refresh = client.post("/auth/jwt/refresh/", {"refresh": "x"}, format="json")
+            self.assertEqual(refresh.status_code, 401)
+
+    def test_typos_are_refused(self):
+        self.assertEqual(faults.parse(FAULTS)[("GET", "/auth/users/me/")], [(200, "blank")])
+        for spec in ("POST /auth/jwt/create/", "FETCH /x/=500-html", "GET /x/=500-xml", "GET /x/=5000-html"):
+            with self.assertRaises(ImproperlyConfigured, msg=spec):
+                faults.parse(spec)
 
 
 THROTTLE_SCRIPT = """

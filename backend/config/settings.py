@@ -51,6 +51,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
 ]
 
+# Tests only: answer chosen requests badly on purpose (accounts/faults.py). Inside
+# CorsMiddleware, so the SPA can read the faulty answers.
+AUTH_FAULTS = os.environ.get("AUTH_FAULTS", "").strip()
+if AUTH_FAULTS:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("corsheaders.middleware.CorsMiddleware") + 1,
+        "accounts.faults.FaultMiddleware",
+    )
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

@@ -10,6 +10,7 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen_futures::spawn_local;
 
+use super::latest;
 use super::lock::with_lock;
 use super::state::{Session, SessionState, SignedOutReason, StoredSessionError};
 use super::store::{self, Loaded};
@@ -119,6 +120,7 @@ impl SessionManager {
                 let _ = api::jwt_blacklist(&session.refresh_token).await;
             });
         }
+        spawn_local(latest::write(None));
         store::clear();
         self.end(SignedOutReason::SignedOut);
     }
@@ -181,8 +183,11 @@ impl SessionManager {
             return in_flight;
         }
         let this = self.clone();
+        // The session found wanting; by the time the lock is ours another tab may have
+        // replaced it, and then there is nothing left to do.
+        let stale = self.current();
         let refresh = async move {
-            with_lock(REFRESH_LOCK, this.refresh_holding_lock()).await;
+            with_lock(REFRESH_LOCK, this.refresh_holding_lock(stale)).await;
             this.in_flight.borrow_mut().take();
         }
         .boxed_local()
@@ -193,10 +198,15 @@ impl SessionManager {
         refresh
     }
 
-    async fn refresh_holding_lock(self: &Rc<Self>) {
+    async fn refresh_holding_lock(self: &Rc<Self>, stale: Option<Rc<Session>>) {
         let Some(session) = self.current() else {
             return;
         };
+        // Another tab refreshed while this one waited, and its tokens have already arrived
+        // here (storage event): refreshing again would spend a second call in this window.
+        if stale.is_none_or(|stale| stale.access_token != session.access_token) {
+            return;
+        }
         // Another tab may have refreshed (or signed out) while this one waited for the lock.
         match store::load(now()) {
             Loaded::Session(stored) if stored.refresh_token != session.refresh_token => {
@@ -208,6 +218,19 @@ impl SessionManager {
                 self.end(SignedOutReason::SignedOut);
                 return;
             }
+        }
+        // This tab's copy of localStorage may lag behind the tab that held the lock last;
+        // the copy it left in IndexedDB doesn't.
+        let newer = latest::read()
+            .await
+            .and_then(|text| Session::from_stored(&text, now()).ok())
+            .filter(|latest| {
+                latest.access_token != session.access_token
+                    && latest.access_received_at > session.access_received_at
+            });
+        if let Some(newer) = newer {
+            self.set_session(newer);
+            return;
         }
         let outcome = api::jwt_refresh(&session.refresh_token).await;
         // Signed out, or signed in anew, meanwhile: this answer is for a session that's gone.
@@ -221,10 +244,16 @@ impl SessionManager {
         }) {
             Ok(next) => {
                 store::save(&next);
+                let text = serde_json::to_string(&next);
                 self.set_session(next);
+                // Done before the lock goes to the next tab.
+                if let Ok(text) = text {
+                    latest::write(Some(&text)).await;
+                }
             }
             Err(error) if error.is_rejection() => {
                 store::clear();
+                latest::write(None).await;
                 self.end(SignedOutReason::Expired);
             }
             // Server down, 5xx, throttled, garbled: keep the session and try again later.

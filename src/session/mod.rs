@@ -1,8 +1,9 @@
 //! The signed-in session: tokens and their expiry ([`token`]), the states the UI matches on
 //! ([`state`]), persistence shared by tabs ([`store`]), the cross-tab refresh lock ([`lock`]),
 //! the engine that refreshes and hands out tokens ([`manager`]) and its Yew context
-//! ([`provider`]).
+//! ([`provider`]). [`latest`] gives the next lock holder a consistent view of the last refresh.
 
+pub mod latest;
 pub mod lock;
 pub mod manager;
 mod provider;

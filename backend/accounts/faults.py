@@ -1,0 +1,70 @@
+"""Fault injection for end-to-end tests only: answers chosen requests badly on purpose.
+
+Off unless the AUTH_FAULTS environment variable is set (settings.py only adds the
+middleware then). Its value is a `;`-separated list of rules:
+
+    METHOD PATH=FAULT[,FAULT...]
+
+The n-th request matching METHOD and PATH (exactly) gets the n-th FAULT; once the list is
+used up, such requests pass through untouched. A FAULT is STATUS-BODY, BODY being
+`html` (an HTML error page), `empty` (the JSON object `{}`) or `blank` (no body at all).
+Example: "POST /auth/jwt/create/=500-html,200-empty;GET /auth/users/me/=200-empty".
+"""
+import re
+import threading
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
+from django.http import HttpResponse
+
+BODIES = {
+    "html": ("text/html; charset=utf-8", b"<!doctype html><title>Error</title><h1>Server Error</h1>"),
+    "empty": ("application/json", b"{}"),
+    "blank": ("application/json", b""),
+}
+RULE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S*)=(.+)$")
+FAULT = re.compile(r"^([1-5][0-9][0-9])-(" + "|".join(BODIES) + r")$")
+
+
+def parse(spec):
+    """{(method, path): [(status, body kind), ...]}; ImproperlyConfigured on any typo."""
+    rules = {}
+    for rule in filter(None, (part.strip() for part in spec.split(";"))):
+        match = RULE.match(rule)
+        if not match:
+            raise ImproperlyConfigured(
+                f"AUTH_FAULTS: bad rule {rule!r} (want 'METHOD /path/=STATUS-BODY,...')"
+            )
+        method, path, faults = match.groups()
+        parsed = []
+        for fault in faults.split(","):
+            fault_match = FAULT.match(fault.strip())
+            if not fault_match:
+                raise ImproperlyConfigured(
+                    f"AUTH_FAULTS: bad fault {fault!r} in {rule!r} (want STATUS-{'|'.join(BODIES)})"
+                )
+            parsed.append((int(fault_match.group(1)), fault_match.group(2)))
+        rules[(method, path)] = parsed
+    return rules
+
+
+class FaultMiddleware:
+    """Must sit after CorsMiddleware, so the faulty answers still carry the CORS headers."""
+
+    def __init__(self, get_response):
+        spec = getattr(settings, "AUTH_FAULTS", "")
+        if not spec:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+        self.pending = parse(spec)
+        self.lock = threading.Lock()  # runserver is threaded
+
+    def __call__(self, request):
+        with self.lock:
+            queue = self.pending.get((request.method, request.path))
+            fault = queue.pop(0) if queue else None
+        if fault is None:
+            return self.get_response(request)
+        status, kind = fault
+        content_type, body = BODIES[kind]
+        return HttpResponse(body, status=status, content_type=content_type)

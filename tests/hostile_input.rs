@@ -1,0 +1,487 @@
+//! Hostile input: open-redirect attempts through `next`, emailed links leaking through
+//! `Referer`, the app under a strict Content-Security-Policy, and server answers that break the
+//! contract. The release build in headless Chromium against the reference backend.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use serde_json::json;
+use support::static_server::{dist_dir, StaticConfig, StaticServer};
+use support::{App, AppOptions, BackendOptions, SESSION_KEY, WAIT};
+
+const EMAIL: &str = "mallory-target@example.com";
+const PASSWORD: &str = "Correct-horse-42";
+
+/// The production policy from README.md, reporting to the static server; `{api_base}` is the
+/// test backend's origin (filled in by the static server).
+const STRICT_CSP: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self' {api_base}; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'; object-src 'none'; report-uri /csp-report";
+
+/// Every byte but the unreserved ones as %XX, for a query value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn assert_no_crash(app: &App) {
+    assert!(
+        !app.exists(".crash-banner").await,
+        "the crash banner is showing\n{}",
+        app.describe().await
+    );
+    let panics: Vec<String> = app
+        .browser
+        .console_messages()
+        .await
+        .into_iter()
+        .filter(|m| m.contains("panicked"))
+        .collect();
+    assert!(panics.is_empty(), "the app panicked: {panics:#?}");
+}
+
+/// Fills and sends the login form.
+async fn submit_login(app: &App) {
+    app.wait_for("form#login-form").await;
+    app.fill("email", EMAIL).await;
+    app.fill("password", PASSWORD).await;
+    app.submit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn open_redirect_attempts_land_on_the_dashboard() {
+    let app = App::start().await;
+    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    let long = format!("/{}", "a".repeat(4999));
+    let hostile = [
+        "//evil.example",
+        "//evil.example/dashboard",
+        "https://evil.example",
+        "HtTpS://evil.example",
+        "https:evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(document.domain)",
+        "data:text/html,<script>alert(1)</script>",
+        "%2F%2Fevil.example",
+        "/%2Fevil.example",
+        "/%2fevil.example",
+        "/%5Cevil.example",
+        "/%09/evil.example",
+        "/\t/evil.example",
+        " //evil.example",
+        "evil.example",
+        &long,
+    ];
+    for next in hostile {
+        app.goto(&format!("/login?next={}", encode(next))).await;
+        submit_login(&app).await;
+        app.wait_for_pathname("/dashboard").await;
+        let url = app.url().await;
+        assert_eq!(
+            url,
+            format!("{}/dashboard", app.origin()),
+            "next={next:?} should land on this origin's /dashboard"
+        );
+        app.wait_for_text("#user-email", EMAIL).await;
+        // Signed out for the next attempt (storage only: the next page load starts afresh).
+        app.js("window.localStorage.clear();", vec![]).await;
+    }
+    assert_no_crash(&app).await;
+    println!(
+        "{} hostile next values all landed on /dashboard",
+        hostile.len()
+    );
+
+    // A safe next is honoured, so the ones above were refused for what they are.
+    app.goto(&format!("/login?next={}", encode("/settings")))
+        .await;
+    submit_login(&app).await;
+    app.wait_for_path("/settings").await;
+}
+
+/// Adds a link to `url` to the page (with a `referrerpolicy` if given) and follows it; returns
+/// the request the probe server received for `path`.
+async fn follow_probe_link(
+    app: &App,
+    probe: &StaticServer,
+    path: &str,
+    policy: Option<&str>,
+) -> support::Recorded {
+    let url = format!("{}{path}", probe.origin());
+    app.js(
+        "const a = document.createElement('a');
+         a.id = 'referrer-probe'; a.href = arguments[0]; a.textContent = 'elsewhere';
+         if (arguments[1]) { a.referrerPolicy = arguments[1]; }
+         document.body.appendChild(a);",
+        vec![json!(url), json!(policy)],
+    )
+    .await;
+    app.click("#referrer-probe").await;
+    probe_request(app, probe, path).await
+}
+
+async fn probe_request(app: &App, probe: &StaticServer, path: &str) -> support::Recorded {
+    app.poll(&format!("the probe server to get {path}"), WAIT, || async {
+        probe.requests().into_iter().find(|r| r.target == path)
+    })
+    .await
+}
+
+/// On an emailed-link page: the page says no-referrer, a fetch and a followed link to another
+/// origin carry no `Referer`, and a link that asks for one does (so the check can see it).
+async fn assert_link_page_sends_no_referrer(
+    app: &App,
+    probe: &StaticServer,
+    link: &str,
+    ready: &str,
+    label: &str,
+) {
+    let token = link
+        .rsplit('/')
+        .find(|s| !s.is_empty())
+        .unwrap()
+        .to_string();
+    app.goto_url(link).await;
+    app.wait_for(ready).await;
+    let policy = app
+        .js(
+            "const m = document.querySelector('meta[name=referrer]'); return m && m.content;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        policy,
+        json!("no-referrer"),
+        "{label}: the referrer meta tag"
+    );
+
+    let fetched = format!("/{label}-fetch");
+    app.js(
+        "fetch(arguments[0], { mode: 'no-cors' }).catch(() => {});",
+        vec![json!(format!("{}{fetched}", probe.origin()))],
+    )
+    .await;
+    let request = probe_request(app, probe, &fetched).await;
+    assert_eq!(
+        request.header("Referer"),
+        None,
+        "{label}: a fetch from the page sent a Referer"
+    );
+
+    let followed = format!("/{label}-link");
+    let request = follow_probe_link(app, probe, &followed, None).await;
+    assert_eq!(
+        request.header("Referer"),
+        None,
+        "{label}: a followed link sent a Referer"
+    );
+
+    // Control: the same link asking for the full URL as referrer does carry the token, so the
+    // probe would have seen it above.
+    app.goto_url(link).await;
+    app.wait_for("main h1").await;
+    let control = format!("/{label}-control");
+    let request = follow_probe_link(app, probe, &control, Some("unsafe-url")).await;
+    let referer = request.header("Referer").unwrap_or_default();
+    assert!(
+        referer.contains(&token),
+        "{label}: the control link should send the page URL as Referer, got {referer:?}"
+    );
+
+    // Each console line is "LEVEL source line[:column] text"; the source (the page's own
+    // URL) is where the browser says the message came from, not something the app logged.
+    let leaks: Vec<String> = app
+        .browser
+        .console_messages()
+        .await
+        .into_iter()
+        .filter(|m| {
+            let mut words = m.splitn(4, ' ');
+            let (_level, source) = (words.next(), words.next().unwrap_or_default());
+            let text = if source.starts_with("http") {
+                words.nth(1).unwrap_or_default()
+            } else {
+                m.as_str()
+            };
+            text.contains(&token)
+        })
+        .collect();
+    assert!(
+        leaks.is_empty(),
+        "{label}: the token is in the console: {leaks:#?}"
+    );
+    let backend_log = std::fs::read_to_string(app.backend.stderr_log()).unwrap_or_default();
+    assert!(
+        !backend_log.contains(&token),
+        "{label}: the token is in the backend's log"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn emailed_link_pages_send_no_referrer() {
+    let app = App::start().await;
+    // Another origin to follow links to: a second static server on its own port.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the probe server");
+    let probe = StaticServer::start(
+        listener,
+        StaticConfig {
+            dist: dist_dir(),
+            api_base: app.api_base(),
+            extra_headers: vec![],
+        },
+    );
+    assert_ne!(probe.origin(), app.origin());
+
+    let r = app
+        .api()
+        .register("new@example.com", "New User", PASSWORD)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let activation = app
+        .backend
+        .wait_for_email("new@example.com")
+        .await
+        .link("/user-activation/");
+    assert_link_page_sends_no_referrer(
+        &app,
+        &probe,
+        &activation,
+        "[data-result=\"activated\"]",
+        "activation",
+    )
+    .await;
+
+    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    let r = app
+        .api()
+        .post("/auth/users/reset_password/", json!({ "email": EMAIL }))
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    let reset = app
+        .backend
+        .wait_for_email(EMAIL)
+        .await
+        .link("/confirm-password-reset/");
+    assert_link_page_sends_no_referrer(&app, &probe, &reset, "form#confirm-reset-form", "reset")
+        .await;
+}
+
+/// The CSP reports received, as (effective directive, blocked URI).
+fn reports(app: &App) -> Vec<(String, String)> {
+    app.server
+        .csp_reports()
+        .iter()
+        .map(|r| {
+            let r = &r["csp-report"];
+            let directive = r["effective-directive"]
+                .as_str()
+                .or(r["violated-directive"].as_str())
+                .unwrap_or("?");
+            (
+                directive.to_string(),
+                r["blocked-uri"].as_str().unwrap_or("?").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn csp_console_messages(messages: Vec<String>) -> Vec<String> {
+    messages
+        .into_iter()
+        .filter(|m| m.contains("Security Policy") || m.contains("Content-Security-Policy"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn app_runs_under_a_strict_csp() {
+    let app = App::start_opts(AppOptions {
+        static_headers: vec![("Content-Security-Policy".into(), STRICT_CSP.into())],
+        ..Default::default()
+    })
+    .await;
+    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    let served = support::http::request("GET", &format!("{}/login", app.origin()), &[], None)
+        .await
+        .expect("GET /login");
+    let policy = served
+        .header("Content-Security-Policy")
+        .expect("the page is served with the policy");
+    assert!(
+        policy.contains(&format!("connect-src 'self' {};", app.api_base()))
+            && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
+
+    app.goto("/register").await;
+    app.wait_for("form#register-form").await;
+    app.sign_in(EMAIL, PASSWORD).await;
+    app.goto("/settings").await;
+    app.wait_for("form#profile-form").await;
+
+    // A deliberate violation; once its report is in, any earlier one would be too.
+    app.js(
+        "const i = new Image(); i.src = 'http://127.0.0.1:9/csp-probe.png'; document.body.appendChild(i);",
+        vec![],
+    )
+    .await;
+    app.poll("the probe's CSP report", WAIT, || async {
+        reports(&app)
+            .iter()
+            .any(|(_, uri)| uri.contains("csp-probe"))
+            .then_some(())
+    })
+    .await;
+    let others: Vec<(String, String)> = reports(&app)
+        .into_iter()
+        .filter(|(_, uri)| !uri.contains("csp-probe"))
+        .collect();
+    assert!(
+        others.is_empty(),
+        "the app broke the policy: {others:#?}\nall reports: {:#?}",
+        app.server.csp_reports()
+    );
+    let console: Vec<String> = csp_console_messages(app.browser.console_messages().await)
+        .into_iter()
+        .filter(|m| !m.contains("csp-probe"))
+        .collect();
+    assert!(
+        console.is_empty(),
+        "CSP errors in the console: {console:#?}"
+    );
+    assert_no_crash(&app).await;
+    println!(
+        "strict CSP: register, sign-in, dashboard, settings; reports: {:?}",
+        reports(&app)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn csp_without_wasm_unsafe_eval_stops_the_app_and_is_reported() {
+    // The same policy minus 'wasm-unsafe-eval': the check above must be able to fail.
+    let app = App::start_opts(AppOptions {
+        static_headers: vec![(
+            "Content-Security-Policy".into(),
+            STRICT_CSP.replace(" 'wasm-unsafe-eval'", ""),
+        )],
+        ..Default::default()
+    })
+    .await;
+    app.goto("/login").await;
+    let report = app
+        .poll(
+            "a CSP report about the WebAssembly module",
+            WAIT,
+            || async {
+                reports(&app)
+                    .into_iter()
+                    .find(|(directive, _)| directive.starts_with("script-src"))
+            },
+        )
+        .await;
+    assert!(
+        report.1.contains("wasm") || report.1.contains("eval"),
+        "expected the module's compilation to be blocked, got {report:?}"
+    );
+    assert!(
+        !app.exists("form#login-form").await && !app.exists("main").await,
+        "the app mounted although WebAssembly was refused\n{}",
+        app.describe().await
+    );
+    let console = app.browser.console_messages().await;
+    assert!(
+        console
+            .iter()
+            .any(|m| m.contains("CompileError") || m.contains("Security Policy")),
+        "the console should say why the app stopped: {console:#?}"
+    );
+    println!("without 'wasm-unsafe-eval': reports {:?}", reports(&app));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_errors_become_clear_messages() {
+    let app = App::start_with(BackendOptions {
+        extra_env: vec![(
+            "AUTH_FAULTS".into(),
+            "POST /auth/jwt/create/=500-html,200-empty;GET /auth/users/me/=200-empty".into(),
+        )],
+        ..Default::default()
+    })
+    .await;
+    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    app.goto("/login").await;
+
+    // Each attempt: wait for its answer (a new request, the form no longer busy), then read
+    // the alert.
+    let attempt = |fragment: &'static str| {
+        let app = &app;
+        async move {
+            let sent = app.requests_to(fragment).await;
+            submit_login(app).await;
+            app.poll(&format!("an answer from {fragment}"), WAIT, || async {
+                if app.requests_to(fragment).await <= sent {
+                    return None;
+                }
+                let button = app.find("form#login-form button[type=submit]").await?;
+                if button.attr("aria-busy").await.ok()?.as_deref() != Some("false") {
+                    return None;
+                }
+                app.find("form#login-form .form-alert")
+                    .await?
+                    .text()
+                    .await
+                    .ok()
+            })
+            .await
+        }
+    };
+    let kept = || async {
+        assert_eq!(app.value("email").await, EMAIL, "the email was lost");
+        assert_eq!(
+            app.value("password").await,
+            PASSWORD,
+            "the password was lost"
+        );
+        assert_eq!(app.pathname().await, "/login");
+        assert_eq!(app.local_storage_get(SESSION_KEY).await, None);
+        assert_no_crash(&app).await;
+    };
+
+    // jwt/create answers an HTML 500 page.
+    let alert = attempt("/auth/jwt/create/").await;
+    assert!(
+        alert.contains("The server ran into a problem (HTTP 500)"),
+        "HTML 500: {alert:?}"
+    );
+    kept().await;
+    // jwt/create answers 200 with `{}`: no tokens.
+    let alert = attempt("/auth/jwt/create/").await;
+    assert!(
+        alert.contains("doesn't understand (HTTP 200)"),
+        "200 without tokens: {alert:?}"
+    );
+    kept().await;
+    // jwt/create works, users/me answers 200 with `{}`: no user.
+    let alert = attempt("/auth/users/me/").await;
+    assert!(
+        alert.contains("doesn't understand (HTTP 200)"),
+        "users/me 200 without fields: {alert:?}"
+    );
+    kept().await;
+    // The faults are used up: the same page signs in.
+    app.submit().await;
+    app.wait_for_path("/dashboard").await;
+    app.wait_for_text("#user-email", EMAIL).await;
+    assert_no_crash(&app).await;
+}
