@@ -1,0 +1,1137 @@
+//! `make bench`: what the release build costs a user, in bytes and milliseconds, next to the raw
+//! Djoser requests it can't beat. Not part of `make test` (times are noisy; sizes are checked there).
+//!
+//! It serves `DIST_DIR` (default `dist/`) with the end-to-end harness's static server, starts the
+//! reference backend (runserver with `AUTH_TCP_NODELAY=1`, fast hasher unless a row says PBKDF2),
+//! drives headless Chromium and prints one Markdown table: the median and the spread of each figure
+//! over `BENCH_RUNS` (default 30, at least 30 for the published table) runs.
+//!
+//! Phases:
+//! 1. sizes of the build's files, raw and `gzip -9` (and `brotli` when it is installed);
+//! 2. `BENCH_RUNS` cold runs, each in a new Chromium with a fresh profile: first visit to `/login`
+//!    (transfer, form usable), a first sign-in next to the raw request pair against a second
+//!    backend nobody has talked to yet (both pay a new connection and the CORS preflights), memory,
+//!    the dashboard reached by URL with the stored session, then sign-out and a second sign-in next
+//!    to the raw pair (connection open, preflights cached);
+//! 3. the same warm sign-in, `BENCH_RUNS` times, against a backend with Django's default hasher;
+//! 4. one long run with 2-second access tokens: memory after sign-in and after `BENCH_REFRESHES`
+//!    (default 200) refresh cycles of the app's own timer, or as many as `BENCH_REFRESH_CAP_SECS`
+//!    (default 240) allow.
+//!
+//! `BENCH_RUNS=5 cargo bench --bench bench` gives a quick (unpublishable) look.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::{App, AppOptions, Backend, BackendOptions, Browser};
+
+const EMAIL: &str = "bench@example.com";
+const PASSWORD: &str = "correct horse battery staple";
+/// Exact `performance.memory` figures (otherwise bucketed and cached for 20 minutes) and `gc()`.
+const CHROMIUM_ARGS: &[&str] = &["--enable-precise-memory-info", "--js-flags=--expose-gc"];
+const LOGIN_BUTTON: &str = "#login-form button[type=submit]";
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+fn progress(message: &str) {
+    eprintln!("[bench] {message}");
+}
+
+// ---- statistics -------------------------------------------------------------------------------
+
+/// Linear-interpolated percentile of sorted samples, `p` in 0..=1.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = p * (sorted.len() - 1) as f64;
+    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64)
+}
+
+struct Summary {
+    n: usize,
+    median: f64,
+    lo: f64,
+    hi: f64,
+}
+
+/// Median and p10–p90 (min–max below 10 samples).
+fn summarize(samples: &[f64]) -> Summary {
+    let mut sorted: Vec<f64> = samples.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let (lo, hi) = if sorted.len() >= 10 {
+        (percentile(&sorted, 0.1), percentile(&sorted, 0.9))
+    } else {
+        (percentile(&sorted, 0.0), percentile(&sorted, 1.0))
+    };
+    Summary {
+        n: sorted.len(),
+        median: percentile(&sorted, 0.5),
+        lo,
+        hi,
+    }
+}
+
+// ---- formatting -------------------------------------------------------------------------------
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn kb(bytes: f64) -> String {
+    format!("{:.1} KB", bytes / 1000.0)
+}
+
+fn ms(v: f64) -> String {
+    format!("{v:.1} ms")
+}
+
+fn times(v: f64) -> String {
+    format!("{v:.2}×")
+}
+
+fn mib(bytes: f64) -> String {
+    format!("{:.2} MiB", bytes / (1024.0 * 1024.0))
+}
+
+fn signed_kib(bytes: f64) -> String {
+    format!("{:+.1} KiB", bytes / 1024.0)
+}
+
+struct Table {
+    rows: Vec<[String; 5]>,
+}
+
+impl Table {
+    fn row(&mut self, figure: &str, median: String, spread: String, n: String, reference: &str) {
+        self.rows
+            .push([figure.into(), median, spread, n, reference.into()]);
+    }
+
+    /// A measured figure: median, spread, sample count.
+    fn stat(&mut self, figure: &str, samples: &[f64], fmt: fn(f64) -> String, reference: &str) {
+        let s = summarize(samples);
+        if s.n == 0 {
+            self.row(figure, "n/a".into(), "—".into(), "0".into(), reference);
+            return;
+        }
+        self.row(
+            figure,
+            fmt(s.median),
+            format!("{} – {}", fmt(s.lo), fmt(s.hi)),
+            s.n.to_string(),
+            reference,
+        );
+    }
+
+    /// app / raw: the median and spread of the per-run ratios, and the ratio of the medians.
+    fn ratio(&mut self, figure: &str, app: &[f64], raw: &[f64], reference: &str) {
+        let per_run: Vec<f64> = app.iter().zip(raw).map(|(a, r)| a / r).collect();
+        let s = summarize(&per_run);
+        let of_medians = summarize(app).median / summarize(raw).median;
+        self.row(
+            figure,
+            format!("{} (of medians: {})", times(s.median), times(of_medians)),
+            format!("{} – {}", times(s.lo), times(s.hi)),
+            s.n.to_string(),
+            reference,
+        );
+    }
+
+    fn print(&self) {
+        println!("| figure | median | spread | runs | reference (measured elsewhere, not run here): Next.js + NextAuth over the same Djoser |");
+        println!("|---|---:|---:|---:|---|");
+        for [a, b, c, d, e] in &self.rows {
+            println!("| {a} | {b} | {c} | {d} | {e} |");
+        }
+    }
+}
+
+// ---- the machine ------------------------------------------------------------------------------
+
+fn shell(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(cmd)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            let line = m.lines().find(|l| l.starts_with("MemTotal:"))?.to_string();
+            let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!(", {:.0} GiB RAM", kib / 1024.0 / 1024.0))
+        })
+        .unwrap_or_default();
+    format!("{cores} cores (nproc), {model}{memory}")
+}
+
+fn chromium_version() -> String {
+    let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    shell(&binary, &["--version"])
+        .and_then(|out| out.lines().last().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+// ---- sizes ------------------------------------------------------------------------------------
+
+#[derive(Default, Clone, Copy)]
+struct Size {
+    raw: u64,
+    gzip: u64,
+    brotli: Option<u64>,
+}
+
+impl std::ops::AddAssign for Size {
+    fn add_assign(&mut self, other: Size) {
+        self.raw += other.raw;
+        self.gzip += other.gzip;
+        self.brotli = match (self.brotli, other.brotli) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
+    }
+}
+
+impl Size {
+    fn show(&self) -> String {
+        let mut s = format!("{} / {}", thousands(self.raw), thousands(self.gzip));
+        if let Some(br) = self.brotli {
+            s.push_str(&format!(" / {}", thousands(br)));
+        }
+        s
+    }
+}
+
+fn compressed_len(cmd: &str, args: &[&str], file: &Path) -> Option<u64> {
+    let out = Command::new(cmd)
+        .args(args)
+        .arg(file)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status.success().then_some(out.stdout.len() as u64)
+}
+
+fn file_size(file: &Path, brotli: bool) -> Size {
+    let raw = std::fs::metadata(file)
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+        .len();
+    let gzip = compressed_len("gzip", &["-9c"], file)
+        .unwrap_or_else(|| panic!("gzip -9c {} failed (is gzip installed?)", file.display()));
+    let brotli = if brotli {
+        compressed_len("brotli", &["-c", "-q", "11"], file)
+    } else {
+        None
+    };
+    Size { raw, gzip, brotli }
+}
+
+struct Sizes {
+    wasm: Size,
+    js: Size,
+    js_files: usize,
+    css: Size,
+    html: Size,
+    other: Vec<(String, Size)>,
+    brotli: bool,
+}
+
+fn build_sizes(dist: &Path) -> Sizes {
+    let brotli = shell("brotli", &["--version"]).is_some();
+    let mut sizes = Sizes {
+        wasm: Size::default(),
+        js: Size::default(),
+        js_files: 0,
+        css: Size::default(),
+        html: Size::default(),
+        other: vec![],
+        brotli,
+    };
+    if brotli {
+        for s in [
+            &mut sizes.wasm,
+            &mut sizes.js,
+            &mut sizes.css,
+            &mut sizes.html,
+        ] {
+            s.brotli = Some(0);
+        }
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dist)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dist.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let size = file_size(&file, brotli);
+        if name.ends_with(".wasm") {
+            sizes.wasm += size;
+        } else if name.ends_with(".js") || name.ends_with(".mjs") {
+            sizes.js += size;
+            sizes.js_files += 1;
+        } else if name.ends_with(".css") {
+            sizes.css += size;
+        } else if name.ends_with(".html") {
+            sizes.html += size;
+        } else {
+            sizes.other.push((name, size));
+        }
+    }
+    sizes
+}
+
+// ---- in the page ------------------------------------------------------------------------------
+
+/// Evaluates `script` (which returns null until it has an answer) every 20 ms, for at most `within`.
+async fn wait_js(app: &App, what: &str, script: &str, args: Vec<Value>, within: Duration) -> Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let v = app.js(script, args.clone()).await;
+        if !v.is_null() {
+            return v;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "timed out after {within:?} waiting for {what}\n{}",
+                app.describe().await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// `startTime` of the last mark `name` (ms after navigation start), waiting for it.
+async fn mark(app: &App, name: &str) -> f64 {
+    wait_js(
+        app,
+        &format!("performance mark {name:?}"),
+        "const m = performance.getEntriesByName(arguments[0], 'mark'); return m.length ? m[m.length - 1].startTime : null;",
+        vec![json!(name)],
+        Duration::from_secs(15),
+    )
+    .await
+    .as_f64()
+    .unwrap_or(f64::NAN)
+}
+
+/// What the page downloaded so far.
+struct Transfer {
+    /// transferSize: bodies and headers as they came over the wire.
+    wire: f64,
+    /// encodedBodySize
+    bodies: f64,
+    /// The last responseEnd (ms after navigation start).
+    end: f64,
+    /// (path, transferSize) of each request, the document first.
+    requests: Vec<(String, f64)>,
+}
+
+async fn transfer(app: &App) -> Transfer {
+    let v = app
+        .js(
+            "const all = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
+             return all.map(e => [e.transferSize, e.encodedBodySize, e.responseEnd, e.name]);",
+            vec![],
+        )
+        .await;
+    let mut t = Transfer {
+        wire: 0.0,
+        bodies: 0.0,
+        end: 0.0,
+        requests: vec![],
+    };
+    for e in v.as_array().cloned().unwrap_or_default() {
+        let wire = e[0].as_f64().unwrap_or(0.0);
+        t.wire += wire;
+        t.bodies += e[1].as_f64().unwrap_or(0.0);
+        t.end = t.end.max(e[2].as_f64().unwrap_or(0.0));
+        let name = e[3].as_str().unwrap_or("?");
+        let path = name
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+            .unwrap_or_else(|| name.to_string());
+        t.requests.push((path, wire));
+    }
+    t
+}
+
+/// Garbage-collects, then reads `performance.memory.usedJSHeapSize` and the wasm memory's size.
+async fn memory(app: &App) -> (Option<f64>, Option<f64>) {
+    let v = app
+        .browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             (async () => {
+               const tick = () => new Promise(r => setTimeout(r, 0));
+               if (typeof gc === 'function') { gc(); await tick(); gc(); }
+               let wasm = null;
+               try {
+                 const exports = window.wasmBindings && await window.wasmBindings.default();
+                 if (exports && exports.memory) wasm = exports.memory.buffer.byteLength;
+               } catch (e) {}
+               const heap = performance.memory ? performance.memory.usedJSHeapSize : null;
+               done({ heap, wasm, gc: typeof gc === 'function' });
+             })();",
+            vec![],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("reading memory: {e}"));
+    if v["gc"] != json!(true) {
+        NO_GC.store(true, Ordering::Relaxed);
+    }
+    (v["heap"].as_f64(), v["wasm"].as_f64())
+}
+
+/// Set when the page had no `gc()` (then heap figures include garbage).
+static NO_GC: AtomicBool = AtomicBool::new(false);
+
+/// Presses the login button and times it in the page: from the click (a capturing listener that
+/// runs before the app's) to the DOM showing `#user-email` with the address (MutationObserver).
+async fn app_sign_in(app: &App) -> f64 {
+    app.js(
+        "const email = arguments[0], button = arguments[1];
+         const b = window.__bench = { t0: null, t1: null };
+         const onClick = e => {
+           if (b.t0 === null && e.target.closest && e.target.closest(button)) b.t0 = performance.now();
+         };
+         window.addEventListener('click', onClick, true);
+         const observer = new MutationObserver(() => {
+           const el = document.querySelector('#user-email');
+           if (b.t0 !== null && b.t1 === null && el && el.textContent.includes(email)) {
+             b.t1 = performance.now();
+             observer.disconnect();
+             window.removeEventListener('click', onClick, true);
+           }
+         });
+         observer.observe(document.documentElement, { childList: true, subtree: true, characterData: true });",
+        vec![json!(EMAIL), json!(LOGIN_BUTTON)],
+    )
+    .await;
+    app.click(LOGIN_BUTTON).await;
+    let b = wait_js(
+        app,
+        "the dashboard to show the email after sign-in",
+        "const b = window.__bench; return b && b.t1 !== null ? b : null;",
+        vec![],
+        Duration::from_secs(30),
+    )
+    .await;
+    b["t1"].as_f64().unwrap_or(f64::NAN) - b["t0"].as_f64().unwrap_or(f64::NAN)
+}
+
+/// The same two requests the app makes to sign in (`POST jwt/create/`, then `GET users/me/` with
+/// `Authorization: JWT …`, same headers, bodies read as text and parsed), with `fetch` from the
+/// page, one after the other, against `api_base`.
+async fn raw_pair(app: &App, api_base: &str) -> f64 {
+    let v = app
+        .browser
+        .client
+        .execute_async(
+            "const [base, email, password, done] = arguments;
+             const scheme = (document.querySelector('meta[name=djoser-auth-header]') || {}).content || 'JWT';
+             (async () => {
+               const t0 = performance.now();
+               const r1 = await fetch(base + '/auth/jwt/create/', {
+                 method: 'POST',
+                 headers: { 'Accept': 'application/json', 'Content-Type': 'application/json' },
+                 body: JSON.stringify({ email, password }),
+               });
+               const tokens = JSON.parse(await r1.text());
+               const r2 = await fetch(base + '/auth/users/me/', {
+                 headers: { 'Accept': 'application/json', 'Authorization': scheme + ' ' + tokens.access },
+               });
+               const user = JSON.parse(await r2.text());
+               const t1 = performance.now();
+               done({ ms: t1 - t0, status: [r1.status, r2.status], email: user.email });
+             })().catch(e => done({ error: String(e) }));",
+            vec![json!(api_base), json!(EMAIL), json!(PASSWORD)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("raw request pair: {e}"));
+    assert_eq!(
+        v["status"],
+        json!([200, 200]),
+        "the raw request pair against {api_base} failed: {v}"
+    );
+    assert_eq!(v["email"], json!(EMAIL), "users/me/ answered {v}");
+    v["ms"].as_f64().unwrap_or(f64::NAN)
+}
+
+/// How many `users/me/` fetches the page has completed (Resource Timing).
+async fn me_requests(app: &App) -> u64 {
+    app.js(
+        "return performance.getEntriesByType('resource').filter(e => e.name.includes('/auth/users/me/')).length;",
+        vec![],
+    )
+    .await
+    .as_u64()
+    .unwrap_or(0)
+}
+
+/// Waits until the page has completed `count` `users/me/` fetches (the dashboard loads the
+/// profile afresh on mount), so the next measurement doesn't overlap it.
+async fn settle_me(app: &App, count: u64) {
+    wait_js(
+        app,
+        &format!("{count} completed users/me/ requests"),
+        "return performance.getEntriesByType('resource').filter(e => e.name.includes('/auth/users/me/')).length >= arguments[0] ? true : null;",
+        vec![json!(count)],
+        Duration::from_secs(15),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(30)).await;
+}
+
+/// On /login with the form filled: the app's sign-in and the raw pair, in the order `app_first`
+/// says (alternated between runs, so neither always runs on a fresher page). Returns (app, raw).
+async fn sign_in_pair(app: &App, raw_base: &str, app_first: bool) -> (f64, f64) {
+    app.wait_for("form#login-form").await;
+    app.fill("email", EMAIL).await;
+    app.fill("password", PASSWORD).await;
+    // A fresh Resource Timing buffer (it holds 250 entries) for the counts below.
+    app.js("performance.clearResourceTimings();", vec![]).await;
+    let before = me_requests(app).await;
+    if app_first {
+        let a = app_sign_in(app).await;
+        settle_me(app, before + 2).await;
+        let r = raw_pair(app, raw_base).await;
+        (a, r)
+    } else {
+        let r = raw_pair(app, raw_base).await;
+        let a = app_sign_in(app).await;
+        settle_me(app, before + 3).await;
+        (a, r)
+    }
+}
+
+async fn sign_out(app: &App) {
+    app.click("button#sign-out").await;
+    app.wait_for_pathname("/login").await;
+    app.wait_for("form#login-form").await;
+    // The revocation (jwt/blacklist/) runs in the background; let it finish.
+    wait_js(
+        app,
+        "the sign-out's jwt/blacklist/ request",
+        "return performance.getEntriesByType('resource').some(e => e.name.includes('/auth/jwt/blacklist/')) ? true : null;",
+        vec![],
+        Duration::from_secs(15),
+    )
+    .await;
+}
+
+async fn fresh_browser(app: &mut App, dir: &Path) {
+    std::fs::create_dir_all(dir).expect("run dir");
+    app.browser = Browser::start_with_args(dir, CHROMIUM_ARGS).await;
+}
+
+async fn world(backend: BackendOptions, label: &str) -> App {
+    let mut app = App::start_opts(AppOptions {
+        backend,
+        ..Default::default()
+    })
+    .await;
+    let dir = app.dir.join(label);
+    fresh_browser(&mut app, &dir).await;
+    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    app
+}
+
+// ---- the benchmark ----------------------------------------------------------------------------
+
+#[derive(Default)]
+struct Cold {
+    usable: Vec<f64>,
+    files_done: Vec<f64>,
+    wire: Vec<f64>,
+    bodies: Vec<f64>,
+    /// The first run's requests (path, transferSize).
+    requests: Vec<(String, f64)>,
+    first_app: Vec<f64>,
+    first_raw: Vec<f64>,
+    heap: Vec<f64>,
+    wasm: Vec<f64>,
+    protected: Vec<f64>,
+    again_app: Vec<f64>,
+    again_raw: Vec<f64>,
+}
+
+async fn cold_runs(runs: usize) -> Cold {
+    let mut app = world(BackendOptions::default(), "run-0").await;
+    // A second backend for the first-sign-in raw pair: nobody has connected to it or sent it a
+    // preflight, as the app's backend at its first sign-in.
+    let other_dir = app.dir.join("backend-b");
+    std::fs::create_dir_all(&other_dir).expect("backend-b dir");
+    let other = Backend::start(&other_dir, app.origin(), &BackendOptions::default()).await;
+    other.create_active_user(EMAIL, PASSWORD).await;
+
+    let mut c = Cold::default();
+    for run in 0..runs {
+        progress(&format!("cold run {}/{runs}", run + 1));
+        if run > 0 {
+            // A new Chromium with a fresh profile; the previous one is closed and its profile removed.
+            let dir = app.dir.join(&format!("run-{run}"));
+            fresh_browser(&mut app, &dir).await;
+            let _ = std::fs::remove_dir_all(app.dir.join(&format!("run-{}", run - 1)));
+        }
+
+        // First visit.
+        app.goto_url("about:blank").await;
+        app.goto("/login").await;
+        c.usable.push(mark(&app, "login-form-usable").await);
+        app.wait_for("form#login-form").await;
+        let t = transfer(&app).await;
+        c.wire.push(t.wire);
+        c.bodies.push(t.bodies);
+        c.files_done.push(t.end);
+        if c.requests.is_empty() {
+            c.requests = t.requests;
+        }
+
+        // First sign-in of this browser, next to the raw pair against the untouched backend.
+        let (a, r) = sign_in_pair(&app, &other.base_url(), run % 2 == 1).await;
+        c.first_app.push(a);
+        c.first_raw.push(r);
+        let (heap, wasm) = memory(&app).await;
+        c.heap.extend(heap);
+        c.wasm.extend(wasm);
+
+        // The protected page by URL, with the session in localStorage.
+        app.goto("/dashboard").await;
+        c.protected.push(mark(&app, "dashboard-ready").await);
+        app.wait_for_text("#user-email", EMAIL).await;
+        settle_me(&app, 1).await;
+
+        // Sign out, sign in again: connection open, preflights cached, for both.
+        sign_out(&app).await;
+        let (a, r) = sign_in_pair(&app, &app.api_base(), run % 2 == 0).await;
+        c.again_app.push(a);
+        c.again_raw.push(r);
+    }
+    c
+}
+
+async fn slow_hasher_runs(runs: usize) -> (Vec<f64>, Vec<f64>) {
+    let app = world(
+        BackendOptions {
+            extra_env: vec![("AUTH_FAST_HASHER".into(), "0".into())],
+            ..Default::default()
+        },
+        "pbkdf2",
+    )
+    .await;
+    app.goto("/login").await;
+    app.wait_for("form#login-form").await;
+    // Open the connection and cache the preflights, as in the fast "again" rows.
+    raw_pair(&app, &app.api_base()).await;
+    let (mut apps, mut raws) = (vec![], vec![]);
+    for run in 0..runs {
+        progress(&format!("PBKDF2 sign-in {}/{runs}", run + 1));
+        let (a, r) = sign_in_pair(&app, &app.api_base(), run % 2 == 0).await;
+        apps.push(a);
+        raws.push(r);
+        sign_out(&app).await;
+    }
+    (apps, raws)
+}
+
+/// Memory after `cycles` refreshes, `secs` into the run.
+#[derive(Clone, Copy)]
+struct Sample {
+    cycles: u64,
+    secs: f64,
+    heap: Option<f64>,
+    wasm: Option<f64>,
+}
+
+/// Picks one figure of a [`Sample`].
+type Pick = fn(&Sample) -> Option<f64>;
+
+struct LongRun {
+    samples: Vec<Sample>,
+    target: u64,
+    cap: Duration,
+    signed_in_at_end: bool,
+    /// The "reconnecting" banner showed at some point (a refresh failed for want of a server).
+    reconnecting_seen: bool,
+}
+
+/// The control for the refresh run, side by side with it: the dashboard with 5-minute tokens
+/// (no refresh at all) for as long as the refresh run lasts. Growth here isn't the refreshes'.
+async fn idle_run(finished: &AtomicBool) -> Vec<Sample> {
+    let app = world(BackendOptions::default(), "idle").await;
+    app.sign_in(EMAIL, PASSWORD).await;
+    settle_me(&app, 2).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let started = Instant::now();
+    let sample = |(heap, wasm): (Option<f64>, Option<f64>)| Sample {
+        cycles: 0,
+        secs: started.elapsed().as_secs_f64(),
+        heap,
+        wasm,
+    };
+    let mut samples = vec![sample(memory(&app).await)];
+    let mut next = Duration::from_secs(30);
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let done = finished.load(Ordering::Relaxed);
+        if done || started.elapsed() >= next {
+            samples.push(sample(memory(&app).await));
+            next += Duration::from_secs(30);
+        }
+        if done {
+            break;
+        }
+    }
+    assert_eq!(
+        app.backend.refresh_calls().await,
+        0,
+        "the idle control refreshed"
+    );
+    samples
+}
+
+async fn refresh_run(target: u64, cap: Duration, finished: &AtomicBool) -> LongRun {
+    let app = world(
+        BackendOptions {
+            // 1 s would be faster but breaks: SimpleJWT's refresh view dates the new access
+            // token's `exp` from the refresh token's clock reading and its `iat` from its own,
+            // both cut to whole seconds, so now and then exp == iat, which the app rejects as
+            // having no lifetime (and then retries with the rotated-out refresh token: 401).
+            access_seconds: 2,
+            ..Default::default()
+        },
+        "refresh",
+    )
+    .await;
+    app.sign_in(EMAIL, PASSWORD).await;
+    // The sign-in's users/me/. (The dashboard's own profile fetch gives up at this lifetime:
+    // a token with under 5 s left is never sent, so it shows the saved profile instead.)
+    settle_me(&app, 1).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let started = Instant::now();
+    let base = app.backend.refresh_calls().await;
+    let (heap, wasm) = memory(&app).await;
+    let mut samples = vec![Sample {
+        cycles: 0,
+        secs: 0.0,
+        heap,
+        wasm,
+    }];
+    let checkpoints: Vec<u64> = (1..=4).map(|i| target * i / 4).collect();
+    let mut next = 0;
+    let mut reconnecting_seen = 0;
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let done = app.backend.refresh_calls().await.saturating_sub(base);
+        if app.exists("[data-notice=\"reconnecting\"]").await {
+            reconnecting_seen += 1;
+        }
+        let out_of_time = started.elapsed() > cap;
+        if next < checkpoints.len() && (done >= checkpoints[next] || out_of_time) {
+            let (heap, wasm) = memory(&app).await;
+            samples.push(Sample {
+                cycles: done,
+                secs: started.elapsed().as_secs_f64(),
+                heap,
+                wasm,
+            });
+            progress(&format!(
+                "refresh cycles: {done}/{target} after {:.0} s",
+                started.elapsed().as_secs_f64()
+            ));
+            while next < checkpoints.len() && done >= checkpoints[next] {
+                next += 1;
+            }
+        }
+        if next >= checkpoints.len() || out_of_time {
+            break;
+        }
+    }
+    finished.store(true, Ordering::Relaxed);
+    let signed_in_at_end = app.pathname().await == "/dashboard"
+        && app.exists("#user-email").await
+        && !app.exists(".notice[data-notice=\"expired\"]").await;
+    let reconnecting_seen = reconnecting_seen > 0;
+    if !signed_in_at_end || reconnecting_seen {
+        // Keep the evidence: the world's folder goes away with it.
+        let log =
+            std::env::temp_dir().join(format!("djoser-bench-refresh-{}.log", std::process::id()));
+        let _ = std::fs::copy(app.backend.stderr_log(), &log);
+        eprintln!(
+            "[bench] refresh run: signed in at the end: {signed_in_at_end}; \"reconnecting\" seen {reconnecting_seen}; backend log kept in {}\n{}",
+            log.display(),
+            app.describe().await
+        );
+    }
+    LongRun {
+        samples,
+        target,
+        cap,
+        signed_in_at_end,
+        reconnecting_seen,
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let runs = env_number("BENCH_RUNS", 30).max(1) as usize;
+    let refreshes = env_number("BENCH_REFRESHES", 200).max(4);
+    let cap = Duration::from_secs(env_number("BENCH_REFRESH_CAP_SECS", 240));
+    let started = Instant::now();
+    let dist = support::static_server::dist_dir();
+    let date = shell("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
+
+    progress(&format!("sizes of {}", dist.display()));
+    let sizes = build_sizes(&dist);
+    let cold = cold_runs(runs).await;
+    let (slow_app, slow_raw) = slow_hasher_runs(runs).await;
+    let finished = AtomicBool::new(false);
+    let (long, idle) = tokio::join!(refresh_run(refreshes, cap, &finished), idle_run(&finished));
+
+    // ---- the table ----
+    let mut t = Table { rows: vec![] };
+    let exact = || "exact".to_string();
+    let files = || "files".to_string();
+    let bytes_unit = if sizes.brotli {
+        "raw / gzip -9 / brotli -q 11, bytes"
+    } else {
+        "raw / gzip -9, bytes"
+    };
+    t.row(
+        &format!("wasm ({bytes_unit})"),
+        sizes.wasm.show(),
+        exact(),
+        files(),
+        "",
+    );
+    t.row(
+        &format!(
+            "JS: app .js + boot-*.js loader, {} files ({bytes_unit})",
+            sizes.js_files
+        ),
+        sizes.js.show(),
+        exact(),
+        files(),
+        "",
+    );
+    t.row(
+        &format!("CSS ({bytes_unit})"),
+        sizes.css.show(),
+        exact(),
+        files(),
+        "",
+    );
+    t.row(
+        &format!("HTML ({bytes_unit})"),
+        sizes.html.show(),
+        exact(),
+        files(),
+        "",
+    );
+    for (name, size) in &sizes.other {
+        t.row(
+            &format!("other: {name}, not in the totals ({bytes_unit})"),
+            size.show(),
+            exact(),
+            files(),
+            "",
+        );
+    }
+    let mut total = sizes.wasm;
+    total += sizes.js;
+    total += sizes.css;
+    total += sizes.html;
+    t.row(
+        "first visit, gzip -9 total of wasm + JS + CSS + HTML (from the files)",
+        format!(
+            "**{}** ({} B)",
+            kb(total.gzip as f64),
+            thousands(total.gzip)
+        ),
+        exact(),
+        files(),
+        "110 KB (Next 15) – 141.5 KB (Next 16) gzip",
+    );
+    if let Some(br) = total.brotli {
+        t.row(
+            "first visit, brotli -q 11 total (from the files)",
+            format!("{} ({} B)", kb(br as f64), thousands(br)),
+            exact(),
+            files(),
+            "",
+        );
+    }
+    t.row(
+        "first visit, raw total of the same files",
+        format!("{} ({} B)", kb(total.raw as f64), thousands(total.raw)),
+        exact(),
+        files(),
+        "",
+    );
+    t.stat(
+        &format!(
+            "first visit to /login, measured: Resource Timing transferSize, {} requests (the harness's static server does not compress: raw bytes + headers)",
+            cold.requests.len()
+        ),
+        &cold.wire,
+        kb,
+        "",
+    );
+    t.stat("… of which bodies (encodedBodySize)", &cold.bodies, kb, "");
+    t.stat(
+        "first visit to /login, fresh profile: navigation start → **login form usable** (`login-form-usable` mark)",
+        &cold.usable,
+        ms,
+        "332–398 ms",
+    );
+    t.stat(
+        "… of which: every file received (last responseEnd)",
+        &cold.files_done,
+        ms,
+        "",
+    );
+    t.stat(
+        "first sign-in in the browser (new connection + CORS preflights): click → dashboard shows the email",
+        &cold.first_app,
+        ms,
+        "",
+    );
+    t.stat(
+        "… raw pair: fetch jwt/create/ then users/me/ from the same page (to an equally untouched backend)",
+        &cold.first_raw,
+        ms,
+        "",
+    );
+    t.ratio(
+        "… **ratio** app / raw (per run)",
+        &cold.first_app,
+        &cold.first_raw,
+        "4.3–4.8× (four requests through the Next server)",
+    );
+    t.stat(
+        "sign-in again (connection open, preflights cached): click → dashboard shows the email",
+        &cold.again_app,
+        ms,
+        "",
+    );
+    t.stat("… raw pair, same state", &cold.again_raw, ms, "");
+    t.ratio(
+        "… **ratio** app / raw (per run)",
+        &cold.again_app,
+        &cold.again_raw,
+        "4.3–4.8×",
+    );
+    t.stat(
+        "sign-in with Django's default hasher (PBKDF2), warm: click → dashboard shows the email",
+        &slow_app,
+        ms,
+        "",
+    );
+    t.stat("… raw pair, same backend and state", &slow_raw, ms, "");
+    t.ratio("… **ratio** app / raw (per run)", &slow_app, &slow_raw, "");
+    t.stat(
+        "protected page by URL with a stored session: navigation start → `dashboard-ready`",
+        &cold.protected,
+        ms,
+        "",
+    );
+    t.stat(
+        "JS heap after sign-in (`usedJSHeapSize` after `gc()`)",
+        &cold.heap,
+        mib,
+        "",
+    );
+    t.stat(
+        "wasm memory after sign-in (`memory.buffer.byteLength`)",
+        &cold.wasm,
+        mib,
+        "",
+    );
+    let first = long.samples.first().cloned();
+    let last = long.samples.last().cloned();
+    let reached = last.map(|s| s.cycles).unwrap_or(0);
+    let secs = last.map(|s| s.secs).unwrap_or(0.0);
+    let label = format!(
+        "{} {reached} refresh cycles{} (one run, 2 s access tokens: the app's own timer refreshes every ~1 s; {:.0} s)",
+        if reached >= long.target { "after" } else { "only" },
+        if reached >= long.target {
+            String::new()
+        } else {
+            format!(" of {} within the {} s cap", long.target, long.cap.as_secs())
+        },
+        secs
+    );
+    // The second half's slope tells steady growth from warm-up.
+    let mid = long
+        .samples
+        .iter()
+        .find(|s| s.cycles * 2 >= reached && s.cycles < reached)
+        .cloned();
+    let pair = |get: Pick| match (first.as_ref().and_then(get), last.as_ref().and_then(get)) {
+        (Some(a), Some(b)) => {
+            let mut cell = format!("{} → {} ({})", mib(a), mib(b), signed_kib(b - a));
+            if let (Some(m), Some(l)) = (mid, last) {
+                if let Some(v) = get(&m) {
+                    cell.push_str(&format!(
+                        "; {:+.0} B/cycle over cycles {}–{}",
+                        (b - v) / (l.cycles - m.cycles) as f64,
+                        m.cycles,
+                        l.cycles
+                    ));
+                }
+            }
+            cell
+        }
+        _ => "n/a".into(),
+    };
+    let trend = |get: Pick| {
+        let at: Vec<String> = long.samples.iter().map(|s| s.cycles.to_string()).collect();
+        let values: Vec<String> = long
+            .samples
+            .iter()
+            .map(|s| {
+                get(s)
+                    .map(|v| format!("{:.3}", v / (1024.0 * 1024.0)))
+                    .unwrap_or_else(|| "n/a".into())
+            })
+            .collect();
+        format!("at {} cycles: {} MiB", at.join("/"), values.join(" / "))
+    };
+    t.row(
+        &format!("JS heap, after sign-in → {label}"),
+        pair(|s| s.heap),
+        trend(|s| s.heap),
+        "1".into(),
+        "",
+    );
+    t.row(
+        &format!(
+            "wasm memory, after sign-in → {label}{}",
+            match (long.signed_in_at_end, long.reconnecting_seen) {
+                (true, false) => "; still signed in at the end",
+                (true, true) => "; still signed in at the end, but **\"reconnecting\" showed** (a refresh failed)",
+                (false, _) => "; **NOT signed in at the end**",
+            }
+        ),
+        pair(|s| s.wasm),
+        trend(|s| s.wasm),
+        "1".into(),
+        "",
+    );
+    let (first, last) = (idle.first().cloned(), idle.last().cloned());
+    let at: Vec<String> = idle.iter().map(|s| format!("{:.0}", s.secs)).collect();
+    for (what, get) in [
+        ("JS heap", (|s| s.heap) as Pick),
+        ("wasm memory", |s| s.wasm),
+    ] {
+        let values: Vec<String> = idle
+            .iter()
+            .map(|s| {
+                get(s)
+                    .map(|v| format!("{:.3}", v / (1024.0 * 1024.0)))
+                    .unwrap_or_else(|| "n/a".into())
+            })
+            .collect();
+        t.row(
+            &format!(
+                "control, alongside: {what} of an idle dashboard (5-minute tokens, no refresh) over the same {:.0} s",
+                last.map(|s| s.secs).unwrap_or(0.0)
+            ),
+            match (first.as_ref().and_then(get), last.as_ref().and_then(get)) {
+                (Some(a), Some(b)) => format!("{} → {} ({})", mib(a), mib(b), signed_kib(b - a)),
+                _ => "n/a".into(),
+            },
+            format!("at {} s: {} MiB", at.join("/"), values.join(" / ")),
+            "1".into(),
+            "",
+        );
+    }
+
+    println!();
+    println!("## make bench — {date}");
+    println!();
+    println!("- machine: {}; {}, headless", machine(), chromium_version());
+    println!(
+        "- backend: Django `runserver` with `AUTH_TCP_NODELAY=1` (no ~45 ms Nagle stall per kept-alive request), `AUTH_DEBUG=0`, SQLite; fast MD5 hasher unless the row says PBKDF2"
+    );
+    println!(
+        "- SPA: `{}` served by the test harness's static server on loopback (no compression, `Cache-Control: no-store`); every cold run is a new Chromium with a fresh profile",
+        dist.display()
+    );
+    println!(
+        "- spread: p10 – p90 ({}) ; times measured in the page (`performance.now()`, marks); KB = 1000 bytes, MiB = 2^20",
+        if runs >= 10 { "runs ≥ 10" } else { "min – max: fewer than 10 runs" }
+    );
+    println!();
+    t.print();
+    println!();
+    let requests: Vec<String> = cold
+        .requests
+        .iter()
+        .map(|(path, wire)| format!("{path} {}", thousands(*wire as u64)))
+        .collect();
+    println!(
+        "First visit's requests (run 1, transferSize in bytes): {}.",
+        requests.join(", ")
+    );
+    println!(
+        "Sign-in: from a capturing `click` listener on the login button to a MutationObserver seeing the address in `#user-email` (DOM, before paint). \
+         Raw pair: `fetch` POST jwt/create/ then GET users/me/ (`Authorization: JWT …`), the app's headers, from the same page; runs alternate which of the two goes first."
+    );
+    println!(
+        "Refresh run: `AUTH_ACCESS_SECONDS=2` (the shortest that works: at 1 s SimpleJWT now and then issues a token with exp == iat), so the app's own timer refreshes at half-life (~1 s + the request); memory read after `gc()` at each checkpoint. \
+         At this lifetime the dashboard's own users/me/ gives up (a token with under 5 s left is never sent), so the page stays on the dashboard showing its saved profile."
+    );
+    if NO_GC.load(Ordering::Relaxed) {
+        println!("Note: `gc()` was not available in the page: heap figures include garbage.");
+    }
+    println!();
+    progress(&format!("done in {:.0} s", started.elapsed().as_secs_f64()));
+}
