@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use std::os::unix::process::CommandExt;
 
 use serde_json::{json, Value};
-use support::backend::{free_port, terminate_group};
+use support::backend::terminate_group;
 use support::static_server::{dist_dir, rewrite_api_base};
 use support::{url_path, App, AppOptions};
 
@@ -227,11 +227,14 @@ fn header<'a>(response: &'a Value, name: &str) -> &'a str {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nginx_serves_the_build_with_the_documented_config() {
-    let port = free_port();
+    // Hold nginx's port while the rest starts, so no other server of this run is given it.
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("no free port");
+    let port = reserved.local_addr().expect("reserved port").port();
     let origin = format!("http://127.0.0.1:{port}");
     let app = App::start_served_by(&origin, AppOptions::default()).await;
     let root = app.dir.join("www");
     let files = deployed_copy(&root, &app.api_base());
+    drop(reserved);
     let _nginx = Nginx::start(app.dir.path(), &root, port, &app.api_base()).await;
 
     // An emailed deep link opens the app through the SPA fallback and activates the account.
