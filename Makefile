@@ -47,7 +47,7 @@ e2e-tests:
 	cargo test $(E2E_TESTS) -- --test-threads=2
 
 # The benchmark (not part of `make test`): sizes and timings of the release dist/ in headless
-# Chromium against the reference backend; prints one Markdown table (benches/bench.rs, ~8 min).
+# Chromium against the reference backend; prints one Markdown table (benches/bench.rs, ~6 min).
 # The harness that drives the browser needs no LTO: build it quickly.
 .PHONY: bench
 bench: build

@@ -14,11 +14,16 @@
 //!    the dashboard reached by URL with the stored session, then sign-out and a second sign-in next
 //!    to the raw pair (connection open, preflights cached);
 //! 3. the same warm sign-in, `BENCH_RUNS` times, against a backend with Django's default hasher;
-//! 4. one long run with 2-second access tokens: memory after sign-in and after `BENCH_REFRESHES`
-//!    (default 200) refresh cycles of the app's own timer, or as many as `BENCH_REFRESH_CAP_SECS`
-//!    (default 240) allow.
+//! 4. one long run with 2-second access tokens: memory (JS heap, wasm memory, JS objects the wasm
+//!    side holds) after sign-in and after `BENCH_REFRESHES` (default 200) refresh cycles of the
+//!    app's own timer, or as many as `BENCH_REFRESH_CAP_SECS` (default 240) allow; alongside it,
+//!    as a control, an idle dashboard (5-minute tokens) for as long.
 //!
-//! `BENCH_RUNS=5 cargo bench --bench bench` gives a quick (unpublishable) look.
+//! Chromium runs with `--enable-precise-memory-info --js-flags=--expose-gc`; memory is read after
+//! `gc()`. About 6 minutes on 2 cores.
+//!
+//! `BENCH_RUNS=5 cargo bench --bench bench` gives a quick (unpublishable) look;
+//! `BENCH_PHASES=memory` (or `cold`, `pbkdf2`, comma-separated) runs only those phases.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -402,7 +407,7 @@ async fn transfer(app: &App) -> Transfer {
 }
 
 /// Garbage-collects, then reads `performance.memory.usedJSHeapSize` and the wasm memory's size.
-async fn memory(app: &App) -> (Option<f64>, Option<f64>) {
+async fn memory(app: &App) -> Sample {
     let v = app
         .browser
         .client
@@ -410,14 +415,23 @@ async fn memory(app: &App) -> (Option<f64>, Option<f64>) {
             "const done = arguments[arguments.length - 1];
              (async () => {
                const tick = () => new Promise(r => setTimeout(r, 0));
+               // The browser keeps a Resource Timing entry per request (up to 250): not the app's.
+               performance.clearResourceTimings();
                if (typeof gc === 'function') { gc(); await tick(); gc(); }
-               let wasm = null;
+               let wasm = null, refs = null;
                try {
                  const exports = window.wasmBindings && await window.wasmBindings.default();
                  if (exports && exports.memory) wasm = exports.memory.buffer.byteLength;
+                 // JS objects the wasm side holds (wasm-bindgen's externref table): a leak of
+                 // handles shows here long before it costs a 64 KiB page of wasm memory.
+                 const table = exports && exports.__wbindgen_externrefs;
+                 if (table) {
+                   refs = 0;
+                   for (let i = 0; i < table.length; i++) if (table.get(i) != null) refs++;
+                 }
                } catch (e) {}
                const heap = performance.memory ? performance.memory.usedJSHeapSize : null;
-               done({ heap, wasm, gc: typeof gc === 'function' });
+               done({ heap, wasm, refs, gc: typeof gc === 'function' });
              })();",
             vec![],
         )
@@ -426,7 +440,12 @@ async fn memory(app: &App) -> (Option<f64>, Option<f64>) {
     if v["gc"] != json!(true) {
         NO_GC.store(true, Ordering::Relaxed);
     }
-    (v["heap"].as_f64(), v["wasm"].as_f64())
+    Sample {
+        heap: v["heap"].as_f64(),
+        wasm: v["wasm"].as_f64(),
+        refs: v["refs"].as_f64(),
+        ..Default::default()
+    }
 }
 
 /// Set when the page had no `gc()` (then heap figures include garbage).
@@ -597,6 +616,7 @@ struct Cold {
     first_raw: Vec<f64>,
     heap: Vec<f64>,
     wasm: Vec<f64>,
+    refs: Vec<f64>,
     protected: Vec<f64>,
     again_app: Vec<f64>,
     again_raw: Vec<f64>,
@@ -638,9 +658,10 @@ async fn cold_runs(runs: usize) -> Cold {
         let (a, r) = sign_in_pair(&app, &other.base_url(), run % 2 == 1).await;
         c.first_app.push(a);
         c.first_raw.push(r);
-        let (heap, wasm) = memory(&app).await;
-        c.heap.extend(heap);
-        c.wasm.extend(wasm);
+        let m = memory(&app).await;
+        c.heap.extend(m.heap);
+        c.wasm.extend(m.wasm);
+        c.refs.extend(m.refs);
 
         // The protected page by URL, with the session in localStorage.
         app.goto("/dashboard").await;
@@ -681,13 +702,105 @@ async fn slow_hasher_runs(runs: usize) -> (Vec<f64>, Vec<f64>) {
     (apps, raws)
 }
 
-/// Memory after `cycles` refreshes, `secs` into the run.
-#[derive(Clone, Copy)]
+/// One reading of the page's memory (after `gc()`), `cycles` refreshes and `secs` into a run.
+#[derive(Clone, Copy, Default)]
 struct Sample {
     cycles: u64,
     secs: f64,
+    /// `performance.memory.usedJSHeapSize`
     heap: Option<f64>,
+    /// The wasm instance's `memory.buffer.byteLength`
     wasm: Option<f64>,
+    /// Live entries of wasm-bindgen's externref table: JS objects the Rust side holds.
+    refs: Option<f64>,
+}
+
+#[derive(Clone, Copy)]
+enum Unit {
+    Bytes,
+    Count,
+}
+
+impl Unit {
+    fn value(self, v: f64) -> String {
+        match self {
+            Unit::Bytes => format!("{:.3} MiB", v / (1024.0 * 1024.0)),
+            Unit::Count => format!("{v:.0}"),
+        }
+    }
+
+    fn delta(self, v: f64) -> String {
+        match self {
+            Unit::Bytes => signed_kib(v),
+            Unit::Count => format!("{v:+.0}"),
+        }
+    }
+
+    fn per(self, v: f64) -> String {
+        match self {
+            Unit::Bytes => format!("{v:+.0} B"),
+            Unit::Count => format!("{v:+.2}"),
+        }
+    }
+}
+
+/// For one figure of a run's samples: "first → last (change); slope over the second half",
+/// and the readings along the way ("at 0/50/… cycles: …").
+fn growth(samples: &[Sample], get: Pick, unit: Unit, by_cycles: bool) -> (String, String) {
+    let (Some(first), Some(last)) = (samples.first(), samples.last()) else {
+        return ("n/a".into(), "—".into());
+    };
+    let change = match (get(first), get(last)) {
+        (Some(a), Some(b)) => {
+            let mut cell = format!(
+                "{} → {} ({})",
+                unit.value(a),
+                unit.value(b),
+                unit.delta(b - a)
+            );
+            // The second half's slope tells steady growth from warm-up.
+            let mid = samples
+                .iter()
+                .find(|s| s.cycles * 2 >= last.cycles && s.cycles < last.cycles);
+            if let (true, Some(m)) = (by_cycles, mid) {
+                if let Some(v) = get(m) {
+                    cell.push_str(&format!(
+                        "; {}/cycle over cycles {}–{}",
+                        unit.per((b - v) / (last.cycles - m.cycles) as f64),
+                        m.cycles,
+                        last.cycles
+                    ));
+                }
+            }
+            cell
+        }
+        _ => "n/a".into(),
+    };
+    let at: Vec<String> = samples
+        .iter()
+        .map(|s| {
+            if by_cycles {
+                s.cycles.to_string()
+            } else {
+                format!("{:.0}", s.secs)
+            }
+        })
+        .collect();
+    let values: Vec<String> = samples
+        .iter()
+        .map(|s| {
+            get(s)
+                .map(|v| unit.value(v))
+                .unwrap_or_else(|| "n/a".into())
+        })
+        .collect();
+    let along = format!(
+        "at {} {}: {}",
+        at.join("/"),
+        if by_cycles { "cycles" } else { "s" },
+        values.join(" / ")
+    );
+    (change, along)
 }
 
 /// Picks one figure of a [`Sample`].
@@ -710,11 +823,9 @@ async fn idle_run(finished: &AtomicBool) -> Vec<Sample> {
     settle_me(&app, 2).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let started = Instant::now();
-    let sample = |(heap, wasm): (Option<f64>, Option<f64>)| Sample {
-        cycles: 0,
+    let sample = |m: Sample| Sample {
         secs: started.elapsed().as_secs_f64(),
-        heap,
-        wasm,
+        ..m
     };
     let mut samples = vec![sample(memory(&app).await)];
     let mut next = Duration::from_secs(30);
@@ -757,13 +868,7 @@ async fn refresh_run(target: u64, cap: Duration, finished: &AtomicBool) -> LongR
     tokio::time::sleep(Duration::from_secs(1)).await;
     let started = Instant::now();
     let base = app.backend.refresh_calls().await;
-    let (heap, wasm) = memory(&app).await;
-    let mut samples = vec![Sample {
-        cycles: 0,
-        secs: 0.0,
-        heap,
-        wasm,
-    }];
+    let mut samples = vec![memory(&app).await];
     let checkpoints: Vec<u64> = (1..=4).map(|i| target * i / 4).collect();
     let mut next = 0;
     let mut reconnecting_seen = 0;
@@ -775,12 +880,10 @@ async fn refresh_run(target: u64, cap: Duration, finished: &AtomicBool) -> LongR
         }
         let out_of_time = started.elapsed() > cap;
         if next < checkpoints.len() && (done >= checkpoints[next] || out_of_time) {
-            let (heap, wasm) = memory(&app).await;
             samples.push(Sample {
                 cycles: done,
                 secs: started.elapsed().as_secs_f64(),
-                heap,
-                wasm,
+                ..memory(&app).await
             });
             progress(&format!(
                 "refresh cycles: {done}/{target} after {:.0} s",
@@ -830,10 +933,32 @@ async fn main() {
 
     progress(&format!("sizes of {}", dist.display()));
     let sizes = build_sizes(&dist);
-    let cold = cold_runs(runs).await;
-    let (slow_app, slow_raw) = slow_hasher_runs(runs).await;
+    // BENCH_PHASES=cold,pbkdf2,memory (the default: all) runs some of them; the others' rows say n/a.
+    let phases = std::env::var("BENCH_PHASES").unwrap_or_else(|_| "cold,pbkdf2,memory".into());
+    let phase = |name: &str| phases.split(',').any(|p| p.trim() == name);
+    let cold = if phase("cold") {
+        cold_runs(runs).await
+    } else {
+        Cold::default()
+    };
+    let (slow_app, slow_raw) = if phase("pbkdf2") {
+        slow_hasher_runs(runs).await
+    } else {
+        (vec![], vec![])
+    };
     let finished = AtomicBool::new(false);
-    let (long, idle) = tokio::join!(refresh_run(refreshes, cap, &finished), idle_run(&finished));
+    let (long, idle) = if phase("memory") {
+        tokio::join!(refresh_run(refreshes, cap, &finished), idle_run(&finished))
+    } else {
+        let long = LongRun {
+            samples: vec![],
+            target: refreshes,
+            cap,
+            signed_in_at_end: false,
+            reconnecting_seen: false,
+        };
+        (long, vec![])
+    };
 
     // ---- the table ----
     let mut t = Table { rows: vec![] };
@@ -994,7 +1119,12 @@ async fn main() {
         mib,
         "",
     );
-    let first = long.samples.first().cloned();
+    t.stat(
+        "JS objects held by wasm after sign-in (live entries of wasm-bindgen's externref table)",
+        &cold.refs,
+        |v| format!("{v:.0}"),
+        "",
+    );
     let last = long.samples.last().cloned();
     let reached = last.map(|s| s.cycles).unwrap_or(0);
     let secs = last.map(|s| s.secs).unwrap_or(0.0);
@@ -1008,87 +1138,41 @@ async fn main() {
         },
         secs
     );
-    // The second half's slope tells steady growth from warm-up.
-    let mid = long
-        .samples
-        .iter()
-        .find(|s| s.cycles * 2 >= reached && s.cycles < reached)
-        .cloned();
-    let pair = |get: Pick| match (first.as_ref().and_then(get), last.as_ref().and_then(get)) {
-        (Some(a), Some(b)) => {
-            let mut cell = format!("{} → {} ({})", mib(a), mib(b), signed_kib(b - a));
-            if let (Some(m), Some(l)) = (mid, last) {
-                if let Some(v) = get(&m) {
-                    cell.push_str(&format!(
-                        "; {:+.0} B/cycle over cycles {}–{}",
-                        (b - v) / (l.cycles - m.cycles) as f64,
-                        m.cycles,
-                        l.cycles
-                    ));
-                }
-            }
-            cell
+    let end_state = match (long.signed_in_at_end, long.reconnecting_seen) {
+        (true, false) => "still signed in at the end",
+        (true, true) => {
+            "still signed in at the end, but **\"reconnecting\" showed** (a refresh failed)"
         }
-        _ => "n/a".into(),
+        (false, _) => "**NOT signed in at the end**",
     };
-    let trend = |get: Pick| {
-        let at: Vec<String> = long.samples.iter().map(|s| s.cycles.to_string()).collect();
-        let values: Vec<String> = long
-            .samples
-            .iter()
-            .map(|s| {
-                get(s)
-                    .map(|v| format!("{:.3}", v / (1024.0 * 1024.0)))
-                    .unwrap_or_else(|| "n/a".into())
-            })
-            .collect();
-        format!("at {} cycles: {} MiB", at.join("/"), values.join(" / "))
-    };
-    t.row(
-        &format!("JS heap, after sign-in → {label}"),
-        pair(|s| s.heap),
-        trend(|s| s.heap),
-        "1".into(),
-        "",
-    );
-    t.row(
-        &format!(
-            "wasm memory, after sign-in → {label}{}",
-            match (long.signed_in_at_end, long.reconnecting_seen) {
-                (true, false) => "; still signed in at the end",
-                (true, true) => "; still signed in at the end, but **\"reconnecting\" showed** (a refresh failed)",
-                (false, _) => "; **NOT signed in at the end**",
-            }
+    let idle_secs = idle.last().map(|s| s.secs).unwrap_or(0.0);
+    let figures: [(&str, Pick, Unit); 3] = [
+        ("JS heap", |s| s.heap, Unit::Bytes),
+        ("wasm memory", |s| s.wasm, Unit::Bytes),
+        (
+            "JS objects held by wasm (live externrefs)",
+            |s| s.refs,
+            Unit::Count,
         ),
-        pair(|s| s.wasm),
-        trend(|s| s.wasm),
-        "1".into(),
-        "",
-    );
-    let (first, last) = (idle.first().cloned(), idle.last().cloned());
-    let at: Vec<String> = idle.iter().map(|s| format!("{:.0}", s.secs)).collect();
-    for (what, get) in [
-        ("JS heap", (|s| s.heap) as Pick),
-        ("wasm memory", |s| s.wasm),
-    ] {
-        let values: Vec<String> = idle
-            .iter()
-            .map(|s| {
-                get(s)
-                    .map(|v| format!("{:.3}", v / (1024.0 * 1024.0)))
-                    .unwrap_or_else(|| "n/a".into())
-            })
-            .collect();
+    ];
+    for (what, get, unit) in figures {
+        let (change, along) = growth(&long.samples, get, unit, true);
+        t.row(
+            &format!("{what}, after sign-in → {label}; {end_state}"),
+            change,
+            along,
+            "1".into(),
+            "",
+        );
+    }
+    for (what, get, unit) in figures {
+        let (change, along) = growth(&idle, get, unit, false);
         t.row(
             &format!(
-                "control, alongside: {what} of an idle dashboard (5-minute tokens, no refresh) over the same {:.0} s",
-                last.map(|s| s.secs).unwrap_or(0.0)
+                "… control, alongside: {what} of an idle dashboard (5-minute tokens, no refresh) over the same {idle_secs:.0} s"
             ),
-            match (first.as_ref().and_then(get), last.as_ref().and_then(get)) {
-                (Some(a), Some(b)) => format!("{} → {} ({})", mib(a), mib(b), signed_kib(b - a)),
-                _ => "n/a".into(),
-            },
-            format!("at {} s: {} MiB", at.join("/"), values.join(" / ")),
+            change,
+            along,
             "1".into(),
             "",
         );
