@@ -32,22 +32,6 @@ fn encode(value: &str) -> String {
         .collect()
 }
 
-async fn assert_no_crash(app: &App) {
-    assert!(
-        !app.exists(".crash-banner").await,
-        "the crash banner is showing\n{}",
-        app.describe().await
-    );
-    let panics: Vec<String> = app
-        .browser
-        .console_messages()
-        .await
-        .into_iter()
-        .filter(|m| m.contains("panicked"))
-        .collect();
-    assert!(panics.is_empty(), "the app panicked: {panics:#?}");
-}
-
 /// Fills and sends the login form.
 async fn submit_login(app: &App) {
     app.wait_for("form#login-form").await;
@@ -96,7 +80,7 @@ async fn open_redirect_attempts_land_on_the_dashboard() {
         // Signed out for the next attempt (storage only: the next page load starts afresh).
         app.js("window.localStorage.clear();", vec![]).await;
     }
-    assert_no_crash(&app).await;
+    app.assert_no_crash().await;
     println!(
         "{} hostile next values all landed on /dashboard",
         hostile.len()
@@ -360,7 +344,7 @@ async fn app_runs_under_a_strict_csp() {
         console.is_empty(),
         "CSP errors in the console: {console:#?}"
     );
-    assert_no_crash(&app).await;
+    app.assert_no_crash().await;
     println!(
         "strict CSP: register, sign-in, dashboard, settings; reports: {:?}",
         reports(&app)
@@ -455,7 +439,7 @@ async fn server_errors_become_clear_messages() {
         );
         assert_eq!(app.pathname().await, "/login");
         assert_eq!(app.local_storage_get(SESSION_KEY).await, None);
-        assert_no_crash(&app).await;
+        app.assert_no_crash().await;
     };
 
     // jwt/create answers an HTML 500 page.
@@ -483,5 +467,5 @@ async fn server_errors_become_clear_messages() {
     app.submit().await;
     app.wait_for_path("/dashboard").await;
     app.wait_for_text("#user-email", EMAIL).await;
-    assert_no_crash(&app).await;
+    app.assert_no_crash().await;
 }

@@ -61,22 +61,6 @@ fn refused_refreshes(app: &App) -> usize {
         .count()
 }
 
-async fn assert_no_crash(app: &App) {
-    assert!(
-        !app.exists(".crash-banner").await,
-        "the crash banner is showing\n{}",
-        app.describe().await
-    );
-    let panics: Vec<String> = app
-        .browser
-        .console_messages()
-        .await
-        .into_iter()
-        .filter(|m| m.contains("panicked"))
-        .collect();
-    assert!(panics.is_empty(), "the app panicked: {panics:#?}");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn five_tabs_share_one_refresh_per_window() {
     /// Watch at least this long (three windows and a half)…
@@ -169,7 +153,7 @@ async fn five_tabs_share_one_refresh_per_window() {
             signed_out_tabs += 1;
             eprintln!("tab {i} is not signed in:\n{}", app.describe().await);
         }
-        assert_no_crash(&app).await;
+        app.assert_no_crash().await;
     }
     let refused = refused_refreshes(&app);
 
@@ -334,7 +318,7 @@ async fn backend_outage_keeps_the_session_and_recovers() {
     app.wait_gone("[data-notice=\"reconnecting\"]").await;
     assert_eq!(app.pathname().await, "/dashboard");
     app.wait_for_text("#user-email", EMAIL).await;
-    assert_no_crash(&app).await;
+    app.assert_no_crash().await;
     let calls = app.backend.refresh_calls().await;
     println!(
         "reconnecting notice {notice_after:?} after sign-in; refreshed {recovered_in:?} after the restart with {calls} call(s)"
@@ -374,7 +358,7 @@ async fn failed_request_keeps_what_the_user_typed() {
         "the submit button stays disabled after the failure"
     );
     assert_eq!(app.pathname().await, "/login");
-    assert_no_crash(&app).await;
+    app.assert_no_crash().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -484,7 +468,7 @@ async fn throttled_form_counts_down_retry_after() {
         sent,
         "a submit during the wait was sent"
     );
-    assert_no_crash(&app).await;
+    app.assert_no_crash().await;
 }
 
 /// base64url without padding, for hand-made JWTs.
@@ -600,7 +584,7 @@ async fn bad_stored_sessions_start_signed_out() {
             !app.exists("#user-email").await,
             "{label}: the profile is showing"
         );
-        assert_no_crash(&app).await;
+        app.assert_no_crash().await;
         assert_eq!(
             app.local_storage_get(SESSION_KEY).await,
             None,

@@ -4,20 +4,13 @@ use futures::FutureExt;
 use yew::prelude::*;
 
 use super::activate::EmailedLinkProps;
+use super::{NEW_PASSWORD, REPEAT_NEW_PASSWORD};
 use crate::api::{self, ApiError, NewPassword};
 use crate::components::*;
 use crate::routes::{go, login_path};
 use crate::validate::{self, value, Values};
 
-const FIELDS: &[Field] = &[
-    Field::new("new_password", "New password", FieldKind::NewPassword)
-        .hint("At least 8 characters."),
-    Field::new(
-        "re_new_password",
-        "Repeat the new password",
-        FieldKind::NewPassword,
-    ),
-];
+const FIELDS: &[Field] = &[NEW_PASSWORD, REPEAT_NEW_PASSWORD];
 
 #[function_component(ConfirmResetPage)]
 pub fn confirm_reset_page(props: &EmailedLinkProps) -> Html {

@@ -34,4 +34,20 @@ fn use_prefilled_email() -> Values {
     values
 }
 
+// Inputs more than one form has.
 const EMAIL: Field = Field::new("email", "Email", FieldKind::Email);
+const NAME: Field = Field::new(
+    "name",
+    "Name",
+    FieldKind::Text {
+        autocomplete: "name",
+    },
+)
+.optional();
+const NEW_PASSWORD: Field = Field::new("new_password", "New password", FieldKind::NewPassword)
+    .hint("At least 8 characters.");
+const REPEAT_NEW_PASSWORD: Field = Field::new(
+    "re_new_password",
+    "Repeat the new password",
+    FieldKind::NewPassword,
+);

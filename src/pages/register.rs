@@ -3,7 +3,7 @@ use std::rc::Rc;
 use futures::FutureExt;
 use yew::prelude::*;
 
-use super::EMAIL;
+use super::{EMAIL, NAME};
 use crate::api::{self, NewAccount};
 use crate::components::*;
 use crate::routes::path_with_query;
@@ -11,14 +11,7 @@ use crate::validate::{self, value, Values};
 
 const FIELDS: &[Field] = &[
     EMAIL,
-    Field::new(
-        "name",
-        "Name",
-        FieldKind::Text {
-            autocomplete: "name",
-        },
-    )
-    .optional(),
+    NAME,
     Field::new("password", "Password", FieldKind::NewPassword).hint("At least 8 characters."),
     Field::new("re_password", "Repeat the password", FieldKind::NewPassword),
 ];

@@ -3,20 +3,14 @@ use std::rc::Rc;
 use futures::FutureExt;
 use yew::prelude::*;
 
+use super::{NAME, NEW_PASSWORD, REPEAT_NEW_PASSWORD};
 use crate::api::{self, PasswordChange, ProfileChanges};
 use crate::components::*;
 use crate::session::{use_session, SessionState};
 use crate::validate::{self, value, Values};
 
 const PROFILE_FIELDS: &[Field] = &[
-    Field::new(
-        "name",
-        "Name",
-        FieldKind::Text {
-            autocomplete: "name",
-        },
-    )
-    .optional(),
+    NAME,
     Field::new(
         "username",
         "Username",
@@ -33,13 +27,8 @@ const PASSWORD_FIELDS: &[Field] = &[
         "Current password",
         FieldKind::CurrentPassword,
     ),
-    Field::new("new_password", "New password", FieldKind::NewPassword)
-        .hint("At least 8 characters."),
-    Field::new(
-        "re_new_password",
-        "Repeat the new password",
-        FieldKind::NewPassword,
-    ),
+    NEW_PASSWORD,
+    REPEAT_NEW_PASSWORD,
 ];
 
 #[derive(Clone, Copy, PartialEq)]

@@ -450,6 +450,53 @@ impl App {
     }
 
     /// The page's URL, a snippet of its HTML, console errors and the backend's last log lines.
+    /// No crash banner on the page and no panic in the console.
+    pub async fn assert_no_crash(&self) {
+        assert!(
+            !self.exists(".crash-banner").await,
+            "the crash banner is showing\n{}",
+            self.describe().await
+        );
+        let panics: Vec<String> = self
+            .browser
+            .console_messages()
+            .await
+            .into_iter()
+            .filter(|m| m.contains("panicked"))
+            .collect();
+        assert!(panics.is_empty(), "the app panicked: {panics:#?}");
+    }
+
+    /// The server has revoked `refresh`. The app revokes it in the background, so this waits
+    /// with verify/, which (unlike refresh/) doesn't rotate it: 400 "Token is blacklisted" once
+    /// it's done. Then refresh/ must refuse it too.
+    pub async fn assert_refresh_token_revoked(&self, refresh: &str) {
+        let api = self.api();
+        let verdict = self
+            .poll(
+                "verify/ to refuse the signed-out refresh token",
+                Duration::from_secs(5),
+                || async {
+                    let r = api
+                        .post("/auth/jwt/verify/", json!({ "token": refresh }))
+                        .await;
+                    (r.status != 200).then(|| r.text())
+                },
+            )
+            .await;
+        assert!(
+            verdict.contains("blacklisted"),
+            "the refresh token should be blacklisted, verify/ said {verdict}"
+        );
+        let r = api.jwt_refresh(refresh).await;
+        assert_eq!(
+            r.status,
+            401,
+            "the old refresh token should be refused: {}",
+            r.text()
+        );
+    }
+
     pub async fn describe(&self) -> String {
         let url = self
             .browser
