@@ -97,8 +97,6 @@ pub struct NoticeProps {
     /// What the notice is about, for tests and styling (`data-notice`).
     pub id: AttrValue,
     #[prop_or_default]
-    pub title: Option<AttrValue>,
-    #[prop_or_default]
     pub children: Html,
 }
 
@@ -111,9 +109,6 @@ pub fn notice(props: &NoticeProps) -> Html {
     };
     html! {
         <div class={classes!("notice", kind)} role="status" data-notice={props.id.clone()}>
-            if let Some(title) = &props.title {
-                <p class="notice-title">{ title.clone() }</p>
-            }
             { props.children.clone() }
         </div>
     }
