@@ -21,10 +21,11 @@ csp="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self';
   echo "  X-Frame-Options: DENY"
   echo "  Cross-Origin-Opener-Policy: same-origin"
   echo "  Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=()"
-  # trunk names the build's files name-<16 hex digits>.ext (the wasm: name-<hash>_bg.wasm).
+  # trunk names the build's files name-<hash>.ext (the wasm: name-<hash>_bg.wasm); the hash is
+  # a 64-bit number in hex without leading zeros: up to 16 digits.
   for path in "$dist"/*; do
     file=${path##*/}
-    if [ -f "$path" ] && [[ $file =~ ^[^/]+-[0-9a-f]{16}(_bg)?\.[a-z0-9]+$ ]]; then
+    if [ -f "$path" ] && [[ $file =~ ^[^/]+-[0-9a-f]{1,16}(_bg)?\.[a-z0-9]+$ ]]; then
       echo "/$file"
       echo "  Cache-Control: public, max-age=31536000, immutable"
     fi

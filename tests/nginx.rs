@@ -344,6 +344,19 @@ async fn nginx_serves_the_build_with_the_documented_config() {
     let wasm = browser_get(&app, &format!("/{}", hashed(".wasm"))).await;
     assert_eq!(header(&wasm, "content-type"), "application/wasm");
 
+    // trunk's hash is a u64 in hex without leading zeros: a build can have 15 digits or fewer.
+    std::fs::copy(
+        root.join(hashed(".css")),
+        root.join("style-589f6c8f1ce7f67.css"),
+    )
+    .expect("copy a stylesheet under a 15-digit hash");
+    let r = browser_get(&app, "/style-589f6c8f1ce7f67.css").await;
+    assert_eq!(
+        header(&r, "cache-control"),
+        IMMUTABLE,
+        "a 15-digit hash: {r}"
+    );
+
     // A hashed file that doesn't exist (an old release's): 404, not index.html.
     let r = browser_get(&app, "/djoser-auth-spa-0123456789abcdef_bg.wasm").await;
     assert_eq!(r["status"], json!(404), "a missing hashed file: {r}");
