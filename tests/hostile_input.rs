@@ -411,23 +411,8 @@ async fn server_errors_become_clear_messages() {
     let attempt = |fragment: &'static str| {
         let app = &app;
         async move {
-            let sent = app.requests_to(fragment).await;
-            submit_login(app).await;
-            app.poll(&format!("an answer from {fragment}"), WAIT, || async {
-                if app.requests_to(fragment).await <= sent {
-                    return None;
-                }
-                let button = app.find("form#login-form button[type=submit]").await?;
-                if button.attr("aria-busy").await.ok()?.as_deref() != Some("false") {
-                    return None;
-                }
-                app.find("form#login-form .form-alert")
-                    .await?
-                    .text()
-                    .await
-                    .ok()
-            })
-            .await
+            app.submit_and_read_alert("login-form", fragment, || submit_login(app))
+                .await
         }
     };
     let kept = || async {

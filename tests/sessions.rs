@@ -379,27 +379,8 @@ async fn throttled_form_counts_down_retry_after() {
     loop {
         attempts += 1;
         assert!(attempts <= 5, "no 429 after {} attempts", attempts - 1);
-        let sent = app.requests_to("/auth/jwt/create/").await;
-        app.submit().await;
         let alert = app
-            .poll(
-                &format!("the answer to attempt {attempts}"),
-                support::WAIT,
-                || async {
-                    if app.requests_to("/auth/jwt/create/").await <= sent {
-                        return None;
-                    }
-                    let button = app.find("form#login-form button[type=submit]").await?;
-                    if button.attr("aria-busy").await.ok()?.as_deref() != Some("false") {
-                        return None;
-                    }
-                    app.find("form#login-form .form-alert")
-                        .await?
-                        .text()
-                        .await
-                        .ok()
-                },
-            )
+            .submit_and_read_alert("login-form", "/auth/jwt/create/", || app.submit())
             .await;
         if alert.contains("Too many attempts") {
             break;

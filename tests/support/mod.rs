@@ -450,6 +450,39 @@ impl App {
     }
 
     /// The page's URL, a snippet of its HTML, console errors and the backend's last log lines.
+    /// Submits form `form_id` with `submit` and waits for the answer — a new request whose
+    /// URL contains `request`, and the form no longer busy — then returns its alert's text.
+    pub async fn submit_and_read_alert<F, Fut>(
+        &self,
+        form_id: &str,
+        request: &str,
+        submit: F,
+    ) -> String
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let sent = self.requests_to(request).await;
+        submit().await;
+        self.poll(&format!("an answer from {request}"), WAIT, || async {
+            if self.requests_to(request).await <= sent {
+                return None;
+            }
+            let button = self
+                .find(&format!("form#{form_id} button[type=submit]"))
+                .await?;
+            if button.attr("aria-busy").await.ok()?.as_deref() != Some("false") {
+                return None;
+            }
+            self.find(&format!("form#{form_id} .form-alert"))
+                .await?
+                .text()
+                .await
+                .ok()
+        })
+        .await
+    }
+
     /// No crash banner on the page and no panic in the console.
     pub async fn assert_no_crash(&self) {
         assert!(
