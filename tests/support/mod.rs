@@ -147,6 +147,17 @@ impl App {
         self.browser.client.refresh().await.expect("reload");
     }
 
+    /// The current URL's path and query.
+    async fn path_and_query(&self) -> (String, Option<String>) {
+        let url = self
+            .browser
+            .client
+            .current_url()
+            .await
+            .expect("current URL");
+        (url.path().to_string(), url.query().map(str::to_string))
+    }
+
     /// The current URL.
     pub async fn url(&self) -> String {
         self.browser
@@ -159,27 +170,15 @@ impl App {
 
     /// The current path with its query, e.g. "/login?next=%2Fdashboard".
     pub async fn path(&self) -> String {
-        let url = self
-            .browser
-            .client
-            .current_url()
-            .await
-            .expect("current URL");
-        match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_string(),
+        match self.path_and_query().await {
+            (path, Some(query)) => format!("{path}?{query}"),
+            (path, None) => path,
         }
     }
 
     /// The current path without its query, e.g. "/login".
     pub async fn pathname(&self) -> String {
-        let url = self
-            .browser
-            .client
-            .current_url()
-            .await
-            .expect("current URL");
-        url.path().to_string()
+        self.path_and_query().await.0
     }
 
     /// Waits (≤ 10 s) for the path without its query to be `pathname`, whatever the query.
