@@ -34,6 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use support::sizes::{Size, Sizes};
 use support::{App, AppOptions, Backend, BackendOptions, Browser};
 
 const EMAIL: &str = "bench@example.com";
@@ -218,117 +219,12 @@ fn chromium_version() -> String {
 
 // ---- sizes ------------------------------------------------------------------------------------
 
-#[derive(Default, Clone, Copy)]
-struct Size {
-    raw: u64,
-    gzip: u64,
-    brotli: Option<u64>,
-}
-
-impl std::ops::AddAssign for Size {
-    fn add_assign(&mut self, other: Size) {
-        self.raw += other.raw;
-        self.gzip += other.gzip;
-        self.brotli = match (self.brotli, other.brotli) {
-            (Some(a), Some(b)) => Some(a + b),
-            _ => None,
-        };
+fn show(size: &Size) -> String {
+    let mut s = format!("{} / {}", thousands(size.raw), thousands(size.gzip));
+    if let Some(br) = size.brotli {
+        s.push_str(&format!(" / {}", thousands(br)));
     }
-}
-
-impl Size {
-    fn show(&self) -> String {
-        let mut s = format!("{} / {}", thousands(self.raw), thousands(self.gzip));
-        if let Some(br) = self.brotli {
-            s.push_str(&format!(" / {}", thousands(br)));
-        }
-        s
-    }
-}
-
-fn compressed_len(cmd: &str, args: &[&str], file: &Path) -> Option<u64> {
-    let out = Command::new(cmd)
-        .args(args)
-        .arg(file)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    out.status.success().then_some(out.stdout.len() as u64)
-}
-
-fn file_size(file: &Path, brotli: bool) -> Size {
-    let raw = std::fs::metadata(file)
-        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
-        .len();
-    let gzip = compressed_len("gzip", &["-9c"], file)
-        .unwrap_or_else(|| panic!("gzip -9c {} failed (is gzip installed?)", file.display()));
-    let brotli = if brotli {
-        compressed_len("brotli", &["-c", "-q", "11"], file)
-    } else {
-        None
-    };
-    Size { raw, gzip, brotli }
-}
-
-struct Sizes {
-    wasm: Size,
-    js: Size,
-    js_files: usize,
-    css: Size,
-    html: Size,
-    other: Vec<(String, Size)>,
-    brotli: bool,
-}
-
-fn build_sizes(dist: &Path) -> Sizes {
-    let brotli = shell("brotli", &["--version"]).is_some();
-    let mut sizes = Sizes {
-        wasm: Size::default(),
-        js: Size::default(),
-        js_files: 0,
-        css: Size::default(),
-        html: Size::default(),
-        other: vec![],
-        brotli,
-    };
-    if brotli {
-        for s in [
-            &mut sizes.wasm,
-            &mut sizes.js,
-            &mut sizes.css,
-            &mut sizes.html,
-        ] {
-            s.brotli = Some(0);
-        }
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dist)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dist.display()))
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    for file in files {
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let size = file_size(&file, brotli);
-        if name.ends_with(".wasm") {
-            sizes.wasm += size;
-        } else if name.ends_with(".js") || name.ends_with(".mjs") {
-            sizes.js += size;
-            sizes.js_files += 1;
-        } else if name.ends_with(".css") {
-            sizes.css += size;
-        } else if name.ends_with(".html") {
-            sizes.html += size;
-        } else {
-            sizes.other.push((name, size));
-        }
-    }
-    sizes
+    s
 }
 
 // ---- in the page ------------------------------------------------------------------------------
@@ -932,7 +828,7 @@ async fn main() {
     let date = shell("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
 
     progress(&format!("sizes of {}", dist.display()));
-    let sizes = build_sizes(&dist);
+    let sizes = Sizes::of(&dist, shell("brotli", &["--version"]).is_some());
     // BENCH_PHASES=cold,pbkdf2,memory (the default: all) runs some of them; the others' rows say n/a.
     let phases = std::env::var("BENCH_PHASES").unwrap_or_else(|_| "cold,pbkdf2,memory".into());
     let phase = |name: &str| phases.split(',').any(|p| p.trim() == name);
@@ -971,7 +867,7 @@ async fn main() {
     };
     t.row(
         &format!("wasm ({bytes_unit})"),
-        sizes.wasm.show(),
+        show(&sizes.wasm),
         exact(),
         files(),
         "",
@@ -981,21 +877,21 @@ async fn main() {
             "JS: app .js + boot-*.js loader, {} files ({bytes_unit})",
             sizes.js_files
         ),
-        sizes.js.show(),
+        show(&sizes.js),
         exact(),
         files(),
         "",
     );
     t.row(
         &format!("CSS ({bytes_unit})"),
-        sizes.css.show(),
+        show(&sizes.css),
         exact(),
         files(),
         "",
     );
     t.row(
         &format!("HTML ({bytes_unit})"),
-        sizes.html.show(),
+        show(&sizes.html),
         exact(),
         files(),
         "",
@@ -1003,16 +899,13 @@ async fn main() {
     for (name, size) in &sizes.other {
         t.row(
             &format!("other: {name}, not in the totals ({bytes_unit})"),
-            size.show(),
+            show(&size),
             exact(),
             files(),
             "",
         );
     }
-    let mut total = sizes.wasm;
-    total += sizes.js;
-    total += sizes.css;
-    total += sizes.html;
+    let total = sizes.first_visit();
     t.row(
         "first visit, gzip -9 total of wasm + JS + CSS + HTML (from the files)",
         format!(

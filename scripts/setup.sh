@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the project needs, skipping whatever is already there.
-#   scripts/setup.sh build     wasm target, trunk, wasm-bindgen CLI, wasm-opt (binaryen)
+#   scripts/setup.sh build     wasm target, trunk, wasm-bindgen CLI, wasm-opt (binaryen), terser
 #   scripts/setup.sh backend   the reference backend's virtualenv
 #   scripts/setup.sh browser   Chromium, chromedriver, nginx and axe-core (for the tests)
 set -euo pipefail
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
+TERSER_VERSION=5.51.4
 TOOLS="$PWD/.tools"
 export PATH="$TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
@@ -40,6 +41,12 @@ setup_build() {
     command -v npm >/dev/null || die "npm is missing: install Node.js with npm (it brings wasm-opt from binaryen@$BINARYEN_VERSION)."
     say "Installing wasm-opt (binaryen@$BINARYEN_VERSION) into .tools/"
     npm install --prefix "$TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null
+  fi
+  # terser minifies wasm-bindgen's JS glue in release builds (scripts/post-build.py).
+  if [ "$("$TOOLS/node_modules/.bin/terser" --version 2>/dev/null)" != "terser $TERSER_VERSION" ]; then
+    command -v npm >/dev/null || die "npm is missing: install Node.js with npm (it brings terser@$TERSER_VERSION)."
+    say "Installing terser@$TERSER_VERSION into .tools/"
+    npm install --prefix "$TOOLS" --no-audit --no-fund "terser@$TERSER_VERSION" >/dev/null
   fi
 }
 

@@ -6,6 +6,7 @@ pub mod backend;
 pub mod browser;
 pub mod http;
 pub mod outbox;
+pub mod sizes;
 pub mod static_server;
 pub mod tmp;
 

@@ -1,0 +1,29 @@
+//! The size budget: a first visit to `/login` (wasm + JS + CSS + HTML of the release `dist/`,
+//! each `gzip -9`) transfers at most 200 KB. Sizes are exact, so this is a fair test; the
+//! timings stay in `make bench`.
+
+mod support;
+
+use support::sizes::Sizes;
+use support::static_server::dist_dir;
+
+/// The hard limit, in bytes (KB = 1000 bytes).
+const BUDGET_GZIP: u64 = 200_000;
+
+#[test]
+fn first_visit_fits_the_size_budget() {
+    let dist = dist_dir();
+    let sizes = Sizes::of(&dist, false);
+    assert!(
+        sizes.wasm.raw > 0 && sizes.js_files >= 2 && sizes.html.raw > 0,
+        "{} is not a release build (run `make build`)",
+        dist.display()
+    );
+    let total = sizes.first_visit();
+    let report = format!(
+        "first visit, gzip -9: {} bytes (budget {BUDGET_GZIP}) = wasm {} + JS {} ({} files) + CSS {} + HTML {}",
+        total.gzip, sizes.wasm.gzip, sizes.js.gzip, sizes.js_files, sizes.css.gzip, sizes.html.gzip
+    );
+    println!("{report}");
+    assert!(total.gzip <= BUDGET_GZIP, "over the size budget: {report}");
+}
