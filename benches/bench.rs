@@ -28,7 +28,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -899,7 +899,7 @@ async fn main() {
     for (name, size) in &sizes.other {
         t.row(
             &format!("other: {name}, not in the totals ({bytes_unit})"),
-            show(&size),
+            show(size),
             exact(),
             files(),
             "",

@@ -13,6 +13,7 @@ pub mod app;
 pub mod components;
 pub mod config;
 pub mod guards;
+pub mod json;
 pub mod pages;
 pub mod routes;
 pub mod session;

@@ -90,3 +90,106 @@ async fn latest_session_round_trips_through_indexeddb() {
     latest::write(None).await;
     assert_eq!(latest::read().await, None);
 }
+
+// JSON goes through the browser's JSON.parse/stringify here (src/json.rs), through serde_json
+// in the native unit tests: the same bodies must read the same way on both.
+
+#[wasm_bindgen_test]
+fn djoser_error_bodies_read_as_in_the_native_tests() {
+    let rejected = |status, body| match ApiError::from_response(status, None, body) {
+        ApiError::Rejected(rejection) => *rejection,
+        other => panic!("{body}: {other:?}"),
+    };
+    let token = rejected(
+        401,
+        r#"{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":"Token is expired"}]}"#,
+    );
+    assert_eq!(
+        token.detail.as_deref(),
+        Some("Given token not valid for any token type")
+    );
+    assert_eq!(token.code.as_deref(), Some("token_not_valid"));
+    assert_eq!(token.general, ["Token is expired"]);
+
+    let fields = rejected(
+        400,
+        r#"{"password":["This password is too short.","This password is too common."],"non_field_errors":["The two password fields didn't match."],"age":[3, true]}"#,
+    );
+    let names: Vec<&str> = fields.fields.keys().map(String::as_str).collect();
+    assert_eq!(names, ["password", "age"], "the server's order");
+    assert_eq!(fields.fields["password"].len(), 2);
+    assert_eq!(fields.fields["age"], ["3", "true"]);
+    assert_eq!(fields.general, ["The two password fields didn't match."]);
+
+    assert_eq!(
+        rejected(400, r#"["User with given email does not exist."]"#).general,
+        ["User with given email does not exist."]
+    );
+    for odd in ["<html>Bad Request</html>", "", "null", "42", "{}", "[1"] {
+        assert_eq!(
+            ApiError::from_response(400, None, odd),
+            ApiError::Unexpected { status: 400 },
+            "{odd}"
+        );
+    }
+    assert_eq!(
+        ApiError::from_response(
+            429,
+            None,
+            r#"{"detail":"Request was throttled. Expected available in 59 seconds."}"#
+        ),
+        ApiError::Throttled {
+            retry_after: Some(59)
+        }
+    );
+}
+
+/// A JWT whose payload is `{"iat":…,"exp":…}` (the signature is never checked here).
+fn jwt(iat: i64, exp: i64) -> String {
+    let window = web_sys::window().unwrap();
+    let part = |json: &str| {
+        window
+            .btoa(json)
+            .unwrap()
+            .trim_end_matches('=')
+            .replace('+', "-")
+            .replace('/', "_")
+    };
+    format!(
+        "{}.{}.signature",
+        part(r#"{"alg":"HS256","typ":"JWT"}"#),
+        part(&format!(
+            r#"{{"token_type":"access","iat":{iat},"exp":{exp}}}"#
+        ))
+    )
+}
+
+#[wasm_bindgen_test]
+fn a_session_survives_storage_exactly() {
+    let user: api::User = djoser_auth_spa::json::parse(
+        r#"{"id":42,"email":"ada@example.com","name":"Ada","username":null,"image":"https://x.example/a.png","has_active_subscription":true,"unknown":{"x":[1]}}"#,
+    )
+    .unwrap();
+    assert_eq!(user.id, "42");
+    assert_eq!(user.has_active_subscription, Some(true));
+    let uuid_user: api::User = djoser_auth_spa::json::parse(
+        r#"{"id":"9b2c0f5e-1d2a-4c6e-9a51-3f1f0a6b7c8d","email":"b@example.com"}"#,
+    )
+    .unwrap();
+    assert_eq!(uuid_user.id, "9b2c0f5e-1d2a-4c6e-9a51-3f1f0a6b7c8d");
+    assert!(djoser_auth_spa::json::parse::<api::User>(r#"{"id":1.5,"email":"a@b.c"}"#).is_none());
+
+    let now = js_sys::Date::now() / 1000.0;
+    let tokens = api::TokenPair {
+        access: jwt(1_700_000_000, 1_700_000_300),
+        refresh: jwt(1_700_000_000, 1_700_086_400),
+    };
+    let session = djoser_auth_spa::session::Session::new(user, tokens, now).unwrap();
+    let text = store::save(&session).expect("stored");
+    assert_eq!(raw().as_deref(), Some(text.as_str()));
+    let Loaded::Session(loaded) = store::load(now + 1.0) else {
+        panic!("the stored session didn't load back: {text}");
+    };
+    assert_eq!(*loaded, session);
+    store::clear();
+}

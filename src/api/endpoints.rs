@@ -1,6 +1,7 @@
 //! One function per Djoser / SimpleJWT endpoint. Paths keep Djoser's trailing slash.
 
 use gloo_net::http::Method;
+use serde::de::IgnoredAny;
 
 use super::types::*;
 use super::{request, ApiError};
@@ -25,7 +26,7 @@ pub async fn jwt_refresh(refresh: &str) -> Result<RefreshedTokens, ApiError> {
 
 /// Revokes a refresh token (SimpleJWT's `TokenBlacklistView`), so a stolen copy is useless.
 pub async fn jwt_blacklist(refresh: &str) -> Result<(), ApiError> {
-    let _: serde_json::Value = request(
+    let _: IgnoredAny = request(
         Method::POST,
         "jwt/blacklist/",
         Some(&RefreshToken { refresh }),
@@ -44,7 +45,7 @@ pub async fn update_me(access: &str, changes: &ProfileChanges<'_>) -> Result<Use
 }
 
 pub async fn register(account: &NewAccount<'_>) -> Result<(), ApiError> {
-    let _: serde_json::Value = request(Method::POST, "users/", Some(account), None).await?;
+    let _: IgnoredAny = request(Method::POST, "users/", Some(account), None).await?;
     Ok(())
 }
 

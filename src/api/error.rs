@@ -1,7 +1,7 @@
 //! One error type for every way a Djoser call can fail, parsed without touching the browser.
 
 use indexmap::IndexMap;
-use serde_json::Value;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// Field name → messages, as Djoser sends them (`{"email": ["…"]}`), in the server's order.
 /// (An IndexMap, as everywhere here: yew links it already; a BTreeMap would add its own code.)
@@ -53,9 +53,7 @@ impl ApiError {
         if status >= 500 {
             return ApiError::Server { status };
         }
-        match serde_json::from_str::<Value>(body)
-            .ok()
-            .and_then(|value| Rejection::from_json(status, value))
+        match crate::json::parse::<Json>(body).and_then(|value| Rejection::from_json(status, value))
         {
             Some(rejection) => ApiError::Rejected(Box::new(rejection)),
             None => ApiError::Unexpected { status },
@@ -123,29 +121,28 @@ impl ApiError {
 }
 
 impl Rejection {
-    fn from_json(status: u16, value: Value) -> Option<Rejection> {
+    fn from_json(status: u16, value: Json) -> Option<Rejection> {
         let mut rejection = Rejection {
             status,
             ..Rejection::default()
         };
         match value {
-            Value::Object(map) => {
+            Json::Object(map) => {
                 for (key, value) in map {
                     match key.as_str() {
                         "detail" => {
                             let detail = text_of(&value).join(" ");
                             rejection.detail = (!detail.is_empty()).then_some(detail);
                         }
-                        "code" => rejection.code = value.as_str().map(str::to_string),
+                        "code" => {
+                            if let Json::Text(code) = value {
+                                rejection.code = Some(code);
+                            }
+                        }
                         "messages" => {
                             // SimpleJWT: [{"message": "Token is expired", …}]
-                            let reason = value
-                                .as_array()
-                                .and_then(|list| list.first())
-                                .and_then(|first| first.get("message"))
-                                .and_then(Value::as_str);
-                            if let Some(reason) = reason {
-                                rejection.general.push(reason.to_string());
+                            if let Some(Json::Text(reason)) = value.first().get("message") {
+                                rejection.general.push(reason.clone());
                             }
                         }
                         "non_field_errors" => rejection.general.extend(text_of(&value)),
@@ -158,7 +155,7 @@ impl Rejection {
                     }
                 }
             }
-            other @ (Value::Array(_) | Value::String(_)) => rejection.general = text_of(&other),
+            other @ (Json::List(_) | Json::Text(_)) => rejection.general = text_of(&other),
             _ => return None,
         }
         let empty = rejection.detail.is_none()
@@ -180,22 +177,103 @@ impl Rejection {
 }
 
 /// Messages out of a JSON value of any shape: a string, a list of them, or nested objects.
-fn text_of(value: &Value) -> Vec<String> {
+fn text_of(value: &Json) -> Vec<String> {
     match value {
-        Value::String(text) => vec![text.clone()],
-        Value::Array(items) => items.iter().flat_map(text_of).collect(),
-        Value::Object(map) => map.values().flat_map(text_of).collect(),
-        Value::Null => Vec::new(),
-        other => vec![other.to_string()],
+        Json::Text(text) | Json::Scalar(text) => vec![text.clone()],
+        Json::List(items) => items.iter().flat_map(text_of).collect(),
+        Json::Object(map) => map.iter().flat_map(|(_, value)| text_of(value)).collect(),
+        Json::Null => Vec::new(),
     }
 }
 
 /// DRF: "Request was throttled. Expected available in 59 seconds."
 fn seconds_in_throttle_message(body: &str) -> Option<u32> {
-    let detail: Value = serde_json::from_str(body).ok()?;
-    let text = detail.get("detail")?.as_str()?;
+    let Some(Json::Text(text)) = crate::json::parse::<Json>(body)?.get("detail").cloned() else {
+        return None;
+    };
     let after = text.split("available in ").nth(1)?;
     after.split_whitespace().next()?.parse().ok()
+}
+
+/// A JSON value of any shape, as far as error messages need one: numbers and booleans only
+/// as their text. (serde_json's `Value` would bring serde_json into the wasm.)
+#[derive(Clone, Debug, PartialEq)]
+enum Json {
+    Null,
+    Text(String),
+    /// A number or a boolean, written out.
+    Scalar(String),
+    List(Vec<Json>),
+    /// In the server's order.
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Object(map) => map.iter().find(|(k, _)| k == key).map(|(_, value)| value),
+            _ => None,
+        }
+    }
+
+    /// The first item of a list (`Null` for anything else).
+    fn first(&self) -> &Json {
+        match self {
+            Json::List(items) => items.first().unwrap_or(&Json::Null),
+            _ => &Json::Null,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Json, D::Error> {
+        struct JsonVisitor;
+        impl<'de> Visitor<'de> for JsonVisitor {
+            type Value = Json;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E>(self) -> Result<Json, E> {
+                Ok(Json::Null)
+            }
+            fn visit_none<E>(self) -> Result<Json, E> {
+                Ok(Json::Null)
+            }
+            fn visit_bool<E>(self, value: bool) -> Result<Json, E> {
+                Ok(Json::Scalar(value.to_string()))
+            }
+            fn visit_i64<E>(self, value: i64) -> Result<Json, E> {
+                Ok(Json::Scalar(value.to_string()))
+            }
+            fn visit_u64<E>(self, value: u64) -> Result<Json, E> {
+                Ok(Json::Scalar(value.to_string()))
+            }
+            fn visit_f64<E>(self, value: f64) -> Result<Json, E> {
+                Ok(Json::Scalar(value.to_string()))
+            }
+            fn visit_str<E>(self, value: &str) -> Result<Json, E> {
+                Ok(Json::Text(value.to_string()))
+            }
+            fn visit_string<E>(self, value: String) -> Result<Json, E> {
+                Ok(Json::Text(value))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Json::List(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Json::Object(entries))
+            }
+        }
+        deserializer.deserialize_any(JsonVisitor)
+    }
 }
 
 pub fn plural_seconds(seconds: u32) -> String {

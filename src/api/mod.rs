@@ -49,7 +49,12 @@ async fn request<T: DeserializeOwned>(
         );
     }
     let request = match body {
-        Some(body) => builder.json(body),
+        Some(body) => {
+            let json = crate::json::print(body).ok_or(ApiError::Network)?;
+            builder
+                .header("Content-Type", "application/json")
+                .body(json)
+        }
         None => builder.build(),
     }
     .map_err(|_| ApiError::Network)?;
@@ -70,5 +75,5 @@ async fn request<T: DeserializeOwned>(
     } else {
         &text
     };
-    serde_json::from_str(json).map_err(|_| ApiError::Unexpected { status })
+    crate::json::parse(json).ok_or(ApiError::Unexpected { status })
 }

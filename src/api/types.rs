@@ -1,5 +1,6 @@
 //! Request and response bodies of the Djoser and SimpleJWT endpoints.
 
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 #[derive(Serialize)]
@@ -59,17 +60,27 @@ impl User {
 }
 
 /// Djoser sends an integer pk by default and a string for UUID keys; keep either as text.
+/// (A visitor, not an untagged enum: those buffer the input through serde's generic `Content`.)
 fn id_as_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Id {
-        Number(u64),
-        Text(String),
+    struct IdVisitor;
+    impl Visitor<'_> for IdVisitor {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an integer or a string")
+        }
+        fn visit_u64<E>(self, id: u64) -> Result<String, E> {
+            Ok(id.to_string())
+        }
+        fn visit_i64<E: de::Error>(self, id: i64) -> Result<String, E> {
+            u64::try_from(id)
+                .map(|id| id.to_string())
+                .map_err(|_| E::custom("a negative id"))
+        }
+        fn visit_str<E>(self, id: &str) -> Result<String, E> {
+            Ok(id.to_string())
+        }
     }
-    Ok(match Id::deserialize(deserializer)? {
-        Id::Number(number) => number.to_string(),
-        Id::Text(text) => text,
-    })
+    deserializer.deserialize_any(IdVisitor)
 }
 
 #[derive(Serialize)]

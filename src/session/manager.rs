@@ -243,11 +243,10 @@ impl SessionManager {
                 .map_err(|_| ApiError::Unexpected { status: 200 })
         }) {
             Ok(next) => {
-                store::save(&next);
-                let text = serde_json::to_string(&next);
+                let text = store::save(&next);
                 self.set_session(next);
                 // Done before the lock goes to the next tab.
-                if let Ok(text) = text {
+                if let Some(text) = text {
                     latest::write(Some(&text)).await;
                 }
             }

@@ -109,14 +109,14 @@ impl Session {
         struct Format {
             format: u32,
         }
-        let format = serde_json::from_str::<Format>(text)
-            .map_err(|_| StoredSessionError::Unreadable)?
+        let format = crate::json::parse::<Format>(text)
+            .ok_or(StoredSessionError::Unreadable)?
             .format;
         if format != SESSION_FORMAT {
             return Err(StoredSessionError::OldFormat);
         }
         let mut session: Session =
-            serde_json::from_str(text).map_err(|_| StoredSessionError::Unreadable)?;
+            crate::json::parse(text).ok_or(StoredSessionError::Unreadable)?;
         // The tokens must be what the stored lifetimes say they are.
         let access = decode_claims(&session.access_token).map_err(StoredSessionError::BadToken)?;
         let refresh =

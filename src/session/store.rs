@@ -30,9 +30,12 @@ pub fn load(now: f64) -> Loaded {
     }
 }
 
-pub fn save(session: &Session) {
+/// Stores the session and gives back the text stored (for the IndexedDB copy).
+pub fn save(session: &Session) -> Option<String> {
+    let text = crate::json::print(session)?;
     // A full or disabled storage only costs the session surviving a reload.
-    let _ = LocalStorage::set(STORAGE_KEY, session);
+    let _ = LocalStorage::raw().set_item(STORAGE_KEY, &text);
+    Some(text)
 }
 
 pub fn clear() {

@@ -44,7 +44,10 @@ pub fn decode_claims(token: &str) -> Result<Claims, TokenError> {
         return Err(TokenError::NotAJwt);
     };
     let bytes = base64url_decode(payload).ok_or(TokenError::BadBase64)?;
-    let payload: Payload = serde_json::from_slice(&bytes).map_err(|_| TokenError::BadPayload)?;
+    let payload: Payload = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(crate::json::parse)
+        .ok_or(TokenError::BadPayload)?;
     let claims = Claims {
         exp: payload.exp,
         iat: payload.iat,
