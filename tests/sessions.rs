@@ -584,3 +584,42 @@ async fn bad_stored_sessions_start_signed_out() {
     app.wait_for_text("#user-email", EMAIL).await;
     assert_eq!(app.pathname().await, "/dashboard");
 }
+
+/// SimpleJWT's refresh view now and then issues a 1-second access token with exp == iat (it
+/// dates them from two clock readings cut to whole seconds). The refresh token that comes with
+/// it is the only good one left (rotation blacklists the old): the app must keep it and refresh
+/// again, not refuse the answer, retry with the old token, and sign the user out.
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_answer_with_a_spent_access_token_keeps_the_session() {
+    let app = App::start_with(BackendOptions {
+        access_seconds: 65,
+        extra_env: vec![(
+            "AUTH_FAULTS".into(),
+            "POST /auth/jwt/refresh/=200-instant".into(),
+        )],
+        ..Default::default()
+    })
+    .await;
+    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    app.sign_in(EMAIL, PASSWORD).await;
+    let lifetime = "const s = JSON.parse(localStorage.getItem(arguments[0]) || 'null');
+        if (!s) return null;
+        const part = s.access_token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+        const claims = JSON.parse(atob(part));
+        return claims.exp - claims.iat;";
+    // ~5 s: the refresh that gets the spent token; then at once a normal one.
+    app.poll(
+        "two refreshes, the second giving a 65 s token again",
+        Duration::from_secs(25),
+        || async {
+            let refreshed = app.backend.refresh_calls().await >= 2;
+            let normal = app.js(lifetime, vec![json!(SESSION_KEY)]).await == json!(65);
+            (refreshed && normal).then_some(())
+        },
+    )
+    .await;
+    assert_eq!(app.backend.refresh_calls().await, 2, "one refresh after the odd one");
+    assert_eq!(app.pathname().await, "/dashboard");
+    assert!(!app.exists("[data-notice=\"expired\"]").await);
+    assert!(!app.exists("[data-notice=\"reconnecting\"]").await);
+}

@@ -7,9 +7,13 @@ middleware then). Its value is a `;`-separated list of rules:
 
 The n-th request matching METHOD and PATH (exactly) gets the n-th FAULT; once the list is
 used up, such requests pass through untouched. A FAULT is STATUS-BODY, BODY being
-`html` (an HTML error page), `empty` (the JSON object `{}`) or `blank` (no body at all).
+`html` (an HTML error page), `empty` (the JSON object `{}`) or `blank` (no body at all),
+or `200-instant`: the real answer, its access token re-issued with exp == iat, as SimpleJWT's
+refresh view now and then issues 1-second tokens (it dates `exp` and `iat` from two clock
+readings, each cut to whole seconds).
 Example: "POST /auth/jwt/create/=500-html,200-empty;GET /auth/users/me/=200-empty".
 """
+import json
 import re
 import threading
 
@@ -23,7 +27,7 @@ BODIES = {
     "blank": ("application/json", b""),
 }
 RULE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S*)=(.+)$")
-FAULT = re.compile(r"^([1-5][0-9][0-9])-(" + "|".join(BODIES) + r")$")
+FAULT = re.compile(r"^(?:(200)-(instant)|([1-5][0-9][0-9])-(" + "|".join(BODIES) + r"))$")
 
 
 def parse(spec):
@@ -41,9 +45,10 @@ def parse(spec):
             fault_match = FAULT.match(fault.strip())
             if not fault_match:
                 raise ImproperlyConfigured(
-                    f"AUTH_FAULTS: bad fault {fault!r} in {rule!r} (want STATUS-{'|'.join(BODIES)})"
+                    f"AUTH_FAULTS: bad fault {fault!r} in {rule!r} (want STATUS-{'|'.join(BODIES)} or 200-instant)"
                 )
-            parsed.append((int(fault_match.group(1)), fault_match.group(2)))
+            status, kind = [group for group in fault_match.groups() if group]
+            parsed.append((int(status), kind))
         rules[(method, path)] = parsed
     return rules
 
@@ -66,5 +71,21 @@ class FaultMiddleware:
         if fault is None:
             return self.get_response(request)
         status, kind = fault
+        if kind == "instant":
+            return instant_access(self.get_response(request))
         content_type, body = BODIES[kind]
         return HttpResponse(body, status=status, content_type=content_type)
+
+
+def instant_access(response):
+    """The answer with its access token re-signed so that exp == iat."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    data = json.loads(response.content)
+    token = AccessToken(data["access"])
+    token["exp"] = token["iat"]
+    data["access"] = str(token)
+    response.content = json.dumps(data, separators=(",", ":")).encode()
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(response.content))
+    return response

@@ -21,6 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
 from django.test import TestCase, override_settings
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import faults, health
 from accounts.management.commands.runserver import Command as RunserverCommand
@@ -275,6 +276,17 @@ class FaultTests(ApiTestCase):
             # Other methods and paths are untouched.
             refresh = client.post("/auth/jwt/refresh/", {"refresh": "x"}, format="json")
             self.assertEqual(refresh.status_code, 401)
+
+    def test_instant_access_token_has_exp_equal_to_iat(self):
+        self.active_user()
+        refresh = self.login("alice@example.com").json()["refresh"]
+        with override_settings(MIDDLEWARE=WITH_FAULTS, AUTH_FAULTS="POST /auth/jwt/refresh/=200-instant"):
+            client = APIClient()
+            answer = client.post("/auth/jwt/refresh/", {"refresh": refresh}, format="json")
+            self.assertEqual(answer.status_code, 200)
+            access = AccessToken(answer.json()["access"], verify=False)
+            self.assertEqual(access["exp"], access["iat"])
+            self.assertIn("refresh", answer.json())
 
     def test_typos_are_refused(self):
         self.assertEqual(faults.parse(FAULTS)[("GET", "/auth/users/me/")], [(200, "blank")])

@@ -15,9 +15,14 @@ pub struct Claims {
 }
 
 impl Claims {
-    /// The lifetime the server chose, which doesn't depend on either clock.
+    /// The lifetime the server chose, which doesn't depend on either clock. At least 1 s:
+    /// SimpleJWT's refresh view dates `exp` and `iat` from two clock readings cut to whole
+    /// seconds, so a 1-second token can arrive with exp == iat. That access token is spent,
+    /// but the rotated refresh token beside it is the only good one left: refusing the answer
+    /// would mean retrying with the old one, refused, and a spurious sign-out. Taken as 1 s,
+    /// the next refresh comes at once.
     pub fn lifetime(&self) -> i64 {
-        self.exp - self.iat
+        (self.exp - self.iat).max(1)
     }
 }
 
@@ -26,7 +31,7 @@ pub enum TokenError {
     NotAJwt,
     BadBase64,
     BadPayload,
-    /// `exp` at or before `iat`: nothing a client can schedule around.
+    /// `exp` before `iat`: nothing a client can schedule around.
     NoLifetime,
 }
 
@@ -52,7 +57,7 @@ pub fn decode_claims(token: &str) -> Result<Claims, TokenError> {
         exp: payload.exp,
         iat: payload.iat,
     };
-    if claims.lifetime() <= 0 {
+    if claims.exp < claims.iat {
         return Err(TokenError::NoLifetime);
     }
     Ok(claims)
@@ -164,7 +169,9 @@ pub(crate) mod tests {
             decode_claims(&token_with("not json")),
             Err(TokenError::BadPayload)
         );
-        assert_eq!(decode_claims(&token(100, 100)), Err(TokenError::NoLifetime));
+        assert_eq!(decode_claims(&token(100, 99)), Err(TokenError::NoLifetime));
+        // SimpleJWT's whole-second rounding: a 1 s token with exp == iat lives 1 s.
+        assert_eq!(decode_claims(&token(100, 100)).map(|c| c.lifetime()), Ok(1));
     }
 
     #[test]
