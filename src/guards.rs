@@ -56,15 +56,23 @@ pub fn require_auth(props: &ChildrenProps) -> Html {
     }
 }
 
+/// Where a sign-in leads: `next` when it is safe, else home.
+#[hook]
+pub fn use_destination_after_sign_in() -> String {
+    use_query_param("next")
+        .and_then(|next| safe_next(&next))
+        .unwrap_or_else(|| HOME.to_string())
+}
+
 /// For the sign-in pages: a signed-in user goes on to `next` (when safe) or home.
 #[function_component(GuestOnly)]
 pub fn guest_only(props: &ChildrenProps) -> Html {
     let session = use_session();
-    let next = use_query_param("next").and_then(|next| safe_next(&next));
+    let destination = use_destination_after_sign_in();
     let signed_in = matches!(session.state, SessionState::SignedIn(_));
     use_effect_with(signed_in, move |signed_in| {
         if *signed_in {
-            go(next.as_deref().unwrap_or(HOME));
+            go(&destination);
         }
     });
     match session.state {

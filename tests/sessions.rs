@@ -618,7 +618,11 @@ async fn refresh_answer_with_a_spent_access_token_keeps_the_session() {
         },
     )
     .await;
-    assert_eq!(app.backend.refresh_calls().await, 2, "one refresh after the odd one");
+    assert_eq!(
+        app.backend.refresh_calls().await,
+        2,
+        "one refresh after the odd one"
+    );
     assert_eq!(app.pathname().await, "/dashboard");
     assert!(!app.exists("[data-notice=\"expired\"]").await);
     assert!(!app.exists("[data-notice=\"reconnecting\"]").await);

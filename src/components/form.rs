@@ -249,19 +249,23 @@ pub fn form(props: &FormProps) -> Html {
                 state.dispatch(FormAction::Invalid(problems));
                 return;
             }
-            state.dispatch(FormAction::Started);
+            // Spawned before the busy state is dispatched, so the request goes out before
+            // that re-render rather than after it.
             let attempt = submit(state.values.clone());
-            let state = state.clone();
-            let inputs = inputs.clone();
-            spawn_local(async move {
-                match attempt.await {
-                    Ok(()) => state.dispatch(FormAction::Finished),
-                    Err(error) => {
-                        let (errors, _) = error.for_form(&inputs);
-                        state.dispatch(FormAction::Failed(error, errors));
+            spawn_local({
+                let state = state.clone();
+                let inputs = inputs.clone();
+                async move {
+                    match attempt.await {
+                        Ok(()) => state.dispatch(FormAction::Finished),
+                        Err(error) => {
+                            let (errors, _) = error.for_form(&inputs);
+                            state.dispatch(FormAction::Failed(error, errors));
+                        }
                     }
                 }
             });
+            state.dispatch(FormAction::Started);
         })
     };
 

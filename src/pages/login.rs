@@ -6,7 +6,8 @@ use yew::prelude::*;
 use super::{use_prefilled_email, EMAIL};
 use crate::api::ApiError;
 use crate::components::*;
-use crate::routes::{path_with_query, use_query_param};
+use crate::guards::use_destination_after_sign_in;
+use crate::routes::{go, path_with_query, use_query_param};
 use crate::session::{use_session, SessionState, SignedOutReason};
 use crate::validate::{self, value, Values};
 
@@ -43,13 +44,20 @@ pub fn login_page() -> Html {
     let initial = use_prefilled_email();
     let notice = use_query_param("notice");
 
+    let destination = use_destination_after_sign_in();
+
     let submit: SubmitFn = {
         let manager = session.manager.clone();
         Rc::new(move |values: Values| {
             let manager = manager.clone();
+            let destination = destination.clone();
             async move {
                 let email = value(&values, "email").trim();
-                manager.sign_in(email, value(&values, "password")).await
+                manager.sign_in(email, value(&values, "password")).await?;
+                // Straight on, in the same render as the new session, rather than after
+                // GuestOnly has rendered once more to find the user signed in.
+                go(&destination);
+                Ok(())
             }
             .boxed_local()
         })
