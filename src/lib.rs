@@ -12,6 +12,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod config;
+pub mod field_map;
 pub mod guards;
 pub mod json;
 pub mod pages;

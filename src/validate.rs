@@ -1,11 +1,10 @@
 //! Client-side form checks that mirror the server's, run before any request. Pure.
 
-use indexmap::IndexMap;
-
 use crate::api::FieldErrors;
+use crate::field_map::FieldMap;
 
 /// A form's inputs by field name (Djoser's names: `email`, `re_password`, …).
-pub type Values = IndexMap<&'static str, String>;
+pub type Values = FieldMap<&'static str, String>;
 
 /// Django's `MinimumLengthValidator` default.
 pub const MIN_PASSWORD_LENGTH: usize = 8;

@@ -1,11 +1,11 @@
 //! One error type for every way a Djoser call can fail, parsed without touching the browser.
 
-use indexmap::IndexMap;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use crate::field_map::FieldMap;
+
 /// Field name → messages, as Djoser sends them (`{"email": ["…"]}`), in the server's order.
-/// (An IndexMap, as everywhere here: yew links it already; a BTreeMap would add its own code.)
-pub type FieldErrors = IndexMap<String, Vec<String>>;
+pub type FieldErrors = FieldMap<String, Vec<String>>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiError {
@@ -83,7 +83,7 @@ impl ApiError {
             .partition(|(field, _)| inputs.contains(&field.as_str()));
         let mut top: Vec<String> = rejection.detail.iter().cloned().collect();
         top.extend(rejection.general.iter().cloned());
-        top.extend(other.into_values().flatten());
+        top.extend(other.into_iter().flat_map(|(_, messages)| messages));
         let top = if top.is_empty() && shown.is_empty() {
             Some(rejection.summary())
         } else {
@@ -177,8 +177,10 @@ impl Rejection {
 }
 
 /// Messages out of a JSON value of any shape: a string, a list of them, or nested objects.
+/// Blank strings say nothing and are dropped.
 fn text_of(value: &Json) -> Vec<String> {
     match value {
+        Json::Text(text) if text.trim().is_empty() => Vec::new(),
         Json::Text(text) | Json::Scalar(text) => vec![text.clone()],
         Json::List(items) => items.iter().flat_map(text_of).collect(),
         Json::Object(map) => map.iter().flat_map(|(_, value)| text_of(value)).collect(),
@@ -387,7 +389,16 @@ mod tests {
             ApiError::from_response(404, None, "<h1>Not Found</h1>"),
             ApiError::Unexpected { status: 404 }
         );
-        for body in ["", "{}", "null", "42", "[]", "{\"detail\":null}"] {
+        for body in [
+            "",
+            "{}",
+            "null",
+            "42",
+            "[]",
+            "{\"detail\":null}",
+            "\"\"",
+            "[\" \"]",
+        ] {
             assert_eq!(
                 ApiError::from_response(400, None, body),
                 ApiError::Unexpected { status: 400 },

@@ -150,7 +150,7 @@ impl Reducible for FormState {
         let mut state = (*self).clone();
         match action {
             FormAction::Input(name, value) => {
-                state.errors.shift_remove(name);
+                state.errors.remove(name);
                 state.values.insert(name, value);
             }
             FormAction::Invalid(errors) => {
@@ -216,7 +216,7 @@ pub fn form(props: &FormProps) -> Html {
     use_effect_with(state.failures, {
         let first_error = inputs
             .iter()
-            .find(|name| state.errors.contains_key(**name))
+            .find(|name| state.errors.contains_key(name))
             .map(|name| format!("field-{name}"));
         let form_id = props.id;
         move |failures| {
