@@ -87,6 +87,8 @@ impl StaticServer {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
+                // As CDNs and nginx (`tcp_nodelay on`) do: no Nagle delay on small writes.
+                let _ = stream.set_nodelay(true);
                 let config = config.clone();
                 let log = log.clone();
                 tokio::spawn(async move {
@@ -210,10 +212,11 @@ async fn serve(
         response.push_str(&format!("{k}: {v}\r\n"));
     }
     response.push_str("\r\n");
-    stream.write_all(response.as_bytes()).await?;
+    let mut response = response.into_bytes();
     if method != "HEAD" {
-        stream.write_all(&body).await?;
+        response.extend_from_slice(&body);
     }
+    stream.write_all(&response).await?;
     stream.shutdown().await
 }
 
