@@ -138,7 +138,7 @@ impl Table {
     fn stat(&mut self, figure: &str, samples: &[f64], fmt: fn(f64) -> String, reference: &str) {
         let s = summarize(samples);
         if s.n == 0 {
-            self.row(figure, "n/a".into(), "—".into(), "0".into(), reference);
+            // A phase left out by BENCH_PHASES.
             return;
         }
         self.row(
@@ -154,6 +154,9 @@ impl Table {
     fn ratio(&mut self, figure: &str, app: &[f64], raw: &[f64], reference: &str) {
         let per_run: Vec<f64> = app.iter().zip(raw).map(|(a, r)| a / r).collect();
         let s = summarize(&per_run);
+        if s.n == 0 {
+            return;
+        }
         let of_medians = summarize(app).median / summarize(raw).median;
         self.row(
             figure,
@@ -1084,7 +1087,12 @@ async fn main() {
             Unit::Count,
         ),
     ];
-    for (what, get, unit) in figures {
+    let memory_rows = if long.samples.is_empty() {
+        &[][..]
+    } else {
+        &figures[..]
+    };
+    for &(what, get, unit) in memory_rows {
         let (change, along) = growth(&long.samples, get, unit, true);
         t.row(
             &format!("{what}, after sign-in → {label}; {end_state}"),
@@ -1094,7 +1102,7 @@ async fn main() {
             "",
         );
     }
-    for (what, get, unit) in figures {
+    for &(what, get, unit) in memory_rows {
         let (change, along) = growth(&idle, get, unit, false);
         t.row(
             &format!(
@@ -1122,6 +1130,9 @@ async fn main() {
         "- spread: p10 – p90 ({}) ; times measured in the page (`performance.now()`, marks); KB = 1000 bytes, MiB = 2^20",
         if runs >= 10 { "runs ≥ 10" } else { "min – max: fewer than 10 runs" }
     );
+    if phases != "cold,pbkdf2,memory" {
+        println!("- phases run (`BENCH_PHASES`): {phases}; the others' rows are left out");
+    }
     println!();
     t.print();
     println!();
