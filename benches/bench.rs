@@ -454,7 +454,8 @@ async fn me_requests(app: &App) -> u64 {
 }
 
 /// Waits until the page has completed `count` `users/me/` fetches (the dashboard loads the
-/// profile afresh on mount), so the next measurement doesn't overlap it.
+/// profile afresh when it opens, unless a sign-in just did), so the next measurement doesn't
+/// overlap it.
 async fn settle_me(app: &App, count: u64) {
     wait_js(
         app,
@@ -478,13 +479,13 @@ async fn sign_in_pair(app: &App, raw_base: &str, app_first: bool) -> (SignIn, f6
     let before = me_requests(app).await;
     if app_first {
         let a = app_sign_in(app).await;
-        settle_me(app, before + 2).await;
+        settle_me(app, before + 1).await;
         let r = raw_pair(app, raw_base).await;
         (a, r)
     } else {
         let r = raw_pair(app, raw_base).await;
         let a = app_sign_in(app).await;
-        settle_me(app, before + 3).await;
+        settle_me(app, before + 2).await;
         (a, r)
     }
 }
@@ -743,7 +744,7 @@ struct LongRun {
 async fn idle_run(finished: &AtomicBool) -> Vec<Sample> {
     let app = world(BackendOptions::default(), "idle").await;
     app.sign_in(EMAIL, PASSWORD).await;
-    settle_me(&app, 2).await;
+    settle_me(&app, 1).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let started = Instant::now();
     let sample = |m: Sample| Sample {
@@ -774,10 +775,7 @@ async fn idle_run(finished: &AtomicBool) -> Vec<Sample> {
 async fn refresh_run(target: u64, cap: Duration, finished: &AtomicBool) -> LongRun {
     let app = world(
         BackendOptions {
-            // 1 s would be faster but breaks: SimpleJWT's refresh view dates the new access
-            // token's `exp` from the refresh token's clock reading and its `iat` from its own,
-            // both cut to whole seconds, so now and then exp == iat, which the app rejects as
-            // having no lifetime (and then retries with the rotated-out refresh token: 401).
+            // A refresh about every second (the timer fires at half-life for tiny lifetimes).
             access_seconds: 2,
             ..Default::default()
         },
@@ -785,8 +783,7 @@ async fn refresh_run(target: u64, cap: Duration, finished: &AtomicBool) -> LongR
     )
     .await;
     app.sign_in(EMAIL, PASSWORD).await;
-    // The sign-in's users/me/. (The dashboard's own profile fetch gives up at this lifetime:
-    // a token with under 5 s left is never sent, so it shows the saved profile instead.)
+    // The sign-in's users/me/ (the dashboard doesn't fetch the profile again right after).
     settle_me(&app, 1).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let started = Instant::now();
@@ -1150,8 +1147,7 @@ async fn main() {
          Raw pair: `fetch` POST jwt/create/ then GET users/me/ (`Authorization: JWT …`), the app's headers, from the same page; runs alternate which of the two goes first."
     );
     println!(
-        "Refresh run: `AUTH_ACCESS_SECONDS=2` (the shortest that works: at 1 s SimpleJWT now and then issues a token with exp == iat), so the app's own timer refreshes at half-life (~1 s + the request); memory read after `gc()` at each checkpoint. \
-         At this lifetime the dashboard's own users/me/ gives up (a token with under 5 s left is never sent), so the page stays on the dashboard showing its saved profile."
+        "Refresh run: `AUTH_ACCESS_SECONDS=2`, so the app's own timer refreshes at half-life (~1 s + the request); memory read after `gc()` at each checkpoint."
     );
     if NO_GC.load(Ordering::Relaxed) {
         println!("Note: `gc()` was not available in the page: heap figures include garbage.");

@@ -141,6 +141,28 @@ async fn dashboard_shows_every_profile_field() {
     );
 }
 
+/// A sign-in asks for the profile once (the dashboard doesn't fetch it again right after); a
+/// page load with a stored session asks for it afresh.
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_fetches_the_profile_once_and_a_reload_again() {
+    let app = App::start().await;
+    app.backend
+        .create_active_user("olga@example.com", PASSWORD)
+        .await;
+    app.sign_in("olga@example.com", PASSWORD).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.requests_to("/auth/users/me/").await, 1);
+
+    app.reload().await;
+    app.wait_for_text("#user-email", "olga@example.com").await;
+    app.poll(
+        "the dashboard to fetch the profile after a reload",
+        Duration::from_secs(5),
+        || async { (app.requests_to("/auth/users/me/").await == 1).then_some(()) },
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn activation_link_used_twice_shows_already_active() {
     let app = App::start().await;

@@ -13,11 +13,14 @@ pub fn dashboard_page() -> Html {
     let load_error = use_state(|| None::<String>);
 
     // Fetch the profile afresh through the authenticated path (which refreshes the token if
-    // it has to); the stored copy shows meanwhile.
+    // it has to); the stored copy shows meanwhile. Not again right after the sign-in did.
     {
         let manager = session.manager.clone();
         let load_error = load_error.clone();
         use_effect_with((), move |_| {
+            if manager.profile_is_fresh() {
+                return;
+            }
             wasm_bindgen_futures::spawn_local(async move {
                 match manager
                     .authorized(|token| async move { api::me(&token).await })

@@ -19,6 +19,8 @@ use crate::api::{self, ApiError, User};
 const REFRESH_LOCK: &str = "djoser-auth.refresh";
 /// Retry delays while the server can't be reached: 1, 2, 4, … up to 30 seconds.
 const MAX_RETRY_DELAY_SECS: f64 = 30.0;
+/// A profile fetched this recently isn't fetched again (the dashboard right after sign-in).
+const PROFILE_FRESH_SECS: f64 = 60.0;
 
 pub struct SessionManager {
     /// For the timer's callback, which must not keep the manager alive.
@@ -31,6 +33,8 @@ pub struct SessionManager {
     /// The last refresh failed for want of a server; it is being retried.
     reconnecting: Cell<bool>,
     failed_refreshes: Cell<u32>,
+    /// When `users/me/` last answered in this tab (local seconds).
+    profile_fetched_at: Cell<Option<f64>>,
     /// The one refresh under way, which every caller awaits instead of starting another.
     in_flight: RefCell<Option<Shared<LocalBoxFuture<'static, ()>>>>,
     timer: RefCell<Option<Timeout>>,
@@ -61,6 +65,7 @@ impl SessionManager {
             signed_out_reason: Cell::new(reason),
             reconnecting: Cell::new(false),
             failed_refreshes: Cell::new(0),
+            profile_fetched_at: Cell::new(None),
             in_flight: RefCell::new(None),
             timer: RefCell::new(None),
             other_tabs: RefCell::new(None),
@@ -105,6 +110,7 @@ impl SessionManager {
     pub async fn sign_in(self: &Rc<Self>, email: &str, password: &str) -> Result<(), ApiError> {
         let tokens = api::jwt_create(email, password).await?;
         let user = api::me(&tokens.access).await?;
+        self.profile_fetched_at.set(Some(now()));
         let session =
             Session::new(user, tokens, now()).map_err(|_| ApiError::Unexpected { status: 200 })?;
         store::save(&session);
@@ -163,8 +169,16 @@ impl SessionManager {
         }
     }
 
+    /// Whether `users/me/` answered here within the last minute.
+    pub fn profile_is_fresh(&self) -> bool {
+        self.profile_fetched_at
+            .get()
+            .is_some_and(|at| now() - at < PROFILE_FRESH_SECS)
+    }
+
     /// Keeps the profile shown (and stored) up to date after `users/me/`.
     pub fn update_user(&self, user: User) {
+        self.profile_fetched_at.set(Some(now()));
         if let Some(session) = self.current() {
             if session.user != user {
                 let session = Session {
