@@ -1,6 +1,8 @@
 use wasm_bindgen::JsCast;
 
 fn main() {
+    // The wasm is compiled and instantiated: the benchmark splits the first visit here.
+    djoser_auth_spa::components::performance_mark("app-start");
     // A panic ends the wasm instance; say so on the page rather than leaving it frozen.
     yew::set_custom_panic_hook(Box::new(|info| {
         web_sys::console::error_1(&format!("djoser-auth-spa: {info}").into());

@@ -33,14 +33,17 @@ pub fn use_heading_focus(title: AttrValue) {
     });
 }
 
-/// Marks the moment a page became usable (Performance API), for the benchmark.
+/// Marks a moment on the page's timeline (Performance API), for the benchmark.
+pub fn performance_mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
+/// Marks the moment a page became usable: its first render is in the document.
 #[hook]
 pub fn use_performance_mark(name: &'static str) {
-    use_effect_with(name, |name| {
-        if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
-            let _ = performance.mark(name);
-        }
-    });
+    use_effect_with(name, |name| performance_mark(name));
 }
 
 #[derive(Properties, PartialEq)]

@@ -6,6 +6,7 @@ mod link;
 
 pub use form::{Field, FieldKind, Form, SubmitFn};
 pub use layout::{
-    use_heading_focus, use_performance_mark, use_title, AuthCard, Loading, Notice, NoticeKind,
+    performance_mark, use_heading_focus, use_performance_mark, use_title, AuthCard, Loading,
+    Notice, NoticeKind,
 };
 pub use link::AppLink;
