@@ -51,7 +51,7 @@ e2e-tests:
 # The harness that drives the browser needs no LTO: build it quickly.
 .PHONY: bench
 bench: build
-	scripts/setup.sh backend browser
+	scripts/setup.sh backend browser bench
 	CARGO_PROFILE_BENCH_LTO=false CARGO_PROFILE_BENCH_CODEGEN_UNITS=16 CARGO_PROFILE_BENCH_OPT_LEVEL=1 \
 	  cargo bench --bench bench
 

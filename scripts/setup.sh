@@ -3,6 +3,7 @@
 #   scripts/setup.sh build     wasm target, trunk, wasm-bindgen CLI, wasm-opt (binaryen), terser
 #   scripts/setup.sh backend   the reference backend's virtualenv
 #   scripts/setup.sh browser   Chromium, chromedriver, nginx and axe-core (for the tests)
+#   scripts/setup.sh bench     brotli (make bench reports brotli sizes beside gzip)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -85,11 +86,23 @@ setup_browser() {
   fi
 }
 
+setup_bench() {
+  command -v brotli >/dev/null && return
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "Installing brotli from Debian's packages"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli >/dev/null
+  else
+    say "brotli is missing: make bench leaves brotli sizes out (Debian/Ubuntu: sudo apt-get install brotli)"
+  fi
+}
+
 for what in "$@"; do
   case "$what" in
     build) setup_build ;;
     backend) setup_backend ;;
     browser) setup_browser ;;
-    *) die "unknown part '$what' (build, backend, browser)" ;;
+    bench) setup_bench ;;
+    *) die "unknown part '$what' (build, backend, browser, bench)" ;;
   esac
 done
