@@ -20,7 +20,8 @@
 //!    as a control, an idle dashboard (tokens that outlive the run) for as long.
 //!
 //! Chromium runs with `--enable-precise-memory-info --js-flags=--expose-gc`; memory is read after
-//! `gc()`. About 6 minutes on 2 cores.
+//! `gc()`; phase 4 runs JS in V8's interpreter only (see [`MEMORY_RUN_CHROMIUM_ARGS`]).
+//! About 6 minutes on 2 cores.
 //!
 //! `BENCH_RUNS=5 cargo bench --bench bench` gives a quick (unpublishable) look;
 //! `BENCH_PHASES=memory` (or `cold`, `pbkdf2`, comma-separated) runs only those phases.
@@ -41,6 +42,16 @@ const EMAIL: &str = "bench@example.com";
 const PASSWORD: &str = "correct horse battery staple";
 /// Exact `performance.memory` figures (otherwise bucketed and cached for 20 minutes) and `gc()`.
 const CHROMIUM_ARGS: &[&str] = &["--enable-precise-memory-info", "--js-flags=--expose-gc"];
+/// The refresh run and its control run JS in V8's interpreter only: compiled code would read as
+/// a leak. Sparkplug, Maglev (after a function's 400th call) and TurboFan (its 3000th) each add
+/// a function's code to the JS heap when it gets hot, so the glue functions a refresh calls
+/// once or twice grow the heap hundreds to thousands of cycles in. Heap snapshots at 100, 300
+/// and 500 cycles showed every JS object the same, byte for byte, and only code growing (~75 B
+/// a cycle, still at 600 cycles). Interpreted, the heap stays flat: what grows is data.
+const MEMORY_RUN_CHROMIUM_ARGS: &[&str] = &[
+    "--enable-precise-memory-info",
+    "--js-flags=--expose-gc --no-sparkplug --no-maglev --no-turbofan",
+];
 const LOGIN_BUTTON: &str = "#login-form button[type=submit]";
 
 fn env_number(name: &str, default: u64) -> u64 {
@@ -508,19 +519,19 @@ async fn sign_out(app: &App) {
     .await;
 }
 
-async fn fresh_browser(app: &mut App, dir: &Path) {
+async fn fresh_browser(app: &mut App, dir: &Path, chromium_args: &[&str]) {
     std::fs::create_dir_all(dir).expect("run dir");
-    app.browser = Browser::start_with_args(dir, CHROMIUM_ARGS).await;
+    app.browser = Browser::start_with_args(dir, chromium_args).await;
 }
 
-async fn world(backend: BackendOptions, label: &str) -> App {
+async fn world(backend: BackendOptions, label: &str, chromium_args: &[&str]) -> App {
     let mut app = App::start_opts(AppOptions {
         backend,
         ..Default::default()
     })
     .await;
     let dir = app.dir.join(label);
-    fresh_browser(&mut app, &dir).await;
+    fresh_browser(&mut app, &dir, chromium_args).await;
     app.backend.create_active_user(EMAIL, PASSWORD).await;
     app
 }
@@ -550,7 +561,7 @@ struct Cold {
 }
 
 async fn cold_runs(runs: usize) -> Cold {
-    let mut app = world(BackendOptions::default(), "run-0").await;
+    let mut app = world(BackendOptions::default(), "run-0", CHROMIUM_ARGS).await;
     // A second backend for the first-sign-in raw pair: nobody has connected to it or sent it a
     // preflight, as the app's backend at its first sign-in.
     let other_dir = app.dir.join("backend-b");
@@ -564,7 +575,7 @@ async fn cold_runs(runs: usize) -> Cold {
         if run > 0 {
             // A new Chromium with a fresh profile; the previous one is closed and its profile removed.
             let dir = app.dir.join(&format!("run-{run}"));
-            fresh_browser(&mut app, &dir).await;
+            fresh_browser(&mut app, &dir, CHROMIUM_ARGS).await;
             let _ = std::fs::remove_dir_all(app.dir.join(&format!("run-{}", run - 1)));
         }
 
@@ -615,6 +626,7 @@ async fn slow_hasher_runs(runs: usize) -> (Vec<f64>, Vec<f64>) {
             ..Default::default()
         },
         "pbkdf2",
+        CHROMIUM_ARGS,
     )
     .await;
     app.goto("/login").await;
@@ -757,6 +769,7 @@ async fn idle_run(cap: Duration, finished: &AtomicBool) -> Vec<Sample> {
             ..Default::default()
         },
         "idle",
+        MEMORY_RUN_CHROMIUM_ARGS,
     )
     .await;
     app.sign_in(EMAIL, PASSWORD).await;
@@ -796,6 +809,7 @@ async fn refresh_run(target: u64, cap: Duration, finished: &AtomicBool) -> LongR
             ..Default::default()
         },
         "refresh",
+        MEMORY_RUN_CHROMIUM_ARGS,
     )
     .await;
     app.sign_in(EMAIL, PASSWORD).await;
@@ -1172,7 +1186,8 @@ async fn main() {
          Raw pair: `fetch` POST jwt/create/ then GET users/me/ (`Authorization: JWT …`), the app's headers, from the same page; runs alternate which of the two goes first."
     );
     println!(
-        "Refresh run: `AUTH_ACCESS_SECONDS=2`, so the app's own timer refreshes at half-life (~1 s + the request); memory read after `gc()` at each checkpoint."
+        "Refresh run: `AUTH_ACCESS_SECONDS=2`, so the app's own timer refreshes at half-life (~1 s + the request); memory read after `gc()` at each checkpoint. \
+         This run and its control run JS in V8's interpreter only (`--js-flags=--no-sparkplug --no-maglev --no-turbofan`): the compiled code V8 adds for functions called once or twice a cycle, hundreds to thousands of cycles in, grows the JS heap like a leak."
     );
     if NO_GC.load(Ordering::Relaxed) {
         println!("Note: `gc()` was not available in the page: heap figures include garbage.");
