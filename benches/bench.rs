@@ -35,6 +35,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use support::nginx::{deployed_copy, Nginx};
 use support::sizes::{Size, Sizes};
 use support::{App, AppOptions, Backend, BackendOptions, Browser};
 
@@ -53,6 +54,8 @@ const MEMORY_RUN_CHROMIUM_ARGS: &[&str] = &[
     "--js-flags=--expose-gc --no-sparkplug --no-maglev --no-turbofan",
 ];
 const LOGIN_BUTTON: &str = "#login-form button[type=submit]";
+/// `BENCH_PHASES`' default.
+const ALL_PHASES: &str = "cold,nginx,pbkdf2,memory";
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -542,9 +545,7 @@ async fn world(backend: BackendOptions, label: &str, chromium_args: &[&str]) -> 
 struct Cold {
     usable: Vec<f64>,
     files_done: Vec<f64>,
-    /// The `app-start` mark: the wasm compiled, instantiated and running.
     started: Vec<f64>,
-    /// First contentful paint: the page is empty until the app renders, so this is the form.
     painted: Vec<f64>,
     wire: Vec<f64>,
     bodies: Vec<f64>,
@@ -560,6 +561,77 @@ struct Cold {
     again_app: Vec<f64>,
     again_own: Vec<f64>,
     again_raw: Vec<f64>,
+}
+
+/// One first visit to `/login` in the browser as it is (fresh, in the phases that use it).
+struct FirstVisit {
+    /// The `login-form-usable` mark.
+    usable: f64,
+    /// The `app-start` mark: the wasm compiled, instantiated and running.
+    started: f64,
+    /// First contentful paint: the page is empty until the app renders, so this is the form.
+    painted: f64,
+    transfer: Transfer,
+}
+
+async fn first_visit(app: &App) -> FirstVisit {
+    app.goto_url("about:blank").await;
+    app.goto("/login").await;
+    let usable = mark(app, "login-form-usable").await;
+    app.wait_for("form#login-form").await;
+    let transfer = transfer(app).await;
+    let started = mark(app, "app-start").await;
+    let painted = wait_js(
+        app,
+        "first contentful paint",
+        "const p = performance.getEntriesByName('first-contentful-paint'); return p.length ? p[0].startTime : null;",
+        vec![],
+        Duration::from_secs(15),
+    )
+    .await
+    .as_f64()
+    .unwrap_or(f64::NAN);
+    FirstVisit {
+        usable,
+        started,
+        painted,
+        transfer,
+    }
+}
+
+#[derive(Default)]
+struct NginxVisits {
+    usable: Vec<f64>,
+    painted: Vec<f64>,
+    wire: Vec<f64>,
+}
+
+/// First visits through nginx with deploy/nginx.conf, as a CDN would serve them (gzip on the
+/// wire, the production headers), each in a new Chromium with a fresh profile.
+async fn nginx_runs(runs: usize) -> NginxVisits {
+    // Hold nginx's port while the backend starts, so it isn't handed to anyone else.
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("no free port");
+    let port = reserved.local_addr().expect("reserved port").port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let mut app = App::start_served_by(&origin, AppOptions::default()).await;
+    let root = app.dir.join("www");
+    deployed_copy(&root, &app.api_base());
+    drop(reserved);
+    let _nginx = Nginx::start(app.dir.path(), &root, port, &app.api_base()).await;
+    let mut v = NginxVisits::default();
+    for run in 0..runs {
+        progress(&format!("first visit through nginx {}/{runs}", run + 1));
+        let dir = app.dir.join(&format!("nginx-{run}"));
+        fresh_browser(&mut app, &dir, CHROMIUM_ARGS).await;
+        if run > 0 {
+            let _ = std::fs::remove_dir_all(app.dir.join(&format!("nginx-{}", run - 1)));
+        }
+        let visit = first_visit(&app).await;
+        v.usable.push(visit.usable);
+        v.painted.push(visit.painted);
+        v.wire.push(visit.transfer.wire);
+    }
+    v
 }
 
 async fn cold_runs(runs: usize) -> Cold {
@@ -581,28 +653,14 @@ async fn cold_runs(runs: usize) -> Cold {
             let _ = std::fs::remove_dir_all(app.dir.join(&format!("run-{}", run - 1)));
         }
 
-        // First visit.
-        app.goto_url("about:blank").await;
-        app.goto("/login").await;
-        c.usable.push(mark(&app, "login-form-usable").await);
-        app.wait_for("form#login-form").await;
-        let t = transfer(&app).await;
+        let visit = first_visit(&app).await;
+        c.usable.push(visit.usable);
+        c.started.push(visit.started);
+        c.painted.push(visit.painted);
+        let t = visit.transfer;
         c.wire.push(t.wire);
         c.bodies.push(t.bodies);
         c.files_done.push(t.end);
-        c.started.push(mark(&app, "app-start").await);
-        c.painted.push(
-            wait_js(
-                &app,
-                "first contentful paint",
-                "const p = performance.getEntriesByName('first-contentful-paint'); return p.length ? p[0].startTime : null;",
-                vec![],
-                Duration::from_secs(15),
-            )
-            .await
-            .as_f64()
-            .unwrap_or(f64::NAN),
-        );
         if c.requests.is_empty() {
             c.requests = t.requests;
         }
@@ -906,12 +964,17 @@ async fn main() {
     progress(&format!("sizes of {}", dist.display()));
     let sizes = Sizes::of(&dist, shell("brotli", &["--version"]).is_some());
     // BENCH_PHASES=cold,pbkdf2,memory (the default: all) runs some of them; the others' rows say n/a.
-    let phases = std::env::var("BENCH_PHASES").unwrap_or_else(|_| "cold,pbkdf2,memory".into());
+    let phases = std::env::var("BENCH_PHASES").unwrap_or_else(|_| ALL_PHASES.into());
     let phase = |name: &str| phases.split(',').any(|p| p.trim() == name);
     let cold = if phase("cold") {
         cold_runs(runs).await
     } else {
         Cold::default()
+    };
+    let nginx = if phase("nginx") {
+        nginx_runs(runs).await
+    } else {
+        NginxVisits::default()
     };
     let (slow_app, slow_raw) = if phase("pbkdf2") {
         slow_hasher_runs(runs).await
@@ -1046,6 +1109,19 @@ async fn main() {
         ms,
         "",
     );
+    t.stat(
+        "first visit to /login through nginx with deploy/nginx.conf (gzip level 6, the production headers), fresh profile: transferred (Resource Timing transferSize)",
+        &nginx.wire,
+        kb,
+        "110 KB (Next 15) – 141.5 KB (Next 16)",
+    );
+    t.stat(
+        "… navigation start → **login form usable**",
+        &nginx.usable,
+        ms,
+        "332–398 ms",
+    );
+    t.stat("… first contentful paint", &nginx.painted, ms, "");
     t.stat(
         "first sign-in in the browser (new connection + CORS preflights): click → dashboard shows the email",
         &cold.first_app,
@@ -1194,7 +1270,7 @@ async fn main() {
         "- spread: p10 – p90 ({}) ; times measured in the page (`performance.now()`, marks); KB = 1000 bytes, MiB = 2^20",
         if runs >= 10 { "runs ≥ 10" } else { "min – max: fewer than 10 runs" }
     );
-    if phases != "cold,pbkdf2,memory" {
+    if phases != ALL_PHASES {
         println!("- phases run (`BENCH_PHASES`): {phases}; the others' rows are left out");
     }
     println!();

@@ -5,6 +5,7 @@
 pub mod backend;
 pub mod browser;
 pub mod http;
+pub mod nginx;
 pub mod outbox;
 pub mod sizes;
 pub mod static_server;

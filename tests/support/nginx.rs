@@ -1,0 +1,189 @@
+//! nginx serving the release build with deploy/nginx.conf, as docs/deploy.md has it: for
+//! tests/nginx.rs and for `make bench`'s first visits through a real web server.
+
+use std::fs::File;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::backend::terminate_group;
+use super::static_server::{dist_dir, rewrite_api_base};
+
+/// The API origin deploy/nginx.conf's CSP names, to be replaced by the real one.
+pub const PLACEHOLDER_API: &str = "https://api.example.com";
+
+pub fn nginx_binary() -> String {
+    std::env::var("NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".to_string())
+}
+
+/// nginx in the foreground (`daemon off; master_process on;`), in its own process group: dropping
+/// it stops master and workers.
+pub struct Nginx {
+    child: Option<Child>,
+    error_log: PathBuf,
+}
+
+impl Nginx {
+    /// Serves `root` on 127.0.0.1:`port` with deploy/nginx.conf, its CSP allowing `api_origin`;
+    /// pid, logs and temp files in `dir`. Waits until it answers.
+    pub async fn start(dir: &Path, root: &Path, port: u16, api_origin: &str) -> Nginx {
+        let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx.conf");
+        let site = std::fs::read_to_string(&deploy)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", deploy.display()));
+        let site = replace_once(&site, "listen 80;", &format!("listen 127.0.0.1:{port};"));
+        let site = replace_once(
+            &site,
+            "root /var/www/djoser-spa;",
+            &format!("root {};", root.display()),
+        );
+        assert!(
+            site.contains(&format!("connect-src 'self' {PLACEHOLDER_API};")),
+            "deploy/nginx.conf's CSP should allow the placeholder API origin {PLACEHOLDER_API} in connect-src"
+        );
+        let site = site.replace(PLACEHOLDER_API, api_origin);
+        let site_conf = dir.join("site.conf");
+        std::fs::write(&site_conf, site).expect("write site.conf");
+
+        let temp = dir.join("nginx-temp");
+        std::fs::create_dir_all(&temp).expect("nginx temp dir");
+        let error_log = dir.join("nginx-error.log");
+        let d = |name: &str| temp.join(name).display().to_string();
+        let main = format!(
+            "daemon off;\nmaster_process on;\nworker_processes 1;\npid {pid};\nerror_log {err} info;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n\
+             \x20 access_log {access};\n  client_body_temp_path {body};\n  proxy_temp_path {proxy};\n\
+             \x20 fastcgi_temp_path {fastcgi};\n  uwsgi_temp_path {uwsgi};\n  scgi_temp_path {scgi};\n\
+             \x20 include {site};\n}}\n",
+            pid = dir.join("nginx.pid").display(),
+            err = error_log.display(),
+            access = dir.join("nginx-access.log").display(),
+            body = d("body"),
+            proxy = d("proxy"),
+            fastcgi = d("fastcgi"),
+            uwsgi = d("uwsgi"),
+            scgi = d("scgi"),
+            site = site_conf.display(),
+        );
+        let main_conf = dir.join("nginx.conf");
+        std::fs::write(&main_conf, main).expect("write nginx.conf");
+
+        let check = Command::new(nginx_binary())
+            .args(["-t", "-q", "-e"])
+            .arg(&error_log)
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(&main_conf)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run {} ({e}): install nginx (`scripts/setup.sh browser` does, as root on Debian), or set NGINX",
+                    nginx_binary()
+                )
+            });
+        assert!(
+            check.status.success(),
+            "nginx -t refused the configuration built from deploy/nginx.conf:\n{}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        );
+
+        let stderr = File::create(dir.join("nginx.stderr.log")).expect("nginx stderr log");
+        let child = Command::new(nginx_binary())
+            .arg("-e")
+            .arg(&error_log)
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(&main_conf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", nginx_binary()));
+        let mut nginx = Nginx {
+            child: Some(child),
+            error_log,
+        };
+
+        let url = format!("http://127.0.0.1:{port}/");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = nginx
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                nginx.child = None;
+                panic!(
+                    "nginx exited early ({status}); its error log:\n{}",
+                    super::tmp::tail(&nginx.error_log, 30)
+                );
+            }
+            if let Ok(r) = super::http::request("GET", &url, &[], None).await {
+                if r.status == 200 {
+                    return nginx;
+                }
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "nginx did not answer GET {url} with 200 within 10 s; its error log:\n{}",
+                    super::tmp::tail(&nginx.error_log, 30)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.take() {
+            terminate_group(child, Duration::from_secs(3));
+        }
+        if std::thread::panicking() {
+            eprintln!(
+                "[e2e] nginx error log ({}):\n{}",
+                self.error_log.display(),
+                super::tmp::tail(&self.error_log, 20)
+            );
+        }
+    }
+}
+
+fn replace_once(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "deploy/nginx.conf should contain {from:?} exactly once (the test replaces it)"
+    );
+    text.replacen(from, to, 1)
+}
+
+/// A copy of the build folder whose index.html points the app at `api_base`, as a deployer would
+/// edit it (the runtime API setting).
+pub fn deployed_copy(to: &Path, api_base: &str) -> Vec<String> {
+    std::fs::create_dir_all(to).expect("web root");
+    let mut names = vec![];
+    for entry in std::fs::read_dir(dist_dir())
+        .expect("the build folder")
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !entry.path().is_file() {
+            continue;
+        }
+        if name == "index.html" {
+            let html = std::fs::read_to_string(entry.path()).expect("index.html");
+            let html = rewrite_api_base(&html, api_base).expect("the djoser-api-base meta tag");
+            std::fs::write(to.join(&name), html).expect("write index.html");
+        } else {
+            std::fs::copy(entry.path(), to.join(&name)).expect("copy a build file");
+        }
+        names.push(name);
+    }
+    names
+}
