@@ -1110,7 +1110,7 @@ async fn main() {
         "",
     );
     t.stat(
-        "first visit to /login through nginx with deploy/nginx.conf (gzip level 6, the production headers), fresh profile: transferred (Resource Timing transferSize)",
+        "first visit to /login through nginx with deploy/nginx.conf (the build's gzip -9 twins via gzip_static, index.html gzipped per request, the production headers), fresh profile: transferred (Resource Timing transferSize)",
         &nginx.wire,
         kb,
         "110 KB (Next 15) – 141.5 KB (Next 16)",

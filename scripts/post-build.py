@@ -5,9 +5,13 @@
    and no per-build hash to copy into the CDN's headers.
 2. In release builds, minifies wasm-bindgen's JS glue with terser (55 KB -> ~25 KB raw,
    ~9 KB -> ~7 KB gzip) and updates its modulepreload integrity.
+3. In release builds, writes a gzip -9 twin (`name.gz`) of each content-hashed file of 1 kB or
+   more, for servers that send precompressed files (nginx `gzip_static`, deploy/nginx.conf)
+   instead of compressing the wasm on every request. index.html gets none: deployers edit it.
 """
 
 import base64
+import gzip
 import hashlib
 import os
 import re
@@ -57,6 +61,15 @@ if os.environ.get("TRUNK_PROFILE") == "release":
     with open(glue, "rb") as f:
         minified = f.read()
     html = preload.sub(lambda m: m.group(1) + integrity(minified) + m.group(4), html)
+
+    hashed = re.compile(r"^[^/]+-[0-9a-f]{1,16}(_bg)?\.[a-z0-9]+$")
+    for name in sorted(os.listdir(staging)):
+        path = os.path.join(staging, name)
+        if hashed.match(name) and os.path.getsize(path) >= 1024:
+            with open(path, "rb") as f:
+                data = f.read()
+            with open(path + ".gz", "wb") as f:
+                f.write(gzip.compress(data, compresslevel=9, mtime=0))
 
 with open(html_path, "w", encoding="utf-8") as f:
     f.write(html)

@@ -161,6 +161,15 @@ async fn nginx_serves_the_build_with_the_documented_config() {
     }
     let wasm = browser_get(&app, &format!("/{}", hashed(".wasm"))).await;
     assert_eq!(header(&wasm, "content-type"), "application/wasm");
+    // Sent precompressed (gzip_static: the .gz twin's length), not compressed per request.
+    let twin = std::fs::metadata(root.join(format!("{}.gz", hashed(".wasm"))))
+        .expect("the build's .wasm.gz twin")
+        .len();
+    assert_eq!(
+        header(&wasm, "content-length"),
+        twin.to_string(),
+        "the wasm should come from its .gz twin: {wasm}"
+    );
 
     // trunk's hash is a u64 in hex without leading zeros: a build can have 15 digits or fewer.
     std::fs::copy(
@@ -246,9 +255,10 @@ async fn static_host_headers_file_covers_the_build() {
         "/* must not set Cache-Control (the hosts merge matching rules): {all:?}"
     );
 
+    // (The .gz twins are for nginx's gzip_static; these hosts compress by themselves.)
     let hashed: Vec<&String> = files
         .iter()
-        .filter(|f| f.as_str() != "index.html" && !f.starts_with('_'))
+        .filter(|f| f.as_str() != "index.html" && !f.starts_with('_') && !f.ends_with(".gz"))
         .collect();
     assert!(
         hashed.len() >= 4,

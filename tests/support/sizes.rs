@@ -86,6 +86,10 @@ impl Sizes {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            // The precompressed twins (for nginx's gzip_static) are the same bytes, compressed.
+            if name.ends_with(".gz") {
+                continue;
+            }
             let size = file_size(&file, brotli);
             if name.ends_with(".wasm") {
                 sizes.wasm += size;
