@@ -324,11 +324,8 @@ async fn transfer(app: &App) -> Transfer {
 
 /// Garbage-collects, then reads `performance.memory.usedJSHeapSize` and the wasm memory's size.
 async fn memory(app: &App) -> Sample {
-    let v = app
-        .browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
+    let reading = app.browser.client.execute_async(
+        "const done = arguments[arguments.length - 1];
              (async () => {
                const tick = () => new Promise(r => setTimeout(r, 0));
                // The browser keeps a Resource Timing entry per request (up to 250): not the app's.
@@ -349,9 +346,12 @@ async fn memory(app: &App) -> Sample {
                const heap = performance.memory ? performance.memory.usedJSHeapSize : null;
                done({ heap, wasm, refs, gc: typeof gc === 'function' });
              })();",
-            vec![],
-        )
+        vec![],
+    );
+    // A browser that died under chromedriver leaves the call waiting for ever: fail instead.
+    let v = tokio::time::timeout(Duration::from_secs(60), reading)
         .await
+        .unwrap_or_else(|_| panic!("reading memory: no answer in 60 s (has Chromium crashed?)"))
         .unwrap_or_else(|e| panic!("reading memory: {e}"));
     if v["gc"] != json!(true) {
         NO_GC.store(true, Ordering::Relaxed);
