@@ -1,4 +1,5 @@
-//! What a form holds per field (values, error messages), by field name, in insertion order.
+//! What a form holds per field (values, error messages), by field name, in insertion order;
+//! also the objects of a Djoser error body.
 //!
 //! A form has a handful of fields: a list searched by name does a hash map's job here in a
 //! fraction of the code (IndexMap cost the bundle about 3 KB gzip).
@@ -60,6 +61,10 @@ impl<K: Borrow<str>, V> FieldMap<K, V> {
 
     pub fn keys(&self) -> impl Iterator<Item = &K> {
         self.0.iter().map(|(key, _)| key)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, value)| value)
     }
 }
 

@@ -183,7 +183,7 @@ fn text_of(value: &Json) -> Vec<String> {
         Json::Text(text) if text.trim().is_empty() => Vec::new(),
         Json::Text(text) | Json::Scalar(text) => vec![text.clone()],
         Json::List(items) => items.iter().flat_map(text_of).collect(),
-        Json::Object(map) => map.iter().flat_map(|(_, value)| text_of(value)).collect(),
+        Json::Object(map) => map.values().flat_map(text_of).collect(),
         Json::Null => Vec::new(),
     }
 }
@@ -207,13 +207,13 @@ enum Json {
     Scalar(String),
     List(Vec<Json>),
     /// In the server's order.
-    Object(Vec<(String, Json)>),
+    Object(FieldMap<String, Json>),
 }
 
 impl Json {
     fn get(&self, key: &str) -> Option<&Json> {
         match self {
-            Json::Object(map) => map.iter().find(|(k, _)| k == key).map(|(_, value)| value),
+            Json::Object(map) => map.get(key),
             _ => None,
         }
     }
@@ -267,9 +267,9 @@ impl<'de> Deserialize<'de> for Json {
                 Ok(Json::List(items))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(entry) = map.next_entry()? {
-                    entries.push(entry);
+                let mut entries = FieldMap::new();
+                while let Some((key, value)) = map.next_entry()? {
+                    entries.insert(key, value);
                 }
                 Ok(Json::Object(entries))
             }
