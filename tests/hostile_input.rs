@@ -5,6 +5,7 @@
 
 mod support;
 
+use djoser_auth_spa::routes::login_path;
 use serde_json::json;
 use support::static_server::{dist_dir, StaticConfig, StaticServer};
 use support::{App, AppOptions, BackendOptions, SESSION_KEY, WAIT};
@@ -18,19 +19,6 @@ const STRICT_CSP: &str =
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self' {api_base}; base-uri 'none'; form-action 'self'; \
      frame-ancestors 'none'; object-src 'none'; report-uri /csp-report";
-
-/// Every byte but the unreserved ones as %XX, for a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// Fills and sends the login form.
 async fn submit_login(app: &App) {
@@ -67,7 +55,7 @@ async fn open_redirect_attempts_land_on_the_dashboard() {
         &long,
     ];
     for next in hostile {
-        app.goto(&format!("/login?next={}", encode(next))).await;
+        app.goto(&login_path(Some(next), None)).await;
         submit_login(&app).await;
         app.wait_for_pathname("/dashboard").await;
         let url = app.url().await;
@@ -87,8 +75,7 @@ async fn open_redirect_attempts_land_on_the_dashboard() {
     );
 
     // A safe next is honoured, so the ones above were refused for what they are.
-    app.goto(&format!("/login?next={}", encode("/settings")))
-        .await;
+    app.goto(&login_path(Some("/settings"), None)).await;
     submit_login(&app).await;
     app.wait_for_path("/settings").await;
 }
