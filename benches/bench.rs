@@ -527,6 +527,16 @@ async fn fresh_browser(app: &mut App, dir: &Path, chromium_args: &[&str]) {
     app.browser = Browser::start_with_args(dir, chromium_args).await;
 }
 
+/// A new Chromium with a fresh profile in `{label}-{run}`; the previous one is closed and the
+/// previous run's profile removed.
+async fn browser_for_run(app: &mut App, label: &str, run: usize) {
+    let dir = app.dir.join(&format!("{label}-{run}"));
+    fresh_browser(app, &dir, CHROMIUM_ARGS).await;
+    if run > 0 {
+        let _ = std::fs::remove_dir_all(app.dir.join(&format!("{label}-{}", run - 1)));
+    }
+}
+
 async fn world(backend: BackendOptions, label: &str, chromium_args: &[&str]) -> App {
     let mut app = App::start_opts(AppOptions {
         backend,
@@ -621,11 +631,7 @@ async fn nginx_runs(runs: usize) -> NginxVisits {
     let mut v = NginxVisits::default();
     for run in 0..runs {
         progress(&format!("first visit through nginx {}/{runs}", run + 1));
-        let dir = app.dir.join(&format!("nginx-{run}"));
-        fresh_browser(&mut app, &dir, CHROMIUM_ARGS).await;
-        if run > 0 {
-            let _ = std::fs::remove_dir_all(app.dir.join(&format!("nginx-{}", run - 1)));
-        }
+        browser_for_run(&mut app, "nginx", run).await;
         let visit = first_visit(&app).await;
         v.usable.push(visit.usable);
         v.painted.push(visit.painted);
@@ -646,11 +652,9 @@ async fn cold_runs(runs: usize) -> Cold {
     let mut c = Cold::default();
     for run in 0..runs {
         progress(&format!("cold run {}/{runs}", run + 1));
+        // Run 0 uses the world's own browser.
         if run > 0 {
-            // A new Chromium with a fresh profile; the previous one is closed and its profile removed.
-            let dir = app.dir.join(&format!("run-{run}"));
-            fresh_browser(&mut app, &dir, CHROMIUM_ARGS).await;
-            let _ = std::fs::remove_dir_all(app.dir.join(&format!("run-{}", run - 1)));
+            browser_for_run(&mut app, "run", run).await;
         }
 
         let visit = first_visit(&app).await;
