@@ -1,13 +1,18 @@
-"""trunk post-build hook: an external loader, and minified JS glue in release builds.
+"""trunk post-build hook: an external loader with a start-up watchdog, and in release builds the
+prerendered pages, minified JS glue and precompressed twins.
 
-1. Moves trunk's inline module loader into /boot-<hash>.js, so the page runs under a
+1. Replaces trunk's inline module loader with /boot-<hash>.js, so the page runs under a
    Content-Security-Policy of `script-src 'self' 'wasm-unsafe-eval'`, with no 'unsafe-inline'
-   and no per-build hash to copy into the CDN's headers.
+   and no per-build hash to copy into the CDN's headers. The loader says so on the page, with a
+   reload button, when WebAssembly is missing or the app fails to start within 10 s.
 2. In release builds, minifies wasm-bindgen's JS glue with terser (55 KB -> ~25 KB raw,
    ~9 KB -> ~7 KB gzip) and updates its modulepreload integrity.
-3. In release builds, writes a gzip -9 twin (`name.gz`) of each content-hashed file of 1 kB or
-   more, for servers that send precompressed files (nginx `gzip_static`, deploy/nginx.conf)
-   instead of compressing the wasm on every request. index.html gets none: deployers edit it.
+3. In release builds, writes the prerendered HTML of every page (src/bin/prerender.rs, built and
+   run natively) from the finished index.html, so a first visit paints before the wasm runs.
+4. In release builds, writes a gzip -9 twin (`name.gz`) and a brotli -q 11 twin (`name.br`) of
+   each content-hashed file of 1 kB or more, for servers that send precompressed files (nginx
+   `gzip_static` / `brotli_static`, deploy/nginx.conf) instead of compressing the wasm on every
+   request. The HTML files get none: deployers edit them.
 """
 
 import base64
@@ -19,6 +24,8 @@ import subprocess
 import sys
 
 staging = os.environ["TRUNK_STAGING_DIR"]
+source = os.environ["TRUNK_SOURCE_DIR"]
+release = os.environ.get("TRUNK_PROFILE") == "release"
 html_path = os.path.join(staging, "index.html")
 with open(html_path, encoding="utf-8") as f:
     html = f.read()
@@ -32,37 +39,69 @@ def integrity(data):
     return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
 
 
+def tool(name):
+    path = os.path.join(source, ".tools", "node_modules", ".bin", name)
+    if not os.access(path, os.X_OK):
+        fail(f"{path} is missing: run scripts/setup.sh build")
+    return path
+
+
 # Minified HTML drops the quotes: <script type=module>.
 pattern = re.compile(r'<script type="?module"?>(.*?)</script>', re.DOTALL)
 inline = pattern.findall(html)
 if len(inline) != 1:
     fail(f"expected one inline module script in index.html, found {len(inline)}")
+glue_url = re.search(r"""from\s*['"](/[^'"]+\.js)['"]""", inline[0])
+wasm_url = re.search(r"""['"](/[^'"]+_bg\.wasm)['"]""", inline[0])
+if not glue_url or not wasm_url:
+    fail("trunk's loader no longer names the JS glue and the wasm as expected")
 
-code = (inline[0].strip() + "\n").encode()
+# The app marks <html data-app="running"> after its first render. Until then the prerendered page
+# shows, its forms unable to submit; if that lasts, say why instead of leaving it as it is.
+with open(os.path.join(source, "scripts", "boot.js"), encoding="utf-8") as f:
+    boot = f.read()
+code = (
+    boot.replace("__GLUE__", glue_url.group(1)).replace("__WASM__", wasm_url.group(1))
+).encode()
 name = f"boot-{hashlib.sha256(code).hexdigest()[:16]}.js"
 with open(os.path.join(staging, name), "wb") as f:
     f.write(code)
 tag = f'<script type="module" src="/{name}" integrity="{integrity(code)}"></script>'
 html = pattern.sub(lambda _: tag, html)
 
-if os.environ.get("TRUNK_PROFILE") == "release":
+if release:
     preload = re.compile(r'(<link rel="?modulepreload"? href="?/([^" >]+\.js)"?[^>]*?integrity=")([^"]+)(")')
     links = preload.findall(html)
     if len(links) != 1:
         fail(f"expected one modulepreload link in index.html, found {len(links)}")
     glue = os.path.join(staging, links[0][1])
-    terser = os.path.join(os.environ["TRUNK_SOURCE_DIR"], ".tools", "node_modules", ".bin", "terser")
-    if not os.access(terser, os.X_OK):
-        fail(f"{terser} is missing: run scripts/setup.sh build")
     subprocess.run(
-        [terser, glue, "--module", "--compress", "--mangle", "--output", glue],
+        [tool("terser"), glue, "--module", "--compress", "--mangle", "--output", glue],
         check=True,
     )
     with open(glue, "rb") as f:
         minified = f.read()
     html = preload.sub(lambda m: m.group(1) + integrity(minified) + m.group(4), html)
 
+with open(html_path, "w", encoding="utf-8") as f:
+    f.write(html)
+
+if release:
+    # Natively, on the default toolchain: the release settings for the wasm must not reach it.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "RUSTUP_TOOLCHAIN" and not k.startswith(("CARGO_UNSTABLE_", "CARGO_TARGET_WASM32"))
+    }
+    subprocess.run(
+        ["cargo", "run", "--quiet", "--features", "prerender", "--bin", "prerender", "--", staging],
+        cwd=source,
+        env=env,
+        check=True,
+    )
+
     hashed = re.compile(r"^[^/]+-[0-9a-f]{1,16}(_bg)?\.[a-z0-9]+$")
+    twins = []
     for name in sorted(os.listdir(staging)):
         path = os.path.join(staging, name)
         if hashed.match(name) and os.path.getsize(path) >= 1024:
@@ -70,6 +109,16 @@ if os.environ.get("TRUNK_PROFILE") == "release":
                 data = f.read()
             with open(path + ".gz", "wb") as f:
                 f.write(gzip.compress(data, compresslevel=9, mtime=0))
-
-with open(html_path, "w", encoding="utf-8") as f:
-    f.write(html)
+            twins.append(path)
+    # Brotli at quality 11 through Node's zlib (Node is already needed for wasm-opt and terser).
+    subprocess.run(
+        [
+            "node",
+            "-e",
+            "const z = require('zlib'), fs = require('fs');"
+            "for (const f of process.argv.slice(1)) fs.writeFileSync(f + '.br', z.brotliCompressSync("
+            "fs.readFileSync(f), {params: {[z.constants.BROTLI_PARAM_QUALITY]: 11}}));",
+            *twins,
+        ],
+        check=True,
+    )

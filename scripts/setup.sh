@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs, skipping whatever is already there.
-#   scripts/setup.sh build     wasm target, trunk, wasm-bindgen CLI, wasm-opt (binaryen), terser
+#   scripts/setup.sh build     wasm target, the release toolchain ($RELEASE_TOOLCHAIN, from the
+#                              Makefile), trunk, wasm-bindgen CLI, wasm-opt (binaryen), terser
 #   scripts/setup.sh backend   the reference backend's virtualenv
 #   scripts/setup.sh browser   Chromium, chromedriver, nginx and axe-core (for the tests)
 #   scripts/setup.sh bench     brotli (make bench reports brotli sizes beside gzip)
@@ -26,6 +27,16 @@ setup_build() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "Adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
+  fi
+  # The release build's pinned nightly (the Makefile's RELEASE_TOOLCHAIN), with std's source.
+  local release=${RELEASE_TOOLCHAIN:-stable}
+  if [ "$release" != stable ] && [ "$(rustup component list --toolchain "$release" --installed 2>/dev/null |
+      grep -cx 'rust-src\|rust-std-wasm32-unknown-unknown')" != 2 ]; then
+    say "Installing the Rust toolchain $release for release builds (about a minute, once)"
+    rustup toolchain install "$release" --profile minimal -c rust-src -t wasm32-unknown-unknown
+    # std's own dependencies, which rebuilding std needs and `trunk --offline` won't download.
+    rustup run "$release" cargo fetch --manifest-path \
+      "$(rustup run "$release" rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
   fi
   if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
     say "Installing trunk $TRUNK_VERSION (about 10 minutes, once)"
@@ -64,11 +75,13 @@ setup_backend() {
 }
 
 setup_browser() {
-  # Debian package names of what is missing: the browser, its driver, nginx (tests/nginx.rs).
+  # Debian package names of what is missing: the browser, its driver, nginx with brotli_static
+  # (tests/nginx.rs).
   local missing=()
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx)
+  [ -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || missing+=(libnginx-mod-http-brotli-static)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       say "Installing ${missing[*]} from Debian's packages"

@@ -4,15 +4,34 @@ use yew_router::prelude::*;
 use crate::routes::{switch, Route};
 use crate::session::{use_session, SessionProvider};
 
+/// The app in the browser: routes follow the address bar.
 #[function_component(App)]
 pub fn app() -> Html {
+    // After the first render: the prerendered page has given way to the running app.
+    use_effect_with((), |_| {
+        if let Some(root) = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.document_element())
+        {
+            let _ = root.set_attribute("data-app", "running");
+        }
+    });
     html! {
         <BrowserRouter>
-            <SessionProvider>
-                <ConnectionBanner />
-                <Switch<Route> render={switch} />
-            </SessionProvider>
+            <Pages />
         </BrowserRouter>
+    }
+}
+
+/// Everything under the router, shared by the browser app and the build-time prerender
+/// (`crate::prerender`), so both give the same markup.
+#[function_component(Pages)]
+pub fn pages() -> Html {
+    html! {
+        <SessionProvider>
+            <ConnectionBanner />
+            <Switch<Route> render={switch} />
+        </SessionProvider>
     }
 }
 

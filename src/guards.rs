@@ -86,7 +86,9 @@ pub fn guest_only(props: &ChildrenProps) -> Html {
 pub fn landing() -> Html {
     let session = use_session();
     match session.state {
+        // Prerendered, `/` is the neutral shell: the visitor may well be signed in.
         SessionState::Restoring => html! { <Loading /> },
+        _ if crate::PRERENDERING => html! { <Loading /> },
         SessionState::SignedIn(_) => html! { <Redirect<Route> to={Route::Dashboard} /> },
         SessionState::SignedOut(_) => html! { <Redirect<Route> to={Route::Login} /> },
     }

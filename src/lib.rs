@@ -16,6 +16,13 @@ pub mod field_map;
 pub mod guards;
 pub mod json;
 pub mod pages;
+#[cfg(feature = "prerender")]
+pub mod prerender;
+pub mod prerendered;
 pub mod routes;
 pub mod session;
 pub mod validate;
+
+/// True in the build-time prerender (natively, with yew's `ssr`), which draws each page's first
+/// HTML; false in the browser app.
+pub const PRERENDERING: bool = cfg!(feature = "prerender");

@@ -19,5 +19,13 @@ fn main() {
         }
     }));
     djoser_auth_spa::config::init_from_document();
+    // The release build's HTML is the page prerendered; the app takes its place, keeping
+    // what was typed into it. Yew's first render follows in this task, before any paint.
+    if let Some(body) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.body())
+    {
+        djoser_auth_spa::prerendered::take_over(&body);
+    }
     yew::Renderer::<djoser_auth_spa::app::App>::new().render();
 }

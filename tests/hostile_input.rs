@@ -211,6 +211,7 @@ async fn emailed_link_pages_send_no_referrer() {
             dist: dist_dir(),
             api_base: app.api_base(),
             extra_headers: vec![],
+            wasm_delay: None,
         },
     );
     assert_ne!(probe.origin(), app.origin());

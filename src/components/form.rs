@@ -12,8 +12,10 @@ use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use crate::api::{plural_seconds, ApiError, FieldErrors};
+use crate::prerendered;
 use crate::session::manager::now;
 use crate::validate::Values;
+use crate::PRERENDERING;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FieldKind {
@@ -196,11 +198,27 @@ impl Reducible for FormState {
 
 #[function_component(Form)]
 pub fn form(props: &FormProps) -> Html {
-    let state = use_reducer(|| FormState {
-        values: props.initial.clone(),
-        ..FormState::default()
+    let state = use_reducer(|| {
+        let mut values = props.initial.clone();
+        // What the visitor typed into the prerendered form before the app ran.
+        for (name, value) in prerendered::take_typed_values(props.id) {
+            if let Some(field) = props.fields.iter().find(|field| field.name == name) {
+                values.insert(field.name, value);
+            }
+        }
+        FormState {
+            values,
+            ..FormState::default()
+        }
     });
     let inputs: Vec<&'static str> = props.fields.iter().map(|field| field.name).collect();
+
+    // The focus stays on the input it was in on the prerendered page.
+    use_effect_with(props.id, |form_id| {
+        if let Some(name) = prerendered::take_focused_input(form_id) {
+            focus(&format!("field-{name}"));
+        }
+    });
 
     // While a 429 is being waited out, tick once a second to count down.
     use_effect_with(state.wait_until.is_some(), {
@@ -221,14 +239,7 @@ pub fn form(props: &FormProps) -> Html {
         let form_id = props.id;
         move |failures| {
             if *failures > 0 {
-                let target = first_error.unwrap_or_else(|| format!("{form_id}-alert"));
-                let element = web_sys::window()
-                    .and_then(|window| window.document())
-                    .and_then(|document| document.get_element_by_id(&target))
-                    .and_then(|element| element.dyn_into::<HtmlElement>().ok());
-                if let Some(element) = element {
-                    let _ = element.focus();
-                }
+                focus(&first_error.unwrap_or_else(|| format!("{form_id}-alert")));
             }
         }
     });
@@ -293,14 +304,27 @@ pub fn form(props: &FormProps) -> Html {
                 </div>
             }
             { for props.fields.iter().map(|field| render_field(field, &state)) }
+            // Prerendered, the form can't be sent until the app runs: a disabled default
+            // button also stops Enter from submitting it natively (to the static host).
             <button type="submit" class="button button-primary"
-                disabled={state.busy || waiting} aria-busy={state.busy.to_string()}>
+                disabled={PRERENDERING || state.busy || waiting} aria-busy={state.busy.to_string()}>
                 if state.busy {
                     <span class="spinner" aria-hidden="true"></span>
                 }
                 { button_label }
             </button>
         </form>
+    }
+}
+
+/// Moves the focus to the element with this id, if it is there.
+fn focus(id: &str) {
+    let element = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id(id))
+        .and_then(|element| element.dyn_into::<HtmlElement>().ok());
+    if let Some(element) = element {
+        let _ = element.focus();
     }
 }
 

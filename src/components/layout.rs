@@ -4,11 +4,18 @@ use yew::prelude::*;
 /// Names the page in the browser tab (and for screen readers).
 #[hook]
 pub fn use_title(title: &'static str) {
+    #[cfg(feature = "prerender")]
+    crate::prerender::record_title(&page_title(title));
     use_effect_with(title, |title| {
         if let Some(document) = web_sys::window().and_then(|window| window.document()) {
-            document.set_title(&format!("{title} · Account"));
+            document.set_title(&page_title(title));
         }
     });
+}
+
+/// What the browser tab says for a page.
+pub fn page_title(title: &str) -> String {
+    format!("{title} · Account")
 }
 
 /// When the page's content is replaced (another page, or a form giving way to its confirmation),

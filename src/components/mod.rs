@@ -6,7 +6,7 @@ mod link;
 
 pub use form::{Field, FieldKind, Form, SubmitFn};
 pub use layout::{
-    performance_mark, use_heading_focus, use_performance_mark, use_title, AuthCard, Loading,
-    Notice, NoticeKind,
+    page_title, performance_mark, use_heading_focus, use_performance_mark, use_title, AuthCard,
+    Loading, Notice, NoticeKind,
 };
 pub use link::AppLink;

@@ -50,6 +50,10 @@ pub fn now() -> f64 {
 impl SessionManager {
     /// Reads the stored session; no timers or listeners until [`SessionManager::attach`].
     pub fn new() -> Rc<SessionManager> {
+        // The build-time prerender has no storage and no clock: it draws the signed-out pages.
+        if crate::PRERENDERING {
+            return SessionManager::with(None, SignedOutReason::NeverSignedIn, false);
+        }
         let now = now();
         let (session, reason) = match store::load(now) {
             Loaded::Session(session) => (Some(Rc::new(*session)), SignedOutReason::NeverSignedIn),
@@ -58,6 +62,14 @@ impl SessionManager {
             Loaded::Discarded(_) => (None, SignedOutReason::NeverSignedIn),
         };
         let restoring = session.as_ref().is_some_and(|s| !s.access_usable(now));
+        SessionManager::with(session, reason, restoring)
+    }
+
+    fn with(
+        session: Option<Rc<Session>>,
+        reason: SignedOutReason,
+        restoring: bool,
+    ) -> Rc<SessionManager> {
         Rc::new_cyclic(|me| SessionManager {
             me: me.clone(),
             session: RefCell::new(session),

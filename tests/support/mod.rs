@@ -37,6 +37,8 @@ pub struct AppOptions {
     pub backend: BackendOptions,
     /// Extra headers the static server sends with every response (e.g. a CSP).
     pub static_headers: Vec<(String, String)>,
+    /// The static server holds back the `.wasm` this long (the prerendered page shows meanwhile).
+    pub wasm_delay: Option<Duration>,
 }
 
 /// One isolated world: static server + backend + browser. Dropping it stops everything.
@@ -81,6 +83,7 @@ impl App {
                 dist: static_server::dist_dir(),
                 api_base: backend.base_url(),
                 extra_headers: opts.static_headers,
+                wasm_delay: opts.wasm_delay,
             },
         );
         assert_eq!(server.origin(), spa_origin);
@@ -137,7 +140,17 @@ impl App {
         self.goto_url(&url).await;
     }
 
+    /// Opens `url` and, on the app's origin, waits for the app to run: the release build's
+    /// prerendered page shows before it, with forms that can't be sent yet.
     pub async fn goto_url(&self, url: &str) {
+        self.goto_url_as_is(url).await;
+        if url.starts_with(self.origin()) {
+            self.wait_for_app().await;
+        }
+    }
+
+    /// Opens `url` without waiting for anything but the page load.
+    pub async fn goto_url_as_is(&self, url: &str) {
         self.browser
             .client
             .goto(url)
@@ -147,6 +160,12 @@ impl App {
 
     pub async fn reload(&self) {
         self.browser.client.refresh().await.expect("reload");
+        self.wait_for_app().await;
+    }
+
+    /// Waits (≤ 10 s) for the app to have replaced the prerendered page (`<html data-app>`).
+    pub async fn wait_for_app(&self) {
+        self.wait_for("html[data-app=running]").await;
     }
 
     /// The current URL's path and query.

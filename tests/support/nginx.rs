@@ -13,6 +13,11 @@ use super::static_server::{dist_dir, rewrite_api_base};
 /// The API origin deploy/nginx.conf's CSP names, to be replaced by the real one.
 pub const PLACEHOLDER_API: &str = "https://api.example.com";
 
+/// Debian's nginx loads its packaged modules through /etc/nginx/modules-enabled/, which this
+/// configuration doesn't include: load brotli_static (libnginx-mod-http-brotli-static) by hand.
+const BROTLI_MODULE_LOAD: &str =
+    "load_module /usr/lib/nginx/modules/ngx_http_brotli_static_module.so;\n";
+
 pub fn nginx_binary() -> String {
     std::env::var("NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".to_string())
 }
@@ -50,12 +55,13 @@ impl Nginx {
         let error_log = dir.join("nginx-error.log");
         let d = |name: &str| temp.join(name).display().to_string();
         let main = format!(
-            "daemon off;\nmaster_process on;\nworker_processes 1;\npid {pid};\nerror_log {err} info;\n\
+            "{modules}daemon off;\nmaster_process on;\nworker_processes 1;\npid {pid};\nerror_log {err} info;\n\
              events {{ worker_connections 64; }}\n\
              http {{\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n\
              \x20 access_log {access};\n  client_body_temp_path {body};\n  proxy_temp_path {proxy};\n\
              \x20 fastcgi_temp_path {fastcgi};\n  uwsgi_temp_path {uwsgi};\n  scgi_temp_path {scgi};\n\
              \x20 include {site};\n}}\n",
+            modules = BROTLI_MODULE_LOAD,
             pid = dir.join("nginx.pid").display(),
             err = error_log.display(),
             access = dir.join("nginx-access.log").display(),
@@ -163,8 +169,8 @@ fn replace_once(text: &str, from: &str, to: &str) -> String {
     text.replacen(from, to, 1)
 }
 
-/// A copy of the build folder whose index.html points the app at `api_base`, as a deployer would
-/// edit it (the runtime API setting).
+/// A copy of the build folder whose pages point the app at `api_base`, as a deployer would
+/// edit them (the runtime API setting).
 pub fn deployed_copy(to: &Path, api_base: &str) -> Vec<String> {
     std::fs::create_dir_all(to).expect("web root");
     let mut names = vec![];
@@ -176,10 +182,10 @@ pub fn deployed_copy(to: &Path, api_base: &str) -> Vec<String> {
         if !entry.path().is_file() {
             continue;
         }
-        if name == "index.html" {
-            let html = std::fs::read_to_string(entry.path()).expect("index.html");
+        if name.ends_with(".html") {
+            let html = std::fs::read_to_string(entry.path()).expect("a page");
             let html = rewrite_api_base(&html, api_base).expect("the djoser-api-base meta tag");
-            std::fs::write(to.join(&name), html).expect("write index.html");
+            std::fs::write(to.join(&name), html).expect("write a page");
         } else {
             std::fs::copy(entry.path(), to.join(&name)).expect("copy a build file");
         }

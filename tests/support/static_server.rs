@@ -1,6 +1,8 @@
-//! Serves the release build the way a CDN would: real files with their Content-Type, every other
-//! path answered with index.html (status 200, the SPA fallback). index.html is rewritten on the fly
-//! so that its `<meta name="djoser-api-base">` points at this test's backend.
+//! Serves the release build the way Netlify or Cloudflare Pages would: real files with their
+//! Content-Type, `/login` from the prerendered `login.html`, the routes with parameters by the
+//! build's `_redirects` (`/user-activation/*` from `user-activation.html`), and every other path
+//! answered with index.html (status 200, the SPA fallback). The HTML is rewritten on the fly so
+//! that its `<meta name="djoser-api-base">` points at this test's backend.
 //!
 //! It also remembers every request it was sent ([`StaticServer::requests`]: e.g. the `Referer`
 //! a link followed from the app carried), and takes CSP violation reports: a `POST /csp-report`
@@ -21,6 +23,8 @@ pub struct StaticConfig {
     /// Sent with every response, e.g. `("Content-Security-Policy", "...")`. `{api_base}` in a
     /// value stands for `api_base` (the backend's port is only known once it has started).
     pub extra_headers: Vec<(String, String)>,
+    /// Holds back the `.wasm` this long, so a test sees the prerendered page before the app.
+    pub wasm_delay: Option<Duration>,
 }
 
 /// Where browsers are told to send CSP violation reports (`report-uri /csp-report`).
@@ -191,15 +195,19 @@ async fn serve(
         return stream.shutdown().await;
     }
 
+    if let (Some(delay), true) = (config.wasm_delay, target.ends_with(".wasm")) {
+        tokio::time::sleep(delay).await;
+    }
     let (status, content_type, body) = match resolve(&config.dist, &target) {
-        Some(file) if !file.ends_with("index.html") => {
+        Some(file) if content_type(&file) != HTML => {
             let body = tokio::fs::read(&file).await?;
             ("200 OK", content_type(&file), body)
         }
         _ => {
-            let html = tokio::fs::read_to_string(config.dist.join("index.html")).await?;
+            let page = page_for(&config.dist, &target);
+            let html = tokio::fs::read_to_string(config.dist.join(page)).await?;
             let html = rewrite_api_base(&html, &config.api_base).unwrap_or(html);
-            ("200 OK", "text/html; charset=utf-8", html.into_bytes())
+            ("200 OK", HTML, html.into_bytes())
         }
     };
 
@@ -234,9 +242,35 @@ fn resolve(dist: &Path, target: &str) -> Option<PathBuf> {
     file.is_file().then_some(file)
 }
 
+/// The HTML file that answers a path: `index.html` for `/`, the prerendered `<path>.html`, the
+/// page a `_redirects` rule names (`/user-activation/*  /user-activation.html  200`), else
+/// `index.html`.
+fn page_for(dist: &Path, target: &str) -> String {
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let named = format!("{}.html", path.trim_matches('/'));
+    if path != "/" && resolve(dist, &named).is_some() {
+        return named;
+    }
+    let redirects = std::fs::read_to_string(dist.join("_redirects")).unwrap_or_default();
+    redirects
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            Some((words.next()?, words.next()?))
+        })
+        .find(|(from, _)| {
+            from.strip_suffix('*')
+                .is_some_and(|prefix| path.starts_with(prefix))
+        })
+        .map(|(_, to)| to.trim_start_matches('/').to_string())
+        .unwrap_or_else(|| "index.html".to_string())
+}
+
+const HTML: &str = "text/html; charset=utf-8";
+
 fn content_type(file: &Path) -> &'static str {
     match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
+        "html" => HTML,
         "js" | "mjs" => "text/javascript; charset=utf-8",
         "wasm" => "application/wasm",
         "css" => "text/css; charset=utf-8",
