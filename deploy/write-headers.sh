@@ -10,7 +10,7 @@ dist=${1:?usage: $0 DIST_DIR API_ORIGIN}
 api=${2:?usage: $0 DIST_DIR API_ORIGIN (e.g. https://api.example.com)}
 [ -f "$dist/index.html" ] || { echo "error: $dist/index.html not found: build first (make build)" >&2; exit 1; }
 
-csp="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self' $api; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+csp="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self' $api; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'"
 
 {
   echo "# Written by deploy/write-headers.sh for this build; see docs/deploy.md."

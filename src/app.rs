@@ -1,7 +1,9 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::routes::{switch, Route};
+use crate::guards::{GuestOnly, Landing, RequireAuth};
+use crate::pages::*;
+use crate::routes::Route;
 use crate::session::{use_session, SessionProvider};
 
 /// The app in the browser: routes follow the address bar.
@@ -32,6 +34,23 @@ pub fn pages() -> Html {
             <ConnectionBanner />
             <Switch<Route> render={switch} />
         </SessionProvider>
+    }
+}
+
+/// Which page each route shows, behind which guard.
+fn switch(route: Route) -> Html {
+    match route {
+        Route::Landing => html! { <Landing /> },
+        Route::Login => html! { <GuestOnly><LoginPage /></GuestOnly> },
+        Route::Register => html! { <GuestOnly><RegisterPage /></GuestOnly> },
+        Route::ResetPassword => html! { <GuestOnly><ResetPasswordPage /></GuestOnly> },
+        Route::ResendActivation => html! { <GuestOnly><ResendActivationPage /></GuestOnly> },
+        // Emailed links work whoever is signed in: the link is for the account it names.
+        Route::Activate { uid, token } => html! { <ActivatePage {uid} {token} /> },
+        Route::ConfirmReset { uid, token } => html! { <ConfirmResetPage {uid} {token} /> },
+        Route::Dashboard => html! { <RequireAuth><DashboardPage /></RequireAuth> },
+        Route::Settings => html! { <RequireAuth><SettingsPage /></RequireAuth> },
+        Route::NotFound => html! { <NotFoundPage /> },
     }
 }
 

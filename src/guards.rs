@@ -5,8 +5,9 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::components::Loading;
-use crate::routes::{go, login_path, percent_decode, use_query_param, Route, HOME};
+use crate::routes::{go, login_path, Route};
 use crate::session::{use_session, SessionState, SignedOutReason};
+use crate::url::{percent_decode, use_query_param};
 
 /// Longer than any real path; a longer `next` is someone's experiment.
 const MAX_NEXT_LEN: usize = 2048;
@@ -40,7 +41,7 @@ pub fn require_auth(props: &ChildrenProps) -> Html {
         SessionState::SignedOut(_) => {
             let here = location
                 .map(|l| format!("{}{}", l.path(), l.query_str()))
-                .unwrap_or_else(|| HOME.to_string());
+                .unwrap_or_else(|| Route::HOME.to_path());
             Some(login_path(Some(&here), None))
         }
         _ => None,
@@ -61,7 +62,7 @@ pub fn require_auth(props: &ChildrenProps) -> Html {
 pub fn use_destination_after_sign_in() -> String {
     use_query_param("next")
         .and_then(|next| safe_next(&next))
-        .unwrap_or_else(|| HOME.to_string())
+        .unwrap_or_else(|| Route::HOME.to_path())
 }
 
 /// For the sign-in pages: a signed-in user goes on to `next` (when safe) or home.
@@ -89,7 +90,7 @@ pub fn landing() -> Html {
         // Prerendered, `/` is the neutral shell: the visitor may well be signed in.
         SessionState::Restoring => html! { <Loading /> },
         _ if crate::PRERENDERING => html! { <Loading /> },
-        SessionState::SignedIn(_) => html! { <Redirect<Route> to={Route::Dashboard} /> },
+        SessionState::SignedIn(_) => html! { <Redirect<Route> to={Route::HOME} /> },
         SessionState::SignedOut(_) => html! { <Redirect<Route> to={Route::Login} /> },
     }
 }

@@ -21,6 +21,7 @@ pub mod prerender;
 pub mod prerendered;
 pub mod routes;
 pub mod session;
+pub mod url;
 pub mod validate;
 
 /// True in the build-time prerender (natively, with yew's `ssr`), which draws each page's first

@@ -17,7 +17,7 @@ const PASSWORD: &str = "Correct-horse-42";
 /// test backend's origin (filled in by the static server).
 const STRICT_CSP: &str =
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-     img-src 'self' data:; connect-src 'self' {api_base}; base-uri 'none'; form-action 'self'; \
+     img-src 'self' data:; connect-src 'self' {api_base}; base-uri 'none'; form-action 'none'; \
      frame-ancestors 'none'; object-src 'none'; report-uri /csp-report";
 
 /// Fills and sends the login form.

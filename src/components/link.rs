@@ -1,11 +1,13 @@
 use yew::prelude::*;
 
-use crate::routes::go_forward;
+use crate::routes::{go_forward, Route};
 
 #[derive(Properties, PartialEq)]
 pub struct AppLinkProps {
-    /// A path on this origin, query included.
-    pub to: AttrValue,
+    pub to: Route,
+    /// Query parameters, e.g. `[("email", Some(address))]`; those without a value are left out.
+    #[prop_or_default]
+    pub query: Vec<(&'static str, Option<String>)>,
     #[prop_or_default]
     pub class: Classes,
     #[prop_or_default]
@@ -16,8 +18,14 @@ pub struct AppLinkProps {
 /// new window) are left to the browser.
 #[function_component(AppLink)]
 pub fn app_link(props: &AppLinkProps) -> Html {
+    let query: Vec<(&str, Option<&str>)> = props
+        .query
+        .iter()
+        .map(|(name, value)| (*name, value.as_deref()))
+        .collect();
+    let href = props.to.with_query(&query);
     let onclick = {
-        let to = props.to.clone();
+        let to = href.clone();
         Callback::from(move |event: MouseEvent| {
             let modified =
                 event.ctrl_key() || event.meta_key() || event.shift_key() || event.alt_key();
@@ -28,6 +36,6 @@ pub fn app_link(props: &AppLinkProps) -> Html {
         })
     };
     html! {
-        <a href={props.to.clone()} class={props.class.clone()} {onclick}>{ props.children.clone() }</a>
+        <a {href} class={props.class.clone()} {onclick}>{ props.children.clone() }</a>
     }
 }

@@ -2,6 +2,7 @@ use yew::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::components::*;
+use crate::routes::Route;
 
 #[derive(Properties, PartialEq)]
 pub struct EmailedLinkProps {
@@ -59,7 +60,7 @@ pub fn activate_page(props: &EmailedLinkProps) -> Html {
         Callback::from(move |_: MouseEvent| attempt.set(*attempt + 1))
     };
     let sign_in =
-        html! { <AppLink to="/login" class="button button-primary">{ "Sign in" }</AppLink> };
+        html! { <AppLink to={Route::Login} class="button button-primary">{ "Sign in" }</AppLink> };
 
     let (title, body) = match &*outcome {
         Outcome::Pending => (
@@ -91,7 +92,7 @@ pub fn activate_page(props: &EmailedLinkProps) -> Html {
                     <Notice kind={NoticeKind::Warning} id="invalid-link">
                         <p>{ "The activation link is invalid or incomplete. Copy the whole link from the email, or ask for a new one." }</p>
                     </Notice>
-                    <AppLink to="/resend-activation" class="button button-primary">{ "Send a new activation email" }</AppLink>
+                    <AppLink to={Route::ResendActivation} class="button button-primary">{ "Send a new activation email" }</AppLink>
                 </div>
             },
         ),
@@ -106,7 +107,7 @@ pub fn activate_page(props: &EmailedLinkProps) -> Html {
         ),
     };
     html! {
-        <AuthCard title={title} footer={html! { <AppLink to="/login">{ "Back to sign in" }</AppLink> }}>
+        <AuthCard title={title} footer={html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> }}>
             { body }
         </AuthCard>
     }

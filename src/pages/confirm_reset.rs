@@ -7,7 +7,7 @@ use super::activate::EmailedLinkProps;
 use super::{NEW_PASSWORD, REPEAT_NEW_PASSWORD};
 use crate::api::{self, ApiError, NewPassword};
 use crate::components::*;
-use crate::routes::{go, login_path};
+use crate::routes::{go, login_path, Route};
 use crate::validate::{self, value, Values};
 
 const FIELDS: &[Field] = &[NEW_PASSWORD, REPEAT_NEW_PASSWORD];
@@ -48,7 +48,7 @@ pub fn confirm_reset_page(props: &EmailedLinkProps) -> Html {
         })
     };
 
-    let footer = html! { <AppLink to="/login">{ "Back to sign in" }</AppLink> };
+    let footer = html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> };
     if *invalid_link {
         html! {
             <AuthCard title="This link doesn't work" {footer}>
@@ -56,7 +56,7 @@ pub fn confirm_reset_page(props: &EmailedLinkProps) -> Html {
                     <Notice kind={NoticeKind::Warning} id="invalid-link">
                         <p>{ "This password reset link is invalid or has been used already. Each link works once." }</p>
                     </Notice>
-                    <AppLink to="/reset-password" class="button button-primary">{ "Ask for a new link" }</AppLink>
+                    <AppLink to={Route::ResetPassword} class="button button-primary">{ "Ask for a new link" }</AppLink>
                 </div>
             </AuthCard>
         }

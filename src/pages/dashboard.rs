@@ -2,6 +2,7 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::components::*;
+use crate::routes::Route;
 use crate::session::{use_session, SessionState};
 
 /// The signed-in home, and the example of a protected page.
@@ -83,7 +84,7 @@ pub fn dashboard_page() -> Html {
                     <dt>{ "Subscription" }</dt><dd id="user-subscription">{ subscription }</dd>
                 </dl>
                 <div class="actions">
-                    <AppLink to="/settings" class="button button-secondary">{ "Account settings" }</AppLink>
+                    <AppLink to={Route::Settings} class="button button-secondary">{ "Account settings" }</AppLink>
                     <button id="sign-out" type="button" class="button button-secondary" onclick={sign_out}>
                         { "Sign out" }
                     </button>

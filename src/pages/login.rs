@@ -7,8 +7,9 @@ use super::{use_prefilled_email, EMAIL};
 use crate::api::ApiError;
 use crate::components::*;
 use crate::guards::use_destination_after_sign_in;
-use crate::routes::{go, path_with_query, use_query_param};
+use crate::routes::{go, Route};
 use crate::session::{use_session, SessionState, SignedOutReason};
+use crate::url::use_query_param;
 use crate::validate::{self, value, Values};
 
 const FIELDS: &[Field] = &[
@@ -21,14 +22,13 @@ const FIELDS: &[Field] = &[
 fn activation_hint(error: &ApiError, values: &Values) -> Html {
     match error {
         ApiError::Rejected(rejection) if rejection.status == 401 => {
-            let resend = path_with_query(
-                "/resend-activation",
-                &[("email", Some(value(values, "email").trim()))],
-            );
+            let email = value(values, "email").trim().to_string();
             html! {
                 <p class="form-alert-hint">
                     { "Check your email and password. If you registered recently, activate your account first: " }
-                    <AppLink to={resend}>{ "resend the activation email" }</AppLink>{ "." }
+                    <AppLink to={Route::ResendActivation} query={vec![("email", Some(email))]}>
+                        { "resend the activation email" }
+                    </AppLink>{ "." }
                 </p>
             }
         }
@@ -68,8 +68,8 @@ pub fn login_page() -> Html {
         <AuthCard title="Sign in" lead="Welcome back. Sign in to your account."
             footer={html! {
                 <>
-                    <AppLink to="/register">{ "Create an account" }</AppLink>
-                    <AppLink to="/reset-password">{ "Forgot your password?" }</AppLink>
+                    <AppLink to={Route::Register}>{ "Create an account" }</AppLink>
+                    <AppLink to={Route::ResetPassword}>{ "Forgot your password?" }</AppLink>
                 </>
             }}>
             if expired {

@@ -23,7 +23,7 @@ pub use settings::SettingsPage;
 use yew::prelude::*;
 
 use crate::components::{Field, FieldKind};
-use crate::routes::use_query_param;
+use crate::url::use_query_param;
 use crate::validate::Values;
 
 /// A form's starting values from the link that opened it (`?email=`).

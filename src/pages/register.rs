@@ -6,7 +6,7 @@ use yew::prelude::*;
 use super::{EMAIL, NAME};
 use crate::api::{self, NewAccount};
 use crate::components::*;
-use crate::routes::path_with_query;
+use crate::routes::Route;
 use crate::validate::{self, value, Values};
 
 const FIELDS: &[Field] = &[
@@ -41,7 +41,8 @@ pub fn register_page() -> Html {
         })
     };
 
-    let footer = html! { <AppLink to="/login">{ "Already have an account? Sign in" }</AppLink> };
+    let footer =
+        html! { <AppLink to={Route::Login}>{ "Already have an account? Sign in" }</AppLink> };
     match &*sent_to {
         Some(email) => html! {
             <AuthCard title="Check your email" {footer}>
@@ -50,7 +51,7 @@ pub fn register_page() -> Html {
                     <p>{ "Open it to activate your account, then sign in." }</p>
                     <p>
                         { "No email after a few minutes? Check your spam folder, or " }
-                        <AppLink to={path_with_query("/resend-activation", &[("email", Some(email))])}>
+                        <AppLink to={Route::ResendActivation} query={vec![("email", Some(email.to_string()))]}>
                             { "send it again" }
                         </AppLink>{ "." }
                     </p>

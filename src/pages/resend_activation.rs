@@ -6,6 +6,7 @@ use yew::prelude::*;
 use super::{use_prefilled_email, EMAIL};
 use crate::api;
 use crate::components::*;
+use crate::routes::Route;
 use crate::validate::{self, value, Values};
 
 const FIELDS: &[Field] = &[EMAIL];
@@ -30,7 +31,7 @@ pub fn resend_activation_page() -> Html {
         })
     };
 
-    let footer = html! { <AppLink to="/login">{ "Back to sign in" }</AppLink> };
+    let footer = html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> };
     match &*sent_to {
         Some(email) => html! {
             <AuthCard title="Check your email" {footer}>

@@ -6,6 +6,7 @@ use yew::prelude::*;
 use super::EMAIL;
 use crate::api::{self, ApiError};
 use crate::components::*;
+use crate::routes::Route;
 use crate::validate::{self, value, Values};
 
 const FIELDS: &[Field] = &[EMAIL];
@@ -34,7 +35,7 @@ pub fn reset_password_page() -> Html {
         })
     };
 
-    let footer = html! { <AppLink to="/login">{ "Back to sign in" }</AppLink> };
+    let footer = html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> };
     if *sent {
         html! {
             <AuthCard title="Check your email" {footer}>

@@ -6,6 +6,7 @@ use yew::prelude::*;
 use super::{NAME, NEW_PASSWORD, REPEAT_NEW_PASSWORD};
 use crate::api::{self, PasswordChange, ProfileChanges};
 use crate::components::*;
+use crate::routes::Route;
 use crate::session::{use_session, SessionState};
 use crate::validate::{self, value, Values};
 
@@ -145,7 +146,7 @@ pub fn settings_page() -> Html {
                 <button id="sign-out" type="button" class="button button-secondary" onclick={sign_out}>{ "Sign out" }</button>
             </section>
             <nav class="card-footer" aria-label="Other pages">
-                <AppLink to="/dashboard">{ "Back to your account" }</AppLink>
+                <AppLink to={Route::Dashboard}>{ "Back to your account" }</AppLink>
             </nav>
         </main>
     }
