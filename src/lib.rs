@@ -13,6 +13,7 @@ pub mod app;
 pub mod components;
 pub mod config;
 pub mod field_map;
+pub mod fields;
 pub mod guards;
 pub mod json;
 pub mod pages;

@@ -2,6 +2,10 @@
 
 use crate::api::FieldErrors;
 use crate::field_map::FieldMap;
+use crate::fields::{
+    CURRENT_PASSWORD, EMAIL, NAME, NEW_ACCOUNT_PASSWORD, NEW_PASSWORD, PASSWORD,
+    REPEAT_NEW_PASSWORD, REPEAT_PASSWORD, USERNAME,
+};
 
 /// A form's inputs by field name (Djoser's names: `email`, `re_password`, …).
 pub type Values = FieldMap<&'static str, String>;
@@ -68,53 +72,53 @@ fn too_long(text: &str) -> Option<&'static str> {
 
 pub fn profile(values: &Values) -> FieldErrors {
     errors([
-        ("name", too_long(value(values, "name"))),
-        ("username", too_long(value(values, "username"))),
+        (NAME.name, too_long(value(values, NAME.name))),
+        (USERNAME.name, too_long(value(values, USERNAME.name))),
     ])
 }
 
 pub fn login(values: &Values) -> FieldErrors {
     errors([
-        ("email", email_problem(value(values, "email"))),
+        (EMAIL.name, email_problem(value(values, EMAIL.name))),
         (
-            "password",
-            required(value(values, "password"), "Enter your password."),
+            PASSWORD.name,
+            required(value(values, PASSWORD.name), "Enter your password."),
         ),
     ])
 }
 
 pub fn register(values: &Values) -> FieldErrors {
-    let password = value(values, "password");
+    let password = value(values, NEW_ACCOUNT_PASSWORD.name);
     errors([
-        ("email", email_problem(value(values, "email"))),
-        ("password", new_password_problem(password)),
+        (EMAIL.name, email_problem(value(values, EMAIL.name))),
+        (NEW_ACCOUNT_PASSWORD.name, new_password_problem(password)),
         (
-            "re_password",
-            repeat_problem(password, value(values, "re_password")),
+            REPEAT_PASSWORD.name,
+            repeat_problem(password, value(values, REPEAT_PASSWORD.name)),
         ),
     ])
 }
 
 pub fn email_only(values: &Values) -> FieldErrors {
-    errors([("email", email_problem(value(values, "email")))])
+    errors([(EMAIL.name, email_problem(value(values, EMAIL.name)))])
 }
 
 pub fn new_password(values: &Values) -> FieldErrors {
-    let password = value(values, "new_password");
+    let password = value(values, NEW_PASSWORD.name);
     errors([
-        ("new_password", new_password_problem(password)),
+        (NEW_PASSWORD.name, new_password_problem(password)),
         (
-            "re_new_password",
-            repeat_problem(password, value(values, "re_new_password")),
+            REPEAT_NEW_PASSWORD.name,
+            repeat_problem(password, value(values, REPEAT_NEW_PASSWORD.name)),
         ),
     ])
 }
 
 pub fn password_change(values: &Values) -> FieldErrors {
     let mut found = errors([(
-        "current_password",
+        CURRENT_PASSWORD.name,
         required(
-            value(values, "current_password"),
+            value(values, CURRENT_PASSWORD.name),
             "Enter your current password.",
         ),
     )]);

@@ -2,9 +2,10 @@
 //! before any request, server errors under their fields or on top, a submit button that
 //! shows progress, can't be pressed twice and waits out a 429.
 
+use std::future::Future;
 use std::rc::Rc;
 
-use futures::future::LocalBoxFuture;
+use futures::future::{FutureExt, LocalBoxFuture};
 use gloo_timers::callback::Interval;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -12,86 +13,26 @@ use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use crate::api::{plural_seconds, ApiError, FieldErrors};
+use crate::fields::{Field, FieldKind};
 use crate::prerendered;
 use crate::session::manager::now;
 use crate::validate::Values;
 use crate::PRERENDERING;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum FieldKind {
-    Email,
-    /// A password the user has (`autocomplete="current-password"`).
-    CurrentPassword,
-    /// A password being chosen (`autocomplete="new-password"`).
-    NewPassword,
-    Text {
-        autocomplete: &'static str,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Field {
-    /// Djoser's name for it, so server errors land here.
-    pub name: &'static str,
-    pub label: &'static str,
-    pub kind: FieldKind,
-    pub optional: bool,
-    pub hint: Option<&'static str>,
-}
-
-impl Field {
-    pub const fn new(name: &'static str, label: &'static str, kind: FieldKind) -> Field {
-        Field {
-            name,
-            label,
-            kind,
-            optional: false,
-            hint: None,
-        }
-    }
-
-    pub const fn optional(self) -> Field {
-        Field {
-            optional: true,
-            ..self
-        }
-    }
-
-    pub const fn hint(self, hint: &'static str) -> Field {
-        Field {
-            hint: Some(hint),
-            ..self
-        }
-    }
-
-    fn input_type(&self, revealed: bool) -> &'static str {
-        match self.kind {
-            FieldKind::Email => "email",
-            FieldKind::CurrentPassword | FieldKind::NewPassword if !revealed => "password",
-            _ => "text",
-        }
-    }
-
-    fn autocomplete(&self) -> &'static str {
-        match self.kind {
-            FieldKind::Email => "email",
-            FieldKind::CurrentPassword => "current-password",
-            FieldKind::NewPassword => "new-password",
-            FieldKind::Text { autocomplete } => autocomplete,
-        }
-    }
-
-    fn is_password(&self) -> bool {
-        matches!(
-            self.kind,
-            FieldKind::CurrentPassword | FieldKind::NewPassword
-        )
-    }
-}
-
 /// What the form does with valid input. `Ok` means the page has taken over (shown a
 /// confirmation, navigated); `Err` is shown in the form, with the input kept.
 pub type SubmitFn = Rc<dyn Fn(Values) -> LocalBoxFuture<'static, Result<(), ApiError>>>;
+
+/// A form's submit action: `action` gets its own copy of `captured` (state handles, the session
+/// manager, …) and the form's values for each attempt.
+pub fn submit_with<C, F, Fut>(captured: C, action: F) -> SubmitFn
+where
+    C: Clone + 'static,
+    F: Fn(C, Values) -> Fut + 'static,
+    Fut: Future<Output = Result<(), ApiError>> + 'static,
+{
+    Rc::new(move |values| action(captured.clone(), values).boxed_local())
+}
 
 #[derive(Properties, Clone)]
 pub struct FormProps {

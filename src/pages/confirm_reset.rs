@@ -1,12 +1,9 @@
-use std::rc::Rc;
-
-use futures::FutureExt;
 use yew::prelude::*;
 
 use super::activate::EmailedLinkProps;
-use super::{NEW_PASSWORD, REPEAT_NEW_PASSWORD};
 use crate::api::{self, ApiError, NewPassword};
 use crate::components::*;
+use crate::fields::{Field, NEW_PASSWORD, REPEAT_NEW_PASSWORD};
 use crate::routes::{go, login_path, Route};
 use crate::validate::{self, value, Values};
 
@@ -17,36 +14,28 @@ pub fn confirm_reset_page(props: &EmailedLinkProps) -> Html {
     use_title("Choose a new password");
     let invalid_link = use_state(|| false);
 
-    let submit: SubmitFn = {
-        let invalid_link = invalid_link.clone();
-        let (uid, token) = (props.uid.clone(), props.token.clone());
-        Rc::new(move |values: Values| {
-            let invalid_link = invalid_link.clone();
-            let (uid, token) = (uid.clone(), token.clone());
-            async move {
-                let result = api::reset_password_confirm(&NewPassword {
-                    uid: &uid,
-                    token: &token,
-                    new_password: value(&values, "new_password"),
-                    re_new_password: value(&values, "re_new_password"),
-                })
-                .await;
-                match result {
-                    Ok(()) => go(&login_path(None, Some("password-reset"))),
-                    // Used already, expired, or mangled: the form can't help, a new link can.
-                    Err(ApiError::Rejected(rejection))
-                        if rejection.fields.contains_key("uid")
-                            || rejection.fields.contains_key("token") =>
-                    {
-                        invalid_link.set(true)
-                    }
-                    Err(error) => return Err(error),
-                }
-                Ok(())
-            }
-            .boxed_local()
+    let captured = (invalid_link.clone(), props.uid.clone(), props.token.clone());
+    let submit = submit_with(captured, |(invalid_link, uid, token), values| async move {
+        let result = api::reset_password_confirm(&NewPassword {
+            uid: &uid,
+            token: &token,
+            new_password: value(&values, NEW_PASSWORD.name),
+            re_new_password: value(&values, REPEAT_NEW_PASSWORD.name),
         })
-    };
+        .await;
+        match result {
+            Ok(()) => go(&login_path(None, Some("password-reset"))),
+            // Used already, expired, or mangled: the form can't help, a new link can.
+            Err(ApiError::Rejected(rejection))
+                if rejection.fields.contains_key("uid")
+                    || rejection.fields.contains_key("token") =>
+            {
+                invalid_link.set(true)
+            }
+            Err(error) => return Err(error),
+        }
+        Ok(())
+    });
 
     let footer = html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> };
     if *invalid_link {

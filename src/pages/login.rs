@@ -1,28 +1,23 @@
-use std::rc::Rc;
-
-use futures::FutureExt;
 use yew::prelude::*;
 
-use super::{use_prefilled_email, EMAIL};
+use super::use_prefilled_email;
 use crate::api::ApiError;
 use crate::components::*;
+use crate::fields::{Field, EMAIL, PASSWORD};
 use crate::guards::use_destination_after_sign_in;
 use crate::routes::{go, Route};
 use crate::session::{use_session, SessionState, SignedOutReason};
 use crate::url::use_query_param;
 use crate::validate::{self, value, Values};
 
-const FIELDS: &[Field] = &[
-    EMAIL,
-    Field::new("password", "Password", FieldKind::CurrentPassword),
-];
+const FIELDS: &[Field] = &[EMAIL, PASSWORD];
 
 /// Djoser answers 401 alike for a wrong password and an account not activated yet, so say
 /// both and offer the way out of the second.
 fn activation_hint(error: &ApiError, values: &Values) -> Html {
     match error {
         ApiError::Rejected(rejection) if rejection.status == 401 => {
-            let email = value(values, "email").trim().to_string();
+            let email = value(values, EMAIL.name).trim().to_string();
             html! {
                 <p class="form-alert-hint">
                     { "Check your email and password. If you registered recently, activate your account first: " }
@@ -46,22 +41,17 @@ pub fn login_page() -> Html {
 
     let destination = use_destination_after_sign_in();
 
-    let submit: SubmitFn = {
-        let manager = session.manager.clone();
-        Rc::new(move |values: Values| {
-            let manager = manager.clone();
-            let destination = destination.clone();
-            async move {
-                let email = value(&values, "email").trim();
-                manager.sign_in(email, value(&values, "password")).await?;
-                // Straight on, in the same render as the new session, rather than after
-                // GuestOnly has rendered once more to find the user signed in.
-                go(&destination);
-                Ok(())
-            }
-            .boxed_local()
-        })
-    };
+    let captured = (session.manager.clone(), destination);
+    let submit = submit_with(captured, |(manager, destination), values| async move {
+        let email = value(&values, EMAIL.name).trim();
+        manager
+            .sign_in(email, value(&values, PASSWORD.name))
+            .await?;
+        // Straight on, in the same render as the new session, rather than after
+        // GuestOnly has rendered once more to find the user signed in.
+        go(&destination);
+        Ok(())
+    });
     let expired = session.state == SessionState::SignedOut(SignedOutReason::Expired);
 
     html! {

@@ -22,7 +22,7 @@ pub use settings::SettingsPage;
 
 use yew::prelude::*;
 
-use crate::components::{Field, FieldKind};
+use crate::fields::EMAIL;
 use crate::url::use_query_param;
 use crate::validate::Values;
 
@@ -30,24 +30,6 @@ use crate::validate::Values;
 #[hook]
 fn use_prefilled_email() -> Values {
     let mut values = Values::new();
-    values.extend(use_query_param("email").map(|email| ("email", email)));
+    values.extend(use_query_param("email").map(|email| (EMAIL.name, email)));
     values
 }
-
-// Inputs more than one form has.
-const EMAIL: Field = Field::new("email", "Email", FieldKind::Email);
-const NAME: Field = Field::new(
-    "name",
-    "Name",
-    FieldKind::Text {
-        autocomplete: "name",
-    },
-)
-.optional();
-const NEW_PASSWORD: Field = Field::new("new_password", "New password", FieldKind::NewPassword)
-    .hint("At least 8 characters.");
-const REPEAT_NEW_PASSWORD: Field = Field::new(
-    "re_new_password",
-    "Repeat the new password",
-    FieldKind::NewPassword,
-);

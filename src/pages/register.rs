@@ -1,45 +1,30 @@
-use std::rc::Rc;
-
-use futures::FutureExt;
 use yew::prelude::*;
 
-use super::{EMAIL, NAME};
 use crate::api::{self, NewAccount};
 use crate::components::*;
+use crate::fields::{Field, EMAIL, NAME, NEW_ACCOUNT_PASSWORD, REPEAT_PASSWORD};
 use crate::routes::Route;
 use crate::validate::{self, value, Values};
 
-const FIELDS: &[Field] = &[
-    EMAIL,
-    NAME,
-    Field::new("password", "Password", FieldKind::NewPassword).hint("At least 8 characters."),
-    Field::new("re_password", "Repeat the password", FieldKind::NewPassword),
-];
+const FIELDS: &[Field] = &[EMAIL, NAME, NEW_ACCOUNT_PASSWORD, REPEAT_PASSWORD];
 
 #[function_component(RegisterPage)]
 pub fn register_page() -> Html {
     use_title("Create an account");
     let sent_to = use_state(|| None::<String>);
 
-    let submit: SubmitFn = {
-        let sent_to = sent_to.clone();
-        Rc::new(move |values: Values| {
-            let sent_to = sent_to.clone();
-            async move {
-                let email = value(&values, "email").trim();
-                api::register(&NewAccount {
-                    email,
-                    name: value(&values, "name").trim(),
-                    password: value(&values, "password"),
-                    re_password: value(&values, "re_password"),
-                })
-                .await?;
-                sent_to.set(Some(email.to_string()));
-                Ok(())
-            }
-            .boxed_local()
+    let submit = submit_with(sent_to.clone(), |sent_to, values| async move {
+        let email = value(&values, EMAIL.name).trim();
+        api::register(&NewAccount {
+            email,
+            name: value(&values, NAME.name).trim(),
+            password: value(&values, NEW_ACCOUNT_PASSWORD.name),
+            re_password: value(&values, REPEAT_PASSWORD.name),
         })
-    };
+        .await?;
+        sent_to.set(Some(email.to_string()));
+        Ok(())
+    });
 
     let footer =
         html! { <AppLink to={Route::Login}>{ "Already have an account? Sign in" }</AppLink> };

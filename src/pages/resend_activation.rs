@@ -1,11 +1,9 @@
-use std::rc::Rc;
-
-use futures::FutureExt;
 use yew::prelude::*;
 
-use super::{use_prefilled_email, EMAIL};
+use super::use_prefilled_email;
 use crate::api;
 use crate::components::*;
+use crate::fields::{Field, EMAIL};
 use crate::routes::Route;
 use crate::validate::{self, value, Values};
 
@@ -17,19 +15,12 @@ pub fn resend_activation_page() -> Html {
     let initial = use_prefilled_email();
     let sent_to = use_state(|| None::<String>);
 
-    let submit: SubmitFn = {
-        let sent_to = sent_to.clone();
-        Rc::new(move |values: Values| {
-            let sent_to = sent_to.clone();
-            async move {
-                let email = value(&values, "email").trim();
-                api::resend_activation(email).await?;
-                sent_to.set(Some(email.to_string()));
-                Ok(())
-            }
-            .boxed_local()
-        })
-    };
+    let submit = submit_with(sent_to.clone(), |sent_to, values| async move {
+        let email = value(&values, EMAIL.name).trim();
+        api::resend_activation(email).await?;
+        sent_to.set(Some(email.to_string()));
+        Ok(())
+    });
 
     let footer = html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> };
     match &*sent_to {

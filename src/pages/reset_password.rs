@@ -1,11 +1,8 @@
-use std::rc::Rc;
-
-use futures::FutureExt;
 use yew::prelude::*;
 
-use super::EMAIL;
 use crate::api::{self, ApiError};
 use crate::components::*;
+use crate::fields::{Field, EMAIL};
 use crate::routes::Route;
 use crate::validate::{self, value, Values};
 
@@ -16,24 +13,17 @@ pub fn reset_password_page() -> Html {
     use_title("Reset your password");
     let sent = use_state(|| false);
 
-    let submit: SubmitFn = {
-        let sent = sent.clone();
-        Rc::new(move |values: Values| {
-            let sent = sent.clone();
-            async move {
-                match api::reset_password(value(&values, "email").trim()).await {
-                    // A backend with PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND answers an unknown
-                    // address with a bare list; still say the same as for a known one.
-                    Ok(()) => {}
-                    Err(ApiError::Rejected(rejection)) if rejection.fields.is_empty() => {}
-                    Err(error) => return Err(error),
-                }
-                sent.set(true);
-                Ok(())
-            }
-            .boxed_local()
-        })
-    };
+    let submit = submit_with(sent.clone(), |sent, values| async move {
+        match api::reset_password(value(&values, EMAIL.name).trim()).await {
+            // A backend with PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND answers an unknown
+            // address with a bare list; still say the same as for a known one.
+            Ok(()) => {}
+            Err(ApiError::Rejected(rejection)) if rejection.fields.is_empty() => {}
+            Err(error) => return Err(error),
+        }
+        sent.set(true);
+        Ok(())
+    });
 
     let footer = html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> };
     if *sent {

@@ -1,36 +1,15 @@
-use std::rc::Rc;
-
-use futures::FutureExt;
 use yew::prelude::*;
 
-use super::{NAME, NEW_PASSWORD, REPEAT_NEW_PASSWORD};
 use crate::api::{self, PasswordChange, ProfileChanges};
 use crate::components::*;
+use crate::fields::{Field, CURRENT_PASSWORD, NAME, NEW_PASSWORD, REPEAT_NEW_PASSWORD, USERNAME};
 use crate::routes::Route;
 use crate::session::{use_session, SessionState};
 use crate::validate::{self, value, Values};
 
-const PROFILE_FIELDS: &[Field] = &[
-    NAME,
-    Field::new(
-        "username",
-        "Username",
-        FieldKind::Text {
-            autocomplete: "username",
-        },
-    )
-    .optional(),
-];
+const PROFILE_FIELDS: &[Field] = &[NAME, USERNAME];
 
-const PASSWORD_FIELDS: &[Field] = &[
-    Field::new(
-        "current_password",
-        "Current password",
-        FieldKind::CurrentPassword,
-    ),
-    NEW_PASSWORD,
-    REPEAT_NEW_PASSWORD,
-];
+const PASSWORD_FIELDS: &[Field] = &[CURRENT_PASSWORD, NEW_PASSWORD, REPEAT_NEW_PASSWORD];
 
 #[derive(Clone, Copy, PartialEq)]
 enum Saved {
@@ -53,64 +32,53 @@ pub fn settings_page() -> Html {
         return html! { <Loading /> };
     };
 
-    let save_profile: SubmitFn = {
-        let manager = session.manager.clone();
-        let saved = saved.clone();
-        Rc::new(move |values: Values| {
-            let (manager, saved) = (manager.clone(), saved.clone());
-            async move {
-                let user = manager
-                    .authorized(|token| {
-                        let values = values.clone();
-                        async move {
-                            let changes = ProfileChanges {
-                                name: value(&values, "name").trim(),
-                                username: value(&values, "username").trim(),
-                            };
-                            api::update_me(&token, &changes).await
-                        }
-                    })
-                    .await?;
-                manager.update_user(user);
-                saved.set(Saved::Profile);
-                Ok(())
-            }
-            .boxed_local()
-        })
-    };
+    let captured = (session.manager.clone(), saved.clone());
+    let save_profile = submit_with(captured, |(manager, saved), values| async move {
+        let user = manager
+            .authorized(|token| {
+                let values = values.clone();
+                async move {
+                    let changes = ProfileChanges {
+                        name: value(&values, NAME.name).trim(),
+                        username: value(&values, USERNAME.name).trim(),
+                    };
+                    api::update_me(&token, &changes).await
+                }
+            })
+            .await?;
+        manager.update_user(user);
+        saved.set(Saved::Profile);
+        Ok(())
+    });
 
-    let change_password: SubmitFn = {
-        let manager = session.manager.clone();
-        let saved = saved.clone();
-        let password_form_key = password_form_key.clone();
-        Rc::new(move |values: Values| {
-            let (manager, saved, key) = (manager.clone(), saved.clone(), password_form_key.clone());
-            async move {
-                manager
-                    .authorized(|token| {
-                        let values = values.clone();
-                        async move {
-                            let change = PasswordChange {
-                                current_password: value(&values, "current_password"),
-                                new_password: value(&values, "new_password"),
-                                re_new_password: value(&values, "re_new_password"),
-                            };
-                            api::set_password(&token, &change).await
-                        }
-                    })
-                    .await?;
-                saved.set(Saved::Password);
-                key.set(*key + 1);
-                Ok(())
-            }
-            .boxed_local()
-        })
-    };
+    let captured = (
+        session.manager.clone(),
+        saved.clone(),
+        password_form_key.clone(),
+    );
+    let change_password = submit_with(captured, |(manager, saved, key), values| async move {
+        manager
+            .authorized(|token| {
+                let values = values.clone();
+                async move {
+                    let change = PasswordChange {
+                        current_password: value(&values, CURRENT_PASSWORD.name),
+                        new_password: value(&values, NEW_PASSWORD.name),
+                        re_new_password: value(&values, REPEAT_NEW_PASSWORD.name),
+                    };
+                    api::set_password(&token, &change).await
+                }
+            })
+            .await?;
+        saved.set(Saved::Password);
+        key.set(*key + 1);
+        Ok(())
+    });
 
     let mut profile_values = Values::new();
-    profile_values.insert("name", current.user.name.clone().unwrap_or_default());
+    profile_values.insert(NAME.name, current.user.name.clone().unwrap_or_default());
     profile_values.insert(
-        "username",
+        USERNAME.name,
         current.user.username.clone().unwrap_or_default(),
     );
     let sign_out = {
