@@ -54,17 +54,25 @@ fn switch(route: Route) -> Html {
     }
 }
 
-/// A quiet notice while refreshes fail for want of a server; the session is kept meanwhile.
+/// Quiet notices about the session itself: refreshes failing for want of a server (the session
+/// is kept meanwhile), and a browser that blocks site storage (the session lives in this tab).
 #[function_component(ConnectionBanner)]
 fn connection_banner() -> Html {
     let session = use_session();
     html! {
-        <div class="connection" role="status" aria-live="polite">
-            if session.reconnecting {
-                <p class="connection-banner" data-notice="reconnecting">
-                    { "Can't reach the server. Reconnecting… You're still signed in." }
+        <>
+            <div class="connection" role="status" aria-live="polite">
+                if session.reconnecting {
+                    <p class="connection-banner" data-notice="reconnecting">
+                        { "Can't reach the server. Reconnecting… You're still signed in." }
+                    </p>
+                }
+            </div>
+            if !session.manager.persistent() {
+                <p class="storage-notice" role="status" data-notice="storage-blocked">
+                    { "This browser blocks site storage, so you'll stay signed in only while this tab is open." }
                 </p>
             }
-        </div>
+        </>
     }
 }

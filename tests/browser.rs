@@ -80,6 +80,33 @@ async fn the_lock_runs_one_holder_at_a_time() {
     assert_eq!(*log.borrow(), ["a in", "a out", "b in", "b out"]);
 }
 
+/// A browser that refuses the lock request (its promise rejects, the callback never comes):
+/// the work runs unlocked instead of waiting forever.
+#[wasm_bindgen_test]
+async fn a_refused_lock_request_runs_unlocked() {
+    use futures::future::{select, Either};
+    use js_sys::{Function, Reflect};
+
+    let navigator = web_sys::window().unwrap().navigator();
+    let locks = Reflect::get(&navigator, &"locks".into()).unwrap();
+    let request = Reflect::get(&locks, &"request".into()).unwrap();
+    let refusing = Function::new_no_args(
+        "return Promise.reject(new DOMException('refused', 'SecurityError'));",
+    );
+    Reflect::set(&locks, &"request".into(), &refusing).unwrap();
+    let work = std::pin::pin!(with_lock("djoser-auth.test-refused", async { 42 }));
+    let ran = match select(work, TimeoutFuture::new(3_000)).await {
+        Either::Left((value, _)) => Some(value),
+        Either::Right(_) => None,
+    };
+    Reflect::set(&locks, &"request".into(), &request).unwrap();
+    assert_eq!(
+        ran,
+        Some(42),
+        "with_lock should run the work unlocked at once when the lock request is refused"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn latest_session_round_trips_through_indexeddb() {
     // What the refreshing tab leaves for the next lock holder: the last write wins, and a

@@ -2,12 +2,15 @@
 //! time refreshes: with rotation on, two refreshes with the same token sign one tab out.
 
 use futures::channel::oneshot;
+use futures::future::{select, Either};
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 /// Runs `work` while holding the browser-wide lock `name`. Where the browser has no Web
-/// Locks (an old browser, or a page not served from a secure context) it runs unlocked.
+/// Locks (an old browser, or a page not served from a secure context), or refuses the
+/// request, it runs unlocked.
 pub async fn with_lock<T>(name: &str, work: impl std::future::Future<Output = T>) -> T {
     let Some(release) = acquire(name).await else {
         return work.await;
@@ -40,11 +43,18 @@ async fn acquire(name: &str) -> Option<Function> {
         }
         held.clone().into()
     });
-    let requested = request.call2(&locks, &name.into(), on_granted.as_ref().unchecked_ref());
-    if requested.is_err() {
-        return None;
+    let requested = request
+        .call2(&locks, &name.into(), on_granted.as_ref().unchecked_ref())
+        .ok()?
+        .dyn_into::<Promise>()
+        .ok()?;
+    // The request's promise settles only after the lock is released, unless the browser
+    // refuses the request (e.g. a document without the right to locks): then it rejects
+    // and the callback never comes.
+    match select(granted_rx, JsFuture::from(requested)).await {
+        Either::Left((Ok(()), _)) => {}
+        _ => return None,
     }
-    granted_rx.await.ok()?;
     // The browser has called back, and never does twice: the closure may go now.
     drop(on_granted);
     Some(release)

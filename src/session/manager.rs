@@ -32,6 +32,8 @@ pub struct SessionManager {
     signed_out_reason: Cell<SignedOutReason>,
     /// The last refresh failed for want of a server; it is being retried.
     reconnecting: Cell<bool>,
+    /// The browser lets the session outlive this tab (site storage isn't blocked).
+    persistent: bool,
     failed_refreshes: Cell<u32>,
     /// When `users/me/` last answered in this tab (local seconds).
     profile_fetched_at: Cell<Option<f64>>,
@@ -76,6 +78,7 @@ impl SessionManager {
             restoring: Cell::new(restoring),
             signed_out_reason: Cell::new(reason),
             reconnecting: Cell::new(false),
+            persistent: crate::PRERENDERING || store::available(),
             failed_refreshes: Cell::new(0),
             profile_fetched_at: Cell::new(None),
             in_flight: RefCell::new(None),
@@ -113,6 +116,11 @@ impl SessionManager {
 
     pub fn reconnecting(&self) -> bool {
         self.reconnecting.get()
+    }
+
+    /// Whether a sign-in here outlives the tab (false where the browser blocks site storage).
+    pub fn persistent(&self) -> bool {
+        self.persistent
     }
 
     fn current(&self) -> Option<Rc<Session>> {

@@ -2,7 +2,6 @@
 //! origin), and how a tab hears that another one changed it.
 
 use gloo_events::EventListener;
-use gloo_storage::{LocalStorage, Storage};
 use wasm_bindgen::JsCast;
 
 use super::state::{Session, StoredSessionError};
@@ -16,9 +15,22 @@ pub enum Loaded {
     Discarded(StoredSessionError),
 }
 
+/// The origin's localStorage; `None` where the browser blocks site storage ("block all cookies
+/// and site data"), where reading `window.localStorage` throws. The session then lives in
+/// memory only, for as long as the tab is open.
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Whether a session can outlive this tab here.
+pub fn available() -> bool {
+    local_storage().is_some()
+}
+
 pub fn load(now: f64) -> Loaded {
-    // Storage can be disabled (privacy settings): then the session lives in memory only.
-    let Some(text) = LocalStorage::raw().get_item(STORAGE_KEY).ok().flatten() else {
+    let Some(text) =
+        local_storage().and_then(|storage| storage.get_item(STORAGE_KEY).ok().flatten())
+    else {
         return Loaded::Nothing;
     };
     match Session::from_stored(&text, now) {
@@ -34,12 +46,16 @@ pub fn load(now: f64) -> Loaded {
 pub fn save(session: &Session) -> Option<String> {
     let text = crate::json::print(session)?;
     // A full or disabled storage only costs the session surviving a reload.
-    let _ = LocalStorage::raw().set_item(STORAGE_KEY, &text);
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(STORAGE_KEY, &text);
+    }
     Some(text)
 }
 
 pub fn clear() {
-    LocalStorage::delete(STORAGE_KEY);
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(STORAGE_KEY);
+    }
 }
 
 /// Calls `on_change` whenever another tab writes or removes the session.
