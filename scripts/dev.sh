@@ -1,22 +1,64 @@
 #!/usr/bin/env bash
 # The app with the reference backend: Django on 127.0.0.1:8000, trunk on 127.0.0.1:8080.
+# Optional environment (tests/dev_server.rs runs it on free ports with a scratch data folder):
+#   DEV_APP_PORT   trunk serve's port (8080)
+#   DEV_API_PORT   Django's port (8000)
+#   DEV_DATA_DIR   the development SQLite database and email outbox (.dev, git-ignored), kept
+#                  outside what trunk watches so the backend's writes don't reload the page
+#   DEV_DIST_DIR   where trunk serve writes its build (Trunk.toml's dist/ when unset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-export AUTH_PRINT_LINKS=1
+
+app_port=${DEV_APP_PORT:-8080}
+api_port=${DEV_API_PORT:-8000}
+data=${DEV_DATA_DIR:-.dev}
+mkdir -p "$data/outbox"
+data_path=$(cd "$data" && pwd)
+
+export AUTH_DB_PATH="$data_path/db.sqlite3" AUTH_EMAIL_DIR="$data_path/outbox"
+# The backend prints each email's links here; the emailed links and CORS point at the app.
+export AUTH_PRINT_LINKS=1 AUTH_SPA_ORIGIN="http://127.0.0.1:$app_port" PYTHONUNBUFFERED=1
+# The app learns the API's address when it is built (src/config.rs).
+export DJOSER_API_BASE="http://127.0.0.1:$api_port"
+
+trunk_args=(serve --offline --port "$app_port")
+[ -z "${DEV_DIST_DIR:-}" ] || trunk_args+=(--dist "$DEV_DIST_DIR")
 
 py=backend/.venv/bin/python
 $py backend/manage.py migrate --noinput >/dev/null
-$py backend/manage.py runserver 127.0.0.1:8000 --noreload </dev/null &
-backend=$!
-trap 'kill $backend 2>/dev/null || true; wait $backend 2>/dev/null || true' EXIT INT TERM
+
+# Each server runs in a process group of its own (job control), so that stopping it also stops
+# whatever it started (trunk's cargo, wasm-bindgen and hook runs). Ctrl-C and SIGTERM reach this
+# script; its traps stop both groups. The script waits with `wait`, which a signal interrupts.
+pids=()
+stop() {
+  trap - EXIT HUP INT TERM
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+set -m
+$py backend/manage.py runserver "127.0.0.1:$api_port" --noreload </dev/null &
+pids+=($!)
 
 cat <<MSG
 
-  App:      http://127.0.0.1:8080   (trunk serve; rebuilds on save)
-  Backend:  http://127.0.0.1:8000/auth/   (Django + Djoser, SQLite in backend/db.sqlite3)
-  Emails:   written to backend/outbox/, and their activation / reset links printed here
+  App:      http://127.0.0.1:$app_port   (trunk serve; rebuilds when a file in Trunk.toml's [watch] changes)
+  Backend:  http://127.0.0.1:$api_port/auth/   (Django + Djoser, SQLite in $data/db.sqlite3)
+  Emails:   written to $data/outbox/, and their activation / reset links printed here
   Ctrl-C stops both.
 
 MSG
-trunk serve --offline
+trunk "${trunk_args[@]}" </dev/null &
+pids+=($!)
+set +m
+
+# Whichever stops first (e.g. a port already taken) takes the other one down with it.
+status=0
+wait -n || status=$?
+exit "$status"

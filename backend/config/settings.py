@@ -75,7 +75,7 @@ TEMPLATES = [
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("AUTH_DB_PATH", str(BASE_DIR / "db.sqlite3")),
+        "NAME": os.environ.get("AUTH_DB_PATH", str(BASE_DIR.parent / ".dev" / "db.sqlite3")),
         "OPTIONS": {
             # runserver is threaded: WAL lets reads go on during a write,
             # IMMEDIATE takes the write lock up front (no "database is locked"
@@ -106,7 +106,7 @@ USE_TZ = True
 
 # File-based outbox, one file per message; see accounts/email.py.
 EMAIL_BACKEND = "accounts.email.OutboxEmailBackend"
-EMAIL_FILE_PATH = os.environ.get("AUTH_EMAIL_DIR", str(BASE_DIR / "outbox"))
+EMAIL_FILE_PATH = os.environ.get("AUTH_EMAIL_DIR", str(BASE_DIR.parent / ".dev" / "outbox"))
 DEFAULT_FROM_EMAIL = "Sign-in demo <noreply@localhost>"
 AUTH_PRINT_LINKS = env_flag("AUTH_PRINT_LINKS")
 
