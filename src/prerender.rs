@@ -114,7 +114,7 @@ pub fn render(path: &str) -> (String, String) {
 }
 
 /// The template (the built `index.html`) with `title` and `body` filled in; the body's own
-/// content (`<noscript>`) stays after the page.
+/// content (the `<noscript>` banner) stays before the page, so it shows at the top.
 pub fn fill(template: &str, title: &str, body: &str) -> Result<String, String> {
     let title_start = template
         .find("<title>")
@@ -123,21 +123,19 @@ pub fn fill(template: &str, title: &str, body: &str) -> Result<String, String> {
         .find("</title>")
         .map(|end| title_start + end + "</title>".len())
         .ok_or("no </title> in the template")?;
-    let body_start = template.find("<body").ok_or("no <body> in the template")?;
-    let body_open_end = template[body_start..]
-        .find('>')
-        .map(|end| body_start + end + 1)
-        .ok_or("an unclosed <body> tag in the template")?;
-    if body_open_end < title_end {
-        return Err("<title> after <body> in the template".into());
+    let body_end = template
+        .rfind("</body>")
+        .ok_or("no </body> in the template")?;
+    if body_end < title_end {
+        return Err("<title> after </body> in the template".into());
     }
     Ok(format!(
         "{}<title>{}</title>{}{}{}",
         &template[..title_start],
         escape_text(title),
-        &template[title_end..body_open_end],
+        &template[title_end..body_end],
         body,
-        &template[body_open_end..],
+        &template[body_end..],
     ))
 }
 
@@ -187,7 +185,7 @@ mod tests {
         let template = "<html><head><title>Account</title></head><body class=x><noscript>n</noscript></body></html>";
         assert_eq!(
             fill(template, "Sign in · A&B", "<main>m</main>").unwrap(),
-            "<html><head><title>Sign in · A&amp;B</title></head><body class=x><main>m</main><noscript>n</noscript></body></html>"
+            "<html><head><title>Sign in · A&amp;B</title></head><body class=x><noscript>n</noscript><main>m</main></body></html>"
         );
         assert!(fill("<body></body>", "t", "b").is_err());
     }

@@ -350,7 +350,9 @@ async fn csp_without_wasm_unsafe_eval_stops_the_app_and_is_reported() {
         ..Default::default()
     })
     .await;
-    app.goto("/login").await;
+    // The app can't start here: open the page without waiting for it.
+    let url = format!("{}/login", app.origin());
+    app.goto_url_as_is(&url).await;
     let report = app
         .poll(
             "a CSP report about the WebAssembly module",
@@ -366,8 +368,13 @@ async fn csp_without_wasm_unsafe_eval_stops_the_app_and_is_reported() {
         report.1.contains("wasm") || report.1.contains("eval"),
         "expected the module's compilation to be blocked, got {report:?}"
     );
+    // The prerendered page stays, unable to submit, and says the app couldn't start.
+    app.wait_for("[data-notice=boot-failed]").await;
     assert!(
-        !app.exists("form#login-form").await && !app.exists("main").await,
+        !app.exists("html[data-app]").await
+            && app
+                .exists("form#login-form button[type=submit][disabled]")
+                .await,
         "the app mounted although WebAssembly was refused\n{}",
         app.describe().await
     );

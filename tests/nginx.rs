@@ -1,8 +1,10 @@
-//! The deployment files of docs/deploy.md work. deploy/nginx.conf: a real nginx (Debian's package)
-//! serves a copy of the release build through that file, and in Chromium an emailed deep link
-//! activates an account, signing in works under its strict CSP, and the response headers are the
-//! documented ones. deploy/write-headers.sh: the `_headers` it writes for Netlify and Cloudflare
-//! Pages covers the build.
+//! The deployment files of docs/deploy.md work. deploy/nginx.conf: a real nginx (Debian's package,
+//! with its brotli_static module) serves a copy of the release build through that file, and in
+//! Chromium an emailed deep link activates an account, signing in works under its strict CSP, and
+//! the response headers are the documented ones; each path gets its prerendered page (`/login`
+//! login.html, the emailed links their page, anything else index.html), and the hashed files go
+//! out as their brotli or gzip twin. deploy/write-headers.sh: the `_headers` it writes for Netlify
+//! and Cloudflare Pages covers the build.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -11,6 +13,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{json, Value};
+use support::http::{request, HttpResponse};
 use support::nginx::{deployed_copy, Nginx};
 use support::{url_path, App, AppOptions};
 
@@ -41,6 +44,23 @@ async fn browser_get(app: &App, path: &str) -> Value {
 
 fn header<'a>(response: &'a Value, name: &str) -> &'a str {
     response["headers"][name].as_str().unwrap_or("")
+}
+
+/// GET `path` from nginx directly (no browser), with these request headers: the raw answer,
+/// its body as sent (not decompressed).
+async fn raw_get(origin: &str, path: &str, headers: &[(&str, &str)]) -> HttpResponse {
+    request("GET", &format!("{origin}{path}"), headers, None)
+        .await
+        .unwrap_or_else(|e| panic!("GET {path} from nginx: {e}"))
+}
+
+/// Which of the web root's pages `body` is (the first with these exact bytes), for messages.
+fn page_named(root: &Path, files: &[String], body: &[u8]) -> Option<String> {
+    files
+        .iter()
+        .filter(|name| name.ends_with(".html"))
+        .find(|name| std::fs::read(root.join(name)).is_ok_and(|page| page == body))
+        .cloned()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -87,8 +107,17 @@ async fn nginx_serves_the_build_with_the_documented_config() {
         "the app broke the CSP: {csp_errors:#?}"
     );
 
-    // index.html, for the root, a deep link and by name: HTML, never cached, with the headers.
-    for path in ["/", url_path(&link), "/dashboard?x=1", "/index.html"] {
+    // The pages (the root, an emailed link, a signed-in page, a form page, by name, an unknown
+    // path): HTML, never cached, with the headers.
+    for path in [
+        "/",
+        url_path(&link),
+        "/dashboard?x=1",
+        "/index.html",
+        "/login",
+        "/login?next=%2Fdashboard",
+        "/no-such-page",
+    ] {
         let r = browser_get(&app, path).await;
         assert_eq!(r["status"], json!(200), "GET {path}: {r}");
         assert!(
@@ -104,6 +133,8 @@ async fn nginx_serves_the_build_with_the_documented_config() {
             "frame-ancestors 'none'",
             "object-src 'none'",
             "base-uri 'none'",
+            // The prerendered forms can't be sent natively; if one were, it goes nowhere.
+            "form-action 'none'",
         ] {
             assert!(
                 csp.contains(directive),
@@ -149,10 +180,11 @@ async fn nginx_serves_the_build_with_the_documented_config() {
             header(&r, "content-type").contains(content_type),
             "GET {path} should be {content_type}: {r}"
         );
+        // Chromium asks for `gzip, deflate, br, zstd`: it gets the brotli twin.
         assert_eq!(
             header(&r, "content-encoding"),
-            "gzip",
-            "GET {path} should be gzipped: {r}"
+            "br",
+            "GET {path} should be sent brotli-compressed: {r}"
         );
         assert!(
             !header(&r, "content-security-policy").is_empty(),
@@ -161,14 +193,140 @@ async fn nginx_serves_the_build_with_the_documented_config() {
     }
     let wasm = browser_get(&app, &format!("/{}", hashed(".wasm"))).await;
     assert_eq!(header(&wasm, "content-type"), "application/wasm");
-    // Sent precompressed (gzip_static: the .gz twin's length), not compressed per request.
-    let twin = std::fs::metadata(root.join(format!("{}.gz", hashed(".wasm"))))
-        .expect("the build's .wasm.gz twin")
+    // Sent precompressed (brotli_static: the .br twin's length), not compressed per request.
+    let twin = std::fs::metadata(root.join(format!("{}.br", hashed(".wasm"))))
+        .expect("the build's .wasm.br twin")
         .len();
     assert_eq!(
         header(&wasm, "content-length"),
         twin.to_string(),
-        "the wasm should come from its .gz twin: {wasm}"
+        "the wasm should come from its .br twin: {wasm}"
+    );
+
+    // The same files asked for directly: the brotli twin to whoever takes brotli, the gzip twin
+    // to whoever takes only gzip, the file itself to the rest; byte for byte the build's files.
+    for file in [hashed(".wasm"), hashed(".js"), hashed(".css")] {
+        let path = format!("/{file}");
+        for (accept, encoding, twin) in [
+            (Some("br, gzip"), Some("br"), format!("{file}.br")),
+            (Some("gzip"), Some("gzip"), format!("{file}.gz")),
+            (None, None, file.clone()),
+        ] {
+            let headers: Vec<(&str, &str)> = accept
+                .map(|a| vec![("Accept-Encoding", a)])
+                .unwrap_or_default();
+            let r = raw_get(&origin, &path, &headers).await;
+            let sent = format!(
+                "GET {path} with Accept-Encoding {accept:?}: {} {:?}",
+                r.status, r.headers
+            );
+            assert_eq!(r.status, 200, "{sent}");
+            assert_eq!(r.header("Content-Encoding"), encoding, "{sent}");
+            let bytes = std::fs::read(root.join(&twin))
+                .unwrap_or_else(|e| panic!("{twin} in the build: {e}"));
+            assert_eq!(
+                r.header("Content-Length"),
+                Some(bytes.len().to_string().as_str()),
+                "{sent}: should be {twin}, {} bytes",
+                bytes.len()
+            );
+            assert!(
+                r.body == bytes,
+                "{sent}: the body should be {twin} as it is"
+            );
+            assert_eq!(r.header("Cache-Control"), Some(IMMUTABLE), "{sent}");
+            if file.ends_with(".wasm") {
+                assert_eq!(r.header("Content-Type"), Some("application/wasm"), "{sent}");
+            }
+            if accept.is_some() {
+                assert!(
+                    r.header("Vary")
+                        .is_some_and(|v| v.eq_ignore_ascii_case("Accept-Encoding")),
+                    "{sent}: caches must keep the encodings apart (Vary: Accept-Encoding)"
+                );
+            }
+        }
+    }
+
+    // Each path gets its prerendered page (HTML as the build wrote it; asked for without
+    // compression, so the bytes compare): a page by its name, the emailed links their page,
+    // anything else index.html (the neutral loading page).
+    let mut expected: Vec<(String, String)> = files
+        .iter()
+        .filter_map(|name| name.strip_suffix(".html"))
+        .filter(|stem| *stem != "index")
+        .map(|stem| (format!("/{stem}"), format!("{stem}.html")))
+        .collect();
+    assert!(
+        expected.len() >= 9,
+        "the build should have a page per route: {files:?}"
+    );
+    for (path, page) in [
+        ("/", "index.html"),
+        ("/index.html", "index.html"),
+        ("/login.html", "login.html"),
+        ("/login?next=%2Fdashboard", "login.html"),
+        ("/user-activation/MQ/abc", "user-activation.html"),
+        (url_path(&link), "user-activation.html"),
+        (
+            "/confirm-password-reset/MQ/abc",
+            "confirm-password-reset.html",
+        ),
+        ("/no-such-page", "index.html"),
+        ("/no/such/page", "index.html"),
+    ] {
+        expected.push((path.to_string(), page.to_string()));
+    }
+    // …and whatever the build's _redirects (for other hosts) says, nginx does too.
+    let redirects =
+        std::fs::read_to_string(root.join("_redirects")).expect("the build's _redirects");
+    for rule in redirects.lines() {
+        let words: Vec<&str> = rule.split_whitespace().collect();
+        if let [from, to, "200"] = words[..] {
+            let prefix = from
+                .strip_suffix('*')
+                .expect("a _redirects rule ending in *");
+            expected.push((
+                format!("{prefix}MQ/abc"),
+                to.trim_start_matches('/').to_string(),
+            ));
+        }
+    }
+    assert!(
+        expected
+            .iter()
+            .filter(|(path, _)| path.ends_with("/MQ/abc"))
+            .count()
+            >= 4,
+        "_redirects should have the two emailed links' rules: {redirects:?}"
+    );
+    for (path, page) in &expected {
+        let r = raw_get(&origin, path, &[]).await;
+        let want = std::fs::read(root.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+        // (index.html, dashboard.html and settings.html are the same loading page.)
+        assert!(
+            r.status == 200 && r.body == want,
+            "GET {path} should be {page} (200), got {} {:?}: {}",
+            r.status,
+            page_named(&root, &files, &r.body),
+            r.text().chars().take(300).collect::<String>()
+        );
+        assert_eq!(r.header("Cache-Control"), Some("no-cache"), "GET {path}");
+    }
+    let login = raw_get(&origin, "/login", &[]).await;
+    assert!(
+        login.text().contains("id=\"login-form\""),
+        "/login should be the prerendered sign-in page: {}",
+        login.text()
+    );
+    // The pages are compressed per request (they have no twins: deployers edit them).
+    let r = raw_get(&origin, "/register", &[("Accept-Encoding", "br, gzip")]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("Content-Encoding"),
+        Some("gzip"),
+        "GET /register: {:?}",
+        r.headers
     );
 
     // trunk's hash is a u64 in hex without leading zeros: a build can have 15 digits or fewer.
@@ -255,10 +413,16 @@ async fn static_host_headers_file_covers_the_build() {
         "/* must not set Cache-Control (the hosts merge matching rules): {all:?}"
     );
 
-    // (The .gz twins are for nginx's gzip_static; these hosts compress by themselves.)
+    // (The .gz and .br twins are for nginx's gzip_static and brotli_static; these hosts compress
+    // by themselves. The prerendered pages are no hashed files.)
     let hashed: Vec<&String> = files
         .iter()
-        .filter(|f| f.as_str() != "index.html" && !f.starts_with('_') && !f.ends_with(".gz"))
+        .filter(|f| {
+            !f.ends_with(".html")
+                && !f.starts_with('_')
+                && !f.ends_with(".gz")
+                && !f.ends_with(".br")
+        })
         .collect();
     assert!(
         hashed.len() >= 4,
@@ -274,5 +438,29 @@ async fn static_host_headers_file_covers_the_build() {
     assert!(
         headers_for("/index.html").is_empty() && headers_for("/").is_empty(),
         "index.html must keep the host's no-cache default"
+    );
+    // Nor any other page, under its file name or its path.
+    let pages: Vec<&String> = files.iter().filter(|f| f.ends_with(".html")).collect();
+    assert!(pages.len() >= 10, "the prerendered pages: {files:?}");
+    for page in pages {
+        let path = format!("/{}", page.trim_end_matches(".html"));
+        assert!(
+            headers_for(&format!("/{page}")).is_empty() && headers_for(&path).is_empty(),
+            "{page} must keep the host's no-cache default"
+        );
+    }
+
+    // The same CSP as deploy/nginx.conf's (form-action 'none' included).
+    let nginx_conf =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx.conf"))
+            .expect("deploy/nginx.conf");
+    let nginx_csp = nginx_conf
+        .split("add_header Content-Security-Policy \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a Content-Security-Policy in deploy/nginx.conf");
+    assert!(
+        all.contains(&format!("Content-Security-Policy: {nginx_csp}")),
+        "_headers and deploy/nginx.conf should send the same CSP ({nginx_csp:?}): {all:?}"
     );
 }

@@ -1,14 +1,16 @@
-//! The size budget: a first visit to `/login` (wasm + JS + CSS + HTML of the release `dist/`,
-//! each `gzip -9`) transfers at most 200 KB. Sizes are exact, so this is a fair test; the
-//! timings stay in `make bench`.
+//! The size budget: a first visit to `/login` (wasm + JS + CSS + `login.html` of the release
+//! `dist/`, each `gzip -9`) transfers at most 165 KB: the 158.4 KB of the nightly build-std
+//! release build (issue #10) plus a small margin, so it can't creep back. Sizes are exact, so
+//! this is a fair test; the timings stay in `make bench`.
 
 mod support;
 
 use support::sizes::Sizes;
 use support::static_server::dist_dir;
 
-/// The issue's hard limit, in bytes (KB = 1000 bytes).
-const BUDGET_GZIP: u64 = 200_000;
+/// In bytes (KB = 1000 bytes). A stable-toolchain build (`RELEASE_TOOLCHAIN=stable`) is ~20 KB
+/// over: the budget is for what `make build` ships.
+const BUDGET_GZIP: u64 = 165_000;
 
 #[test]
 fn first_visit_fits_the_size_budget() {

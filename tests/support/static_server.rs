@@ -1,7 +1,8 @@
-//! Serves the release build the way Netlify or Cloudflare Pages would: real files with their
-//! Content-Type, `/login` from the prerendered `login.html`, the routes with parameters by the
-//! build's `_redirects` (`/user-activation/*` from `user-activation.html`), and every other path
-//! answered with index.html (status 200, the SPA fallback). The HTML is rewritten on the fly so
+//! Serves the release build as a static host would: real files with their Content-Type, `/login`
+//! from the prerendered `login.html`, the routes with parameters by the build's `_redirects`
+//! (`/user-activation/*` from `user-activation.html`), and every other path answered with
+//! index.html (status 200: the plain SPA fallback, where Netlify and Cloudflare Pages would answer
+//! 404.html with a 404). The HTML is rewritten on the fly so
 //! that its `<meta name="djoser-api-base">` points at this test's backend.
 //!
 //! It also remembers every request it was sent ([`StaticServer::requests`]: e.g. the `Referer`
