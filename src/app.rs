@@ -18,6 +18,9 @@ pub fn app() -> Html {
             let _ = root.set_attribute("data-app", "running");
         }
     });
+    if let Some(problem) = crate::config::get().problem() {
+        return html! { <NotConfiguredPage {problem} /> };
+    }
     html! {
         <BrowserRouter>
             <Pages />

@@ -62,7 +62,25 @@ pub fn require_auth(props: &ChildrenProps) -> Html {
 pub fn use_destination_after_sign_in() -> String {
     use_query_param("next")
         .and_then(|next| safe_next(&next))
+        .filter(|next| resolves_on_this_origin(next))
         .unwrap_or_else(|| Route::HOME.to_path())
+}
+
+/// The browser's own reading of `next`, as the navigation will read it: resolved against this
+/// page's origin, it must stay on that origin with a path that doesn't start with `//`. A second
+/// opinion behind `safe_next`, in case a browser parses some path differently.
+#[cfg(target_arch = "wasm32")]
+fn resolves_on_this_origin(next: &str) -> bool {
+    let Some(origin) = web_sys::window().and_then(|window| window.location().origin().ok()) else {
+        return false;
+    };
+    web_sys::Url::new_with_base(next, &origin)
+        .is_ok_and(|url| url.origin() == origin && !url.pathname().starts_with("//"))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn resolves_on_this_origin(_next: &str) -> bool {
+    true
 }
 
 /// For the sign-in pages: a signed-in user goes on to `next` (when safe) or home.

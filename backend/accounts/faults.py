@@ -7,7 +7,8 @@ middleware then). Its value is a `;`-separated list of rules:
 
 The n-th request matching METHOD and PATH (exactly) gets the n-th FAULT; once the list is
 used up, such requests pass through untouched. A FAULT is STATUS-BODY, BODY being
-`html` (an HTML error page), `empty` (the JSON object `{}`) or `blank` (no body at all),
+`html` (an HTML error page), `empty` (the JSON object `{}`), `blank` (no body at all), or a
+hostile JSON body: `huge` (10 MB), `deep` (10,000 levels of nesting), `keys` (100,000 keys),
 or `200-instant`: the real answer, its access token re-issued with exp == iat, as SimpleJWT's
 refresh view now and then issues 1-second tokens (it dates `exp` and `iat` from two clock
 readings, each cut to whole seconds).
@@ -26,8 +27,16 @@ BODIES = {
     "empty": ("application/json", b"{}"),
     "blank": ("application/json", b""),
 }
+# Built when used: the hostile bodies are large.
+HOSTILE = {
+    "huge": lambda: ('{"email": ["' + "x" * 10_000_000 + '"]}').encode(),
+    "deep": lambda: ("[" * 10_000 + "]" * 10_000).encode(),
+    "keys": lambda: json.dumps({f"field{n}": ["x"] for n in range(100_000)}).encode(),
+}
 RULE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S*)=(.+)$")
-FAULT = re.compile(r"^(?:(200)-(instant)|([1-5][0-9][0-9])-(" + "|".join(BODIES) + r"))$")
+FAULT = re.compile(
+    r"^(?:(200)-(instant)|([1-5][0-9][0-9])-(" + "|".join([*BODIES, *HOSTILE]) + r"))$"
+)
 
 
 def parse(spec):
@@ -45,7 +54,7 @@ def parse(spec):
             fault_match = FAULT.match(fault.strip())
             if not fault_match:
                 raise ImproperlyConfigured(
-                    f"AUTH_FAULTS: bad fault {fault!r} in {rule!r} (want STATUS-{'|'.join(BODIES)} or 200-instant)"
+                    f"AUTH_FAULTS: bad fault {fault!r} in {rule!r} (want STATUS-{'|'.join([*BODIES, *HOSTILE])} or 200-instant)"
                 )
             status, kind = [group for group in fault_match.groups() if group]
             parsed.append((int(status), kind))
@@ -73,6 +82,8 @@ class FaultMiddleware:
         status, kind = fault
         if kind == "instant":
             return instant_access(self.get_response(request))
+        if kind in HOSTILE:
+            return HttpResponse(HOSTILE[kind](), status=status, content_type="application/json")
         content_type, body = BODIES[kind]
         return HttpResponse(body, status=status, content_type=content_type)
 

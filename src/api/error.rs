@@ -38,19 +38,30 @@ pub struct Rejection {
     pub general: Vec<String>,
 }
 
+/// Djoser's error bodies are a few hundred bytes; anything past this isn't one, and isn't parsed.
+pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+/// Djoser nests two levels (`{"field": ["message"]}`); deeper is someone's experiment.
+pub const MAX_ERROR_BODY_DEPTH: usize = 16;
+/// The longest wait a `Retry-After` may impose: a form never counts down for hours.
+pub const MAX_RETRY_AFTER_SECS: u32 = 3600;
+
 impl ApiError {
     /// Classifies a non-2xx answer. `retry_after` is the raw `Retry-After` header.
     pub fn from_response(status: u16, retry_after: Option<&str>, body: &str) -> ApiError {
         if status == 429 {
             let seconds = retry_after
-                .and_then(|value| value.trim().parse().ok())
-                .or_else(|| seconds_in_throttle_message(body));
+                .and_then(|value| value.trim().parse::<u32>().ok())
+                .or_else(|| seconds_in_throttle_message(body))
+                .map(|seconds| seconds.min(MAX_RETRY_AFTER_SECS));
             return ApiError::Throttled {
                 retry_after: seconds,
             };
         }
         if status >= 500 {
             return ApiError::Server { status };
+        }
+        if body.len() > MAX_ERROR_BODY_BYTES || nesting_depth(body) > MAX_ERROR_BODY_DEPTH {
+            return ApiError::Unexpected { status };
         }
         match crate::json::parse::<Json>(body).and_then(|value| Rejection::from_json(status, value))
         {
@@ -196,6 +207,33 @@ fn seconds_in_throttle_message(body: &str) -> Option<u32> {
     after.split_whitespace().next()?.parse().ok()
 }
 
+/// How deep `[` and `{` nest in JSON text, brackets inside strings aside; read before parsing,
+/// so a hostile body can't make the parser recurse.
+fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 pub fn plural_seconds(seconds: u32) -> String {
     if seconds == 1 {
         "1 second".into()
@@ -274,6 +312,34 @@ mod tests {
     fn bare_list() {
         let r = rejected(400, r#"["User with given email does not exist."]"#);
         assert_eq!(r.general, vec!["User with given email does not exist."]);
+    }
+
+    #[test]
+    fn hostile_bodies_are_unexpected_and_not_parsed() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(
+            ApiError::from_response(400, None, &deep),
+            ApiError::Unexpected { status: 400 }
+        );
+        let big = format!(r#"{{"email":["{}"]}}"#, "x".repeat(MAX_ERROR_BODY_BYTES));
+        assert_eq!(
+            ApiError::from_response(400, None, &big),
+            ApiError::Unexpected { status: 400 }
+        );
+        // Brackets inside strings don't count; Djoser's own shapes pass.
+        let fine = r#"{"email":["[[[[[[[[[[[[[[[[[[[[ \" {{{{"]}"#;
+        assert_eq!(nesting_depth(fine), 2);
+        assert!(ApiError::from_response(400, None, fine).is_rejection());
+    }
+
+    #[test]
+    fn retry_after_is_capped_at_an_hour() {
+        assert_eq!(
+            ApiError::from_response(429, Some("999999999"), ""),
+            ApiError::Throttled {
+                retry_after: Some(MAX_RETRY_AFTER_SECS)
+            }
+        );
     }
 
     #[test]

@@ -40,8 +40,37 @@ pub struct SessionManager {
     /// The one refresh under way, which every caller awaits instead of starting another.
     in_flight: RefCell<Option<Shared<LocalBoxFuture<'static, ()>>>>,
     timer: RefCell<Option<Timeout>>,
-    other_tabs: RefCell<Option<EventListener>>,
+    /// Other tabs' storage writes, and the page coming back (shown, restored, online).
+    listeners: RefCell<Vec<EventListener>>,
     on_change: RefCell<Option<Box<dyn Fn()>>>,
+}
+
+/// Calls `on_wake` when the page comes back: shown again (`visibilitychange`), shown from the
+/// back-forward cache or anew (`pageshow`), or back online (`online`).
+fn listen_for_wake(on_wake: impl Fn() + 'static) -> Vec<EventListener> {
+    let Some(window) = web_sys::window() else {
+        return Vec::new();
+    };
+    let on_wake = Rc::new(on_wake);
+    let mut listeners = Vec::new();
+    if let Some(document) = window.document() {
+        let on_wake = on_wake.clone();
+        let visible_document = document.clone();
+        listeners.push(EventListener::new(
+            &document,
+            "visibilitychange",
+            move |_| {
+                if !visible_document.hidden() {
+                    on_wake();
+                }
+            },
+        ));
+    }
+    for event in ["pageshow", "online"] {
+        let on_wake = on_wake.clone();
+        listeners.push(EventListener::new(&window, event, move |_| on_wake()));
+    }
+    listeners
 }
 
 /// Local time in Unix seconds.
@@ -83,27 +112,50 @@ impl SessionManager {
             profile_fetched_at: Cell::new(None),
             in_flight: RefCell::new(None),
             timer: RefCell::new(None),
-            other_tabs: RefCell::new(None),
+            listeners: RefCell::new(Vec::new()),
             on_change: RefCell::new(None),
         })
     }
 
-    /// Starts the refresh timer and listens to other tabs; `on_change` re-renders the UI.
+    /// Starts the refresh timer and listens to other tabs and to the page coming back;
+    /// `on_change` re-renders the UI.
     pub fn attach(self: &Rc<Self>, on_change: impl Fn() + 'static) {
         *self.on_change.borrow_mut() = Some(Box::new(on_change));
         let this = Rc::downgrade(self);
-        *self.other_tabs.borrow_mut() = store::listen_for_other_tabs(move || {
+        let mut listeners: Vec<EventListener> = store::listen_for_other_tabs(move || {
             if let Some(this) = this.upgrade() {
                 this.adopt_stored();
             }
-        });
+        })
+        .into_iter()
+        .collect();
+        let this = Rc::downgrade(self);
+        listeners.extend(listen_for_wake(move || {
+            if let Some(this) = this.upgrade() {
+                this.catch_up();
+            }
+        }));
+        *self.listeners.borrow_mut() = listeners;
         self.schedule_refresh();
     }
 
     pub fn detach(&self) {
         self.on_change.borrow_mut().take();
-        self.other_tabs.borrow_mut().take();
+        self.listeners.borrow_mut().clear();
         self.timer.borrow_mut().take();
+    }
+
+    /// The page is back (tab shown, restored from the back-forward cache, network back): timers
+    /// may have slept through the refresh point and other tabs may have moved on. Take what they
+    /// stored, and refresh now if it is due (or was failing for want of a network).
+    fn catch_up(self: &Rc<Self>) {
+        self.adopt_stored();
+        let due = self
+            .current()
+            .is_some_and(|session| self.reconnecting.get() || now() >= session.refresh_due_at());
+        if due {
+            drop(self.refresh());
+        }
     }
 
     pub fn state(&self) -> SessionState {
@@ -196,18 +248,26 @@ impl SessionManager {
             .is_some_and(|at| now() - at < PROFILE_FRESH_SECS)
     }
 
-    /// Keeps the profile shown (and stored) up to date after `users/me/`.
+    /// Keeps the profile shown (and stored) up to date after `users/me/`. Changes only the
+    /// user: tokens another tab stored meanwhile are kept, never written over with older ones.
     pub fn update_user(&self, user: User) {
         self.profile_fetched_at.set(Some(now()));
-        if let Some(session) = self.current() {
-            if session.user != user {
-                let session = Session {
-                    user,
-                    ..(*session).clone()
-                };
-                store::save(&session);
-                self.set_session(session);
+        let Some(mine) = self.current() else {
+            return;
+        };
+        let tokens_from = match store::load(now()) {
+            Loaded::Session(stored) if stored.refresh_token != mine.refresh_token => {
+                Rc::new(*stored)
             }
+            _ => mine.clone(),
+        };
+        if mine.user != user || !Rc::ptr_eq(&tokens_from, &mine) {
+            let session = Session {
+                user,
+                ..(*tokens_from).clone()
+            };
+            store::save(&session);
+            self.set_session(session);
         }
     }
 
@@ -285,9 +345,27 @@ impl SessionManager {
                 }
             }
             Err(error) if error.is_rejection() => {
-                store::clear();
-                latest::write(None).await;
-                self.end(SignedOutReason::Expired);
+                // Refused: but another tab may have refreshed meanwhile and stored newer tokens
+                // (in either store). Take those rather than signing every tab out.
+                let stored = match store::load(now()) {
+                    Loaded::Session(stored) => Some(*stored),
+                    _ => None,
+                };
+                let latest = latest::read()
+                    .await
+                    .and_then(|text| Session::from_stored(&text, now()).ok());
+                let newer = [stored, latest]
+                    .into_iter()
+                    .flatten()
+                    .find(|other| other.refresh_token != session.refresh_token);
+                match newer {
+                    Some(newer) => self.set_session(newer),
+                    None => {
+                        store::clear();
+                        latest::write(None).await;
+                        self.end(SignedOutReason::Expired);
+                    }
+                }
             }
             // Server down, 5xx, throttled, garbled: keep the session and try again later.
             Err(_) => self.retry_later(),
