@@ -1,0 +1,208 @@
+//! `make bench`: what the release build costs a user, in bytes and milliseconds, next to the raw
+//! Djoser requests it can't beat. Not part of `make test` (times are noisy; sizes are checked
+//! there).
+//!
+//! It serves `DIST_DIR` (default `dist/`) with the end-to-end harness's static server, starts the
+//! reference backend (runserver with `AUTH_TCP_NODELAY=1`, fast hasher unless a row says PBKDF2),
+//! drives headless Chromium and prints one Markdown table: the median and the spread of each figure
+//! over `BENCH_RUNS` (default 30, at least 30 for the published table) runs.
+//!
+//! Phases:
+//! 1. sizes of the build's files, raw and `gzip -9` (and `brotli` when it is installed);
+//! 2. `cold`: `BENCH_RUNS` runs, each in a new Chromium with a fresh profile: first visit to
+//!    `/login` (transfer, form usable), a first sign-in next to the raw request pair against a
+//!    second backend nobody has talked to yet (both pay a new connection and the CORS
+//!    preflights), memory, the dashboard reached by URL with the stored session, then sign-out
+//!    and a second sign-in next to the raw pair (connection open, preflights cached);
+//! 3. `nginx`: `BENCH_RUNS` first visits to `/login` through nginx with deploy/nginx.conf, each in
+//!    a new Chromium with a fresh profile;
+//! 4. `mobile`: `BENCH_RUNS` first visits through nginx under the standard mobile profile (CDP:
+//!    150 ms latency, 1.44 Mbit/s down, 675 kbit/s up, CPU 4× slower; see [`phases::mobile`]),
+//!    each in a new Chromium with a fresh profile, then a first and a second sign-in under it;
+//! 5. `pbkdf2`: the warm sign-in, `BENCH_RUNS` times, against a backend with Django's default
+//!    hasher;
+//! 6. `memory`: one long run with 2-second access tokens: memory (JS heap, wasm memory, JS objects
+//!    the wasm side holds) after sign-in and after `BENCH_REFRESHES` (default 200) refresh cycles
+//!    of the app's own timer, or as many as `BENCH_REFRESH_CAP_SECS` (default 240) allow;
+//!    alongside it, as a control, an idle dashboard (tokens that outlive the run) for as long.
+//!
+//! Chromium runs with `--enable-precise-memory-info --js-flags=--expose-gc`; memory is read after
+//! `gc()`; phase 6 runs JS in V8's interpreter only (see
+//! [`phases::memory::MEMORY_RUN_CHROMIUM_ARGS`]). About 10 minutes on 2 cores.
+//!
+//! Layout: `page.rs` (the world and what runs in the page), `phases/*.rs` (one per phase, with
+//! its rows of the table as data), `table.rs` (cells, rows, the table), `stats.rs`.
+//!
+//! `BENCH_RUNS=5 cargo bench --bench bench` gives a quick (unpublishable) look;
+//! `BENCH_PHASES=memory` (or `cold`, `nginx`, `mobile`, `pbkdf2`, comma-separated) runs only
+//! those phases.
+
+// The harness of the end-to-end tests; this uses a part of it.
+#[allow(dead_code, unused_imports)]
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+mod page;
+mod phases;
+mod stats;
+mod table;
+
+use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use phases::{cold, memory, mobile, nginx, pbkdf2, sizes};
+use support::sizes::Sizes;
+use table::Table;
+
+/// `BENCH_PHASES`' default.
+const ALL_PHASES: &str = "cold,nginx,mobile,pbkdf2,memory";
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+pub fn progress(message: &str) {
+    eprintln!("[bench] {message}");
+}
+
+fn shell(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(cmd)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            let line = m.lines().find(|l| l.starts_with("MemTotal:"))?.to_string();
+            let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!(", {:.0} GiB RAM", kib / 1024.0 / 1024.0))
+        })
+        .unwrap_or_default();
+    format!("{cores} cores (nproc), {model}{memory}")
+}
+
+fn chromium_version() -> String {
+    let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    shell(&binary, &["--version"])
+        .and_then(|out| out.lines().last().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let runs = env_number("BENCH_RUNS", 30).max(1) as usize;
+    let refreshes = env_number("BENCH_REFRESHES", 200).max(4);
+    let cap = Duration::from_secs(env_number("BENCH_REFRESH_CAP_SECS", 240));
+    let started = Instant::now();
+    let dist = support::static_server::dist_dir();
+    let date = shell("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
+
+    progress(&format!("sizes of {}", dist.display()));
+    let sizes = Sizes::of(&dist, shell("brotli", &["--version"]).is_some());
+    // BENCH_PHASES=cold,pbkdf2,memory (the default: all) runs some of them; the others' rows are
+    // left out.
+    let phases = std::env::var("BENCH_PHASES").unwrap_or_else(|_| ALL_PHASES.into());
+    let phase = |name: &str| phases.split(',').any(|p| p.trim() == name);
+    let cold = if phase("cold") {
+        cold::runs(runs).await
+    } else {
+        cold::Cold::default()
+    };
+    let nginx = if phase("nginx") {
+        nginx::runs(runs).await
+    } else {
+        nginx::NginxVisits::default()
+    };
+    let mobile = if phase("mobile") {
+        mobile::runs(runs).await
+    } else {
+        mobile::MobileVisits::default()
+    };
+    let pbkdf2 = if phase("pbkdf2") {
+        pbkdf2::runs(runs).await
+    } else {
+        pbkdf2::Pbkdf2::default()
+    };
+    let memory = if phase("memory") {
+        memory::runs(refreshes, cap).await
+    } else {
+        memory::Memory::skipped(refreshes, cap)
+    };
+
+    let mut t = Table::default();
+    sizes::rows(&sizes, &mut t);
+    cold.visit_rows(&mut t);
+    t.rows(&nginx, nginx::ROWS);
+    t.rows(&mobile, mobile::ROWS);
+    t.rows(&cold, cold::SIGN_IN_ROWS);
+    t.rows(&pbkdf2, pbkdf2::ROWS);
+    t.rows(&cold, cold::STATE_ROWS);
+    memory.rows(&mut t);
+
+    println!();
+    println!("## make bench — {date}");
+    println!();
+    println!("- machine: {}; {}, headless", machine(), chromium_version());
+    println!(
+        "- backend: Django `runserver` with `AUTH_TCP_NODELAY=1` (no ~45 ms Nagle stall per kept-alive request), `AUTH_DEBUG=0`, SQLite; fast MD5 hasher unless the row says PBKDF2"
+    );
+    println!(
+        "- SPA: `{}` served by the test harness's static server on loopback (no compression, `Cache-Control: no-store`); every cold run is a new Chromium with a fresh profile",
+        dist.display()
+    );
+    println!(
+        "- spread: p10 – p90 ({}) ; times measured in the page (`performance.now()`, marks); KB = 1000 bytes, MiB = 2^20",
+        if runs >= 10 { "runs ≥ 10" } else { "min – max: fewer than 10 runs" }
+    );
+    if let Some(note) = mobile.header_note() {
+        println!("{note}");
+    }
+    if phases != ALL_PHASES {
+        println!("- phases run (`BENCH_PHASES`): {phases}; the others' rows are left out");
+    }
+    println!();
+    t.print();
+    println!();
+    if let Some(note) = cold.requests_note() {
+        println!("{note}");
+    }
+    println!(
+        "Sign-in: from a capturing `click` listener on the login button to a MutationObserver seeing the address in `#user-email` (DOM, before paint). \
+         Raw pair: `fetch` POST jwt/create/ then GET users/me/ (`Authorization: JWT …`), the app's headers, from the same page; runs alternate which of the two goes first."
+    );
+    if let Some(note) = mobile.footnote() {
+        println!("{note}");
+    }
+    println!(
+        "Refresh run: `AUTH_ACCESS_SECONDS=2`, so the app's own timer refreshes at half-life (~1 s + the request); memory read after `gc()` at each checkpoint. \
+         This run and its control run JS in V8's interpreter only (`--js-flags=--no-sparkplug --no-maglev --no-turbofan`): the compiled code V8 adds for functions called once or twice a cycle, hundreds to thousands of cycles in, grows the JS heap like a leak."
+    );
+    if page::NO_GC.load(Ordering::Relaxed) {
+        println!("Note: `gc()` was not available in the page: heap figures include garbage.");
+    }
+    println!();
+    progress(&format!("done in {:.0} s", started.elapsed().as_secs_f64()));
+}

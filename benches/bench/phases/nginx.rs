@@ -1,0 +1,63 @@
+//! `nginx`: first visits to `/login` through nginx with deploy/nginx.conf, as a CDN would serve
+//! them (the build's precompressed twins, the production headers), each in a new Chromium with a
+//! fresh profile.
+
+use crate::page::{browser_for_run, first_visit};
+use crate::progress;
+use crate::support::nginx::{deployed_copy, Nginx};
+use crate::support::{App, AppOptions};
+use crate::table::{kb, ms, stat, RowSpec};
+
+#[derive(Default)]
+pub struct NginxVisits {
+    pub usable: Vec<f64>,
+    pub painted: Vec<f64>,
+    pub wire: Vec<f64>,
+}
+
+/// A world whose SPA nginx serves with deploy/nginx.conf, from a deployed copy of the build (its
+/// pages pointing at the world's backend), as a CDN would serve it: compressed on the wire, the
+/// production headers. Keep the [`Nginx`] as long as the world.
+pub async fn nginx_world() -> (App, Nginx) {
+    // Hold nginx's port while the backend starts, so it isn't handed to anyone else.
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("no free port");
+    let port = reserved.local_addr().expect("reserved port").port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let app = App::start_served_by(&origin, AppOptions::default()).await;
+    let root = app.dir.join("www");
+    deployed_copy(&root, &app.api_base());
+    drop(reserved);
+    let nginx = Nginx::start(app.dir.path(), &root, port, &app.api_base()).await;
+    (app, nginx)
+}
+
+/// First visits through nginx with deploy/nginx.conf, each in a new Chromium with a fresh profile.
+pub async fn runs(runs: usize) -> NginxVisits {
+    let (mut app, _nginx) = nginx_world().await;
+    let mut v = NginxVisits::default();
+    for run in 0..runs {
+        progress(&format!("first visit through nginx {}/{runs}", run + 1));
+        browser_for_run(&mut app, "nginx", run).await;
+        let visit = first_visit(&app).await;
+        v.usable.push(visit.usable);
+        v.painted.push(visit.painted);
+        v.wire.push(visit.transfer.wire);
+    }
+    v
+}
+
+pub const ROWS: &[RowSpec<NginxVisits>] = &[
+    stat(
+        "first visit to /login through nginx with deploy/nginx.conf (the build's brotli twins via brotli_static, gzip twins for browsers without brotli, the prerendered login.html gzipped per request, the production headers), fresh profile: transferred (Resource Timing transferSize)",
+        |v| &v.wire,
+        kb,
+        "110 KB (Next 15) – 141.5 KB (Next 16)",
+    ),
+    stat(
+        "… navigation start → **login form usable**",
+        |v| &v.usable,
+        ms,
+        "332–398 ms",
+    ),
+    stat("… first contentful paint", |v| &v.painted, ms, ""),
+];
