@@ -5,7 +5,9 @@
 //!
 //!   cargo run --example screenshots [-- OUT_DIR]
 
+// The end-to-end harness; this uses a part of it.
 #[cfg(not(target_arch = "wasm32"))]
+#[allow(dead_code, unused_imports)]
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -22,6 +24,8 @@ async fn main() {
 mod shots {
     use std::path::{Path, PathBuf};
 
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
     use serde_json::json;
 
     use super::support::{url_path, App};
@@ -82,8 +86,7 @@ mod shots {
         let mut written = vec![];
         for (n, variant) in VARIANTS.iter().enumerate() {
             app.goto("/login").await;
-            app.emulate_viewport(variant.width, variant.height, variant.mobile)
-                .await;
+            emulate_viewport(&app, variant.width, variant.height, variant.mobile).await;
             app.emulate_color_scheme(variant.dark).await;
             let shot = |page: &str| out.join(format!("{page}-{}.png", variant.name));
 
@@ -129,12 +132,35 @@ mod shots {
             app.wait_for("form#reset-password-form").await;
             capture(&app, &shot("reset-password"), &mut written).await;
 
+            // The email reset: asking for a link, and the page the link opens.
+            app.goto("/reset-email").await;
+            app.wait_for("form#reset-email-form").await;
+            capture(&app, &shot("reset-email"), &mut written).await;
+            app.fill("email", "ada@example.com").await;
+            app.submit().await;
+            app.wait_for(".notice[data-notice=\"email-reset-sent\"]")
+                .await;
+            let link = app
+                .backend
+                .wait_for_emails("ada@example.com", n + 1)
+                .await
+                .pop()
+                .expect("the newest email reset link")
+                .link("/confirm-email-reset/");
+            app.goto(url_path(&link)).await;
+            app.wait_for("form#confirm-email-reset-form").await;
+            capture(&app, &shot("confirm-email-reset"), &mut written).await;
+
             // Signed in: the dashboard and the settings.
             app.sign_in("ada@example.com", PASSWORD).await;
             capture(&app, &shot("dashboard"), &mut written).await;
             app.click("main a[href=\"/settings\"]").await;
             app.wait_for("form#password-form").await;
             capture(&app, &shot("settings"), &mut written).await;
+            // The danger zone's confirm step.
+            app.click("button#delete-account").await;
+            app.wait_for("form#delete-account-form").await;
+            capture(&app, &shot("settings-delete"), &mut written).await;
             app.js("window.localStorage.clear();", vec![]).await;
         }
         drop(app);
@@ -187,39 +213,22 @@ mod shots {
                 }),
             )
             .await;
-        let png = decode_base64(shot["data"].as_str().expect("screenshot data"));
+        let png = STANDARD
+            .decode(shot["data"].as_str().expect("screenshot data"))
+            .expect("the screenshot in base64");
         std::fs::write(path, png)
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
         println!("{}", path.display());
         written.push(path.to_path_buf());
     }
 
-    fn decode_base64(text: &str) -> Vec<u8> {
-        let value = |c: u8| -> u32 {
-            match c {
-                b'A'..=b'Z' => (c - b'A') as u32,
-                b'a'..=b'z' => (c - b'a' + 26) as u32,
-                b'0'..=b'9' => (c - b'0' + 52) as u32,
-                b'+' => 62,
-                b'/' => 63,
-                _ => panic!("not base64: {c}"),
-            }
-        };
-        let bytes: Vec<u8> = text.bytes().filter(|&c| c != b'=').collect();
-        let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-        for chunk in bytes.chunks(4) {
-            let mut acc = 0u32;
-            for (i, &c) in chunk.iter().enumerate() {
-                acc |= value(c) << (18 - 6 * i);
-            }
-            out.push((acc >> 16) as u8);
-            if chunk.len() > 2 {
-                out.push((acc >> 8) as u8);
-            }
-            if chunk.len() > 3 {
-                out.push(acc as u8);
-            }
-        }
-        out
+    /// Makes the viewport `width`×`height` CSS pixels (a phone when `mobile`), in this tab.
+    async fn emulate_viewport(app: &App, width: u32, height: u32, mobile: bool) {
+        app.browser
+            .cdp(
+                "Emulation.setDeviceMetricsOverride",
+                json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
+            )
+            .await;
     }
 }

@@ -51,6 +51,11 @@ fn switch(route: Route) -> Html {
         // Emailed links work whoever is signed in: the link is for the account it names.
         Route::Activate { uid, token } => html! { <ActivatePage {uid} {token} /> },
         Route::ConfirmReset { uid, token } => html! { <ConfirmResetPage {uid} {token} /> },
+        Route::ConfirmEmailReset { uid, token } => {
+            html! { <ConfirmEmailResetPage {uid} {token} /> }
+        }
+        // Asked for signed out (the password is forgotten) or from /settings.
+        Route::ResetEmail => html! { <ResetEmailPage /> },
         Route::Dashboard => html! { <RequireAuth><DashboardPage /></RequireAuth> },
         Route::Settings => html! { <RequireAuth><SettingsPage /></RequireAuth> },
         Route::NotFound => html! { <NotFoundPage /> },

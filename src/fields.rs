@@ -110,3 +110,8 @@ pub const REPEAT_NEW_PASSWORD: Field = Field::new(
     "Repeat the new password",
     FieldKind::NewPassword,
 );
+/// The address to sign in with from now on (Djoser's `new_{USERNAME_FIELD}`).
+pub const NEW_EMAIL: Field = Field::new("new_email", "New email", FieldKind::Email);
+/// Asked for by `SET_USERNAME_RETYPE` and `USERNAME_RESET_CONFIRM_RETYPE`.
+pub const REPEAT_NEW_EMAIL: Field =
+    Field::new("re_new_email", "Repeat the new email", FieldKind::Email);

@@ -13,10 +13,23 @@ pub enum Route {
     Landing,
     Login,
     Register,
-    Activate { uid: String, token: String },
+    Activate {
+        uid: String,
+        token: String,
+    },
     ResetPassword,
-    ConfirmReset { uid: String, token: String },
+    ConfirmReset {
+        uid: String,
+        token: String,
+    },
     ResendActivation,
+    /// Asks for a link to set a new sign-in address.
+    ResetEmail,
+    /// Where that link lands (Djoser's `USERNAME_RESET_CONFIRM_URL`).
+    ConfirmEmailReset {
+        uid: String,
+        token: String,
+    },
     Dashboard,
     Settings,
     NotFound,
@@ -56,6 +69,8 @@ impl Routable for Route {
             Route::ResetPassword => "/reset-password".into(),
             Route::ConfirmReset { uid, token } => emailed("confirm-password-reset", uid, token),
             Route::ResendActivation => "/resend-activation".into(),
+            Route::ResetEmail => "/reset-email".into(),
+            Route::ConfirmEmailReset { uid, token } => emailed("confirm-email-reset", uid, token),
             Route::Dashboard => "/dashboard".into(),
             Route::Settings => "/settings".into(),
             Route::NotFound => "/404".into(),
@@ -71,6 +86,8 @@ impl Routable for Route {
             "/reset-password",
             "/confirm-password-reset/:uid/:token",
             "/resend-activation",
+            "/reset-email",
+            "/confirm-email-reset/:uid/:token",
             "/dashboard",
             "/settings",
             "/404",
@@ -94,6 +111,7 @@ impl Routable for Route {
             ["register"] => Route::Register,
             ["reset-password"] => Route::ResetPassword,
             ["resend-activation"] => Route::ResendActivation,
+            ["reset-email"] => Route::ResetEmail,
             ["dashboard"] => Route::Dashboard,
             ["settings"] => Route::Settings,
             ["user-activation", uid, token] => match (param(uid), param(token)) {
@@ -102,6 +120,10 @@ impl Routable for Route {
             },
             ["confirm-password-reset", uid, token] => match (param(uid), param(token)) {
                 (Some(uid), Some(token)) => Route::ConfirmReset { uid, token },
+                _ => Route::NotFound,
+            },
+            ["confirm-email-reset", uid, token] => match (param(uid), param(token)) {
+                (Some(uid), Some(token)) => Route::ConfirmEmailReset { uid, token },
                 _ => Route::NotFound,
             },
             _ => Route::NotFound,
@@ -156,6 +178,14 @@ mod tests {
             Route::recognize("/confirm-password-reset/MQ/abc-123").map(|r| r.to_path()),
             Some("/confirm-password-reset/MQ/abc-123".to_string())
         );
+        assert_eq!(
+            Route::recognize("/confirm-email-reset/MQ/c9x-1f2"),
+            Some(Route::ConfirmEmailReset {
+                uid: "MQ".into(),
+                token: "c9x-1f2".into()
+            })
+        );
+        assert_eq!(Route::recognize("/reset-email"), Some(Route::ResetEmail));
         assert_eq!(Route::recognize("/nope"), Some(Route::NotFound));
     }
 
@@ -167,9 +197,14 @@ mod tests {
             Route::Register,
             Route::ResetPassword,
             Route::ResendActivation,
+            Route::ResetEmail,
             Route::Dashboard,
             Route::Settings,
             Route::NotFound,
+            Route::ConfirmEmailReset {
+                uid: "Mw".into(),
+                token: "d4e/5 é".into(),
+            },
             Route::Activate {
                 uid: "M Q/é".into(),
                 token: "a%b".into(),
@@ -183,7 +218,17 @@ mod tests {
             assert_eq!(Route::recognize(&route.to_path()), Some(route.clone()));
         }
         // Each listed pattern is one of the paths recognized.
-        assert_eq!(Route::routes().len(), 10);
+        assert_eq!(Route::routes().len(), 12);
+        // …and each one leads to its page (the prerender draws one file per pattern).
+        for pattern in Route::routes() {
+            let path = pattern.replace(":uid", "MQ").replace(":token", "t-1");
+            let route = Route::recognize(&path);
+            assert_eq!(
+                route.is_some_and(|r| r != Route::NotFound),
+                pattern != "/404",
+                "{pattern}"
+            );
+        }
     }
 
     #[test]
@@ -198,6 +243,9 @@ mod tests {
             "/user-activation/MQ/abc/extra",
             "/user-activation//abc",
             "/user-activation/MQ/%zz",
+            "/confirm-email-reset/MQ",
+            "/confirm-email-reset//abc",
+            "/reset-email/x",
             "//login",
             "",
         ] {

@@ -3,8 +3,8 @@
 use crate::api::FieldErrors;
 use crate::field_map::FieldMap;
 use crate::fields::{
-    CURRENT_PASSWORD, EMAIL, NAME, NEW_ACCOUNT_PASSWORD, NEW_PASSWORD, PASSWORD,
-    REPEAT_NEW_PASSWORD, REPEAT_PASSWORD, USERNAME,
+    CURRENT_PASSWORD, EMAIL, NAME, NEW_ACCOUNT_PASSWORD, NEW_EMAIL, NEW_PASSWORD, PASSWORD,
+    REPEAT_NEW_EMAIL, REPEAT_NEW_PASSWORD, REPEAT_PASSWORD, USERNAME,
 };
 
 /// A form's inputs by field name (Djoser's names: `email`, `re_password`, …).
@@ -42,10 +42,25 @@ pub fn new_password_problem(password: &str) -> Option<&'static str> {
 }
 
 pub fn repeat_problem(password: &str, again: &str) -> Option<&'static str> {
+    mismatch(
+        password,
+        again,
+        "Enter the password again.",
+        "The two passwords don't match.",
+    )
+}
+
+/// What is wrong with `again`, the repeat of `first`: missing, or different.
+fn mismatch(
+    first: &str,
+    again: &str,
+    missing: &'static str,
+    different: &'static str,
+) -> Option<&'static str> {
     if again.is_empty() {
-        Some("Enter the password again.")
-    } else if password != again {
-        Some("The two passwords don't match.")
+        Some(missing)
+    } else if first != again {
+        Some(different)
     } else {
         None
     }
@@ -126,6 +141,51 @@ pub fn password_change(values: &Values) -> FieldErrors {
     found
 }
 
+/// The address typed a second time. Compared as typed (trimmed), like Djoser does: a
+/// difference in letter case is a mismatch there too.
+pub fn repeat_email_problem(email: &str, again: &str) -> Option<&'static str> {
+    mismatch(
+        email.trim(),
+        again.trim(),
+        "Enter the new address again.",
+        "The two addresses don't match.",
+    )
+}
+
+/// A new sign-in address, typed twice (`users/reset_email_confirm/`).
+pub fn new_email(values: &Values) -> FieldErrors {
+    let email = value(values, NEW_EMAIL.name);
+    errors([
+        (NEW_EMAIL.name, email_problem(email)),
+        (
+            REPEAT_NEW_EMAIL.name,
+            repeat_email_problem(email, value(values, REPEAT_NEW_EMAIL.name)),
+        ),
+    ])
+}
+
+fn current_password_entered(values: &Values) -> FieldErrors {
+    errors([(
+        CURRENT_PASSWORD.name,
+        required(
+            value(values, CURRENT_PASSWORD.name),
+            "Enter your current password.",
+        ),
+    )])
+}
+
+/// `users/set_email/`: the new address twice and the current password.
+pub fn email_change(values: &Values) -> FieldErrors {
+    let mut found = new_email(values);
+    found.extend(current_password_entered(values));
+    found
+}
+
+/// `DELETE users/me/`: the current password.
+pub fn account_deletion(values: &Values) -> FieldErrors {
+    current_password_entered(values)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +264,63 @@ mod tests {
         assert!(profile(&values(&[])).is_empty());
         let long = "x".repeat(151);
         assert_eq!(profile(&values(&[("name", &long)])).len(), 1);
+    }
+
+    #[test]
+    fn email_change_checks_the_address_its_repeat_and_the_password() {
+        let found = email_change(&values(&[]));
+        assert_eq!(
+            found.keys().collect::<Vec<_>>(),
+            ["new_email", "re_new_email", "current_password"]
+        );
+        assert_eq!(
+            found["new_email"],
+            vec!["Enter your email address.".to_string()]
+        );
+        let found = email_change(&values(&[
+            ("new_email", "new@example.com"),
+            ("re_new_email", "New@example.com"),
+            ("current_password", "x"),
+        ]));
+        assert_eq!(
+            found["re_new_email"],
+            vec!["The two addresses don't match.".to_string()]
+        );
+        assert_eq!(found.len(), 1);
+        assert!(email_change(&values(&[
+            ("new_email", " new@example.com"),
+            ("re_new_email", "new@example.com "),
+            ("current_password", "x"),
+        ]))
+        .is_empty());
+        let found = email_change(&values(&[
+            ("new_email", "not-an-address"),
+            ("re_new_email", "not-an-address"),
+            ("current_password", "x"),
+        ]));
+        assert_eq!(found.keys().collect::<Vec<_>>(), ["new_email"]);
+    }
+
+    #[test]
+    fn new_email_needs_no_password() {
+        assert!(new_email(&values(&[
+            ("new_email", "new@example.com"),
+            ("re_new_email", "new@example.com"),
+        ]))
+        .is_empty());
+        assert_eq!(
+            new_email(&values(&[("new_email", "new@example.com")]))["re_new_email"],
+            vec!["Enter the new address again.".to_string()]
+        );
+    }
+
+    #[test]
+    fn account_deletion_needs_the_password_only() {
+        assert_eq!(
+            account_deletion(&values(&[])).keys().collect::<Vec<_>>(),
+            ["current_password"]
+        );
+        assert!(account_deletion(&values(&[("current_password", "x")])).is_empty());
     }
 
     #[test]

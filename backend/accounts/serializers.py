@@ -1,5 +1,7 @@
 """Djoser serializers for the custom user (wired in settings.DJOSER["SERIALIZERS"])."""
 from djoser import serializers as djoser_serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt import serializers as jwt_serializers
 
 from .models import User, normalize_email
 
@@ -44,3 +46,17 @@ class UserCreatePasswordRetypeSerializer(
 
     class Meta(UserCreateSerializer.Meta):
         pass
+
+
+class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    """jwt/refresh/ (SIMPLE_JWT["TOKEN_REFRESH_SERIALIZER"]): a refresh token of a deleted account
+    is refused like an inactive one's, 401 no_active_account. SimpleJWT 5.5.1 looks its user up
+    with .get() and answers 500, which a client can only take for an outage and retry."""
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist:
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            ) from None

@@ -13,6 +13,7 @@ import tempfile
 from contextlib import redirect_stdout
 from email import policy
 from pathlib import Path
+from unittest import mock
 
 from django.conf import settings
 from django.core import mail
@@ -21,6 +22,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
 from django.test import TestCase, override_settings
 from rest_framework.test import APIClient
+from rest_framework_simplejwt import settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import faults, health
@@ -334,3 +336,146 @@ class ThrottleTests(TestCase):
         self.assertTrue(retry_after and 0 < int(retry_after) <= 60, retry_after)
         self.assertEqual(allow_origin, settings.SPA_ORIGIN)
         self.assertTrue(body["detail"].startswith("Request was throttled."), body)
+
+
+# SimpleJWT's modules hold its settings object from import time (override_settings would
+# replace it only in rest_framework_simplejwt.settings): switch it on in that object.
+REVOKE_ON_PASSWORD_CHANGE = mock.patch.object(jwt_settings.api_settings, "CHECK_REVOKE_TOKEN", True)
+
+
+@FAST
+class AccountTests(ApiTestCase):
+    """The signed-in account's own endpoints: set_email/, reset_email/ and DELETE users/me/."""
+
+    def sign_in_as(self, email_address, password=PASSWORD):
+        response = self.login(email_address, password)
+        self.assertEqual(response.status_code, 200, response.content)
+        self.client.credentials(HTTP_AUTHORIZATION=f"JWT {response.json()['access']}")
+        return response.json()
+
+    def set_email(self, new, again=None, password=PASSWORD):
+        body = {"new_email": new, "re_new_email": new if again is None else again, "current_password": password}
+        return self.client.post("/auth/users/set_email/", body, format="json")
+
+    def test_set_email_asks_twice_and_tells_the_old_address(self):
+        user = self.active_user("alice@example.com")
+        self.active_user("taken@example.com")
+        self.sign_in_as("alice@example.com")
+
+        refusals = [
+            (self.set_email("new@example.com", password="wrong"), {"current_password": ["Invalid password."]}),
+            (self.set_email("Taken@Example.com"), {"new_email": ["user with this email already exists."]}),
+            (self.set_email("nope"), {"new_email": ["Enter a valid email address."]}),
+            (
+                self.set_email("new@example.com", again="other@example.com"),
+                {"non_field_errors": ["The two email fields didn't match."]},
+            ),
+        ]
+        for response, body in refusals:
+            self.assertEqual((response.status_code, response.json()), (400, body))
+        # SET_USERNAME_RETYPE: the repeat is required.
+        response = self.client.post(
+            "/auth/users/set_email/", {"new_email": "new@example.com", "current_password": PASSWORD}, format="json"
+        )
+        self.assertEqual(response.json(), {"re_new_email": ["This field is required."]})
+        user.refresh_from_db()
+        self.assertEqual(user.email, "alice@example.com")
+        self.assertEqual(mail.outbox, [])
+
+        response = self.set_email("New@Example.com")
+        self.assertEqual(response.status_code, 204, response.content)
+        user.refresh_from_db()
+        self.assertEqual(user.email, "new@example.com")
+        self.assertEqual(self.client.get("/auth/users/me/").json()["email"], "new@example.com")
+        self.assertEqual(self.login("alice@example.com").status_code, 401)
+        self.assertEqual(self.login("new@example.com").status_code, 200)
+        # USERNAME_CHANGED_EMAIL_CONFIRMATION, to the address replaced (Djoser writes to the new one).
+        [notice] = mail.outbox
+        self.assertEqual(notice.to, ["alice@example.com"])
+        self.assertIn("email you sign in with has changed", notice.subject)
+        self.assertIn("is now new@example.com", notice.body)
+
+    def test_reset_email_link_sets_a_new_address_once(self):
+        user = self.active_user("alice@example.com")
+        # An unknown address gets the same answer and no email.
+        response = self.client.post("/auth/users/reset_email/", {"email": "nobody@example.com"}, format="json")
+        self.assertEqual(response.status_code, 204)
+        self.assertEqual(mail.outbox, [])
+
+        response = self.client.post("/auth/users/reset_email/", {"email": "Alice@Example.com"}, format="json")
+        self.assertEqual(response.status_code, 204)
+        [message] = mail.outbox
+        self.assertEqual(message.to, ["alice@example.com"])
+        [link] = links(message.body)
+        prefix = settings.SPA_ORIGIN + "/confirm-email-reset/"
+        self.assertTrue(link.startswith(prefix), link)
+        uid, token = link[len(prefix):].split("/")
+
+        def confirm(new, again=None, token=token):
+            body = {"uid": uid, "token": token, "new_email": new, "re_new_email": new if again is None else again}
+            return self.client.post("/auth/users/reset_email_confirm/", body, format="json")
+
+        response = confirm("new@example.com", again="New@example.com")
+        self.assertEqual(response.json(), {"non_field_errors": ["The two email fields didn't match."]})
+        response = confirm("new@example.com", token="1-bad")
+        self.assertEqual(response.json(), {"token": ["Invalid token for given user."]})
+        response = confirm("new@example.com")
+        self.assertEqual(response.status_code, 204, response.content)
+        user.refresh_from_db()
+        self.assertEqual(user.email, "new@example.com")
+        self.assertEqual(self.login("new@example.com").status_code, 200)
+        self.assertEqual(mail.outbox[-1].to, ["alice@example.com"])
+        # The token covers the address it changed: the link works once.
+        response = confirm("third@example.com")
+        self.assertEqual((response.status_code, response.json()), (400, {"token": ["Invalid token for given user."]}))
+
+    def test_delete_me_needs_the_password(self):
+        self.active_user("alice@example.com")
+        tokens = self.sign_in_as("alice@example.com")
+        response = self.client.delete("/auth/users/me/", {"current_password": "wrong"}, format="json")
+        self.assertEqual((response.status_code, response.json()), (400, {"current_password": ["Invalid password."]}))
+        self.assertTrue(User.objects.filter(email="alice@example.com").exists())
+
+        response = self.client.delete("/auth/users/me/", {"current_password": PASSWORD}, format="json")
+        self.assertEqual(response.status_code, 204, response.content)
+        self.assertFalse(User.objects.filter(email="alice@example.com").exists())
+        self.assertEqual(self.login("alice@example.com").status_code, 401)
+        response = self.client.get("/auth/users/me/")
+        self.assertEqual((response.status_code, response.json()["code"]), (401, "user_not_found"))
+        # What a tab that missed the sign-out meets when it refreshes: a refusal, not a 500
+        # (which it would take for an outage and retry).
+        response = self.client.post("/auth/jwt/refresh/", {"refresh": tokens["refresh"]}, format="json")
+        self.assertEqual(
+            (response.status_code, response.json()),
+            (401, {"detail": "No active account found for the given token."}),
+        )
+
+    @REVOKE_ON_PASSWORD_CHANGE
+    def test_check_revoke_token_refuses_tokens_from_before_a_password_change(self):
+        self.active_user("alice@example.com")
+        before = self.sign_in_as("alice@example.com")
+        body = {"current_password": PASSWORD, "new_password": "An0ther-pass!", "re_new_password": "An0ther-pass!"}
+        self.assertEqual(self.client.post("/auth/users/set_password/", body, format="json").status_code, 204)
+        response = self.client.get("/auth/users/me/")
+        self.assertEqual((response.status_code, response.json()["code"]), (401, "password_changed"))
+        # SimpleJWT 5.5 still refreshes the old refresh token, into an access token that is
+        # refused too: only signing in again helps (what the SPA does after a change).
+        response = self.client.post("/auth/jwt/refresh/", {"refresh": before["refresh"]}, format="json")
+        self.assertEqual(response.status_code, 200)
+        self.client.credentials(HTTP_AUTHORIZATION=f"JWT {response.json()['access']}")
+        self.assertEqual(self.client.get("/auth/users/me/").status_code, 401)
+        self.sign_in_as("alice@example.com", "An0ther-pass!")
+        self.assertEqual(self.client.get("/auth/users/me/").status_code, 200)
+
+    def test_check_revoke_token_is_off_unless_the_environment_says(self):
+        script = (
+            "import django; django.setup()\n"
+            "from rest_framework_simplejwt.settings import api_settings\n"
+            "print(api_settings.CHECK_REVOKE_TOKEN)"
+        )
+        for value, expected in (("1", "True"), ("", "False")):
+            env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "AUTH_CHECK_REVOKE_TOKEN": value}
+            result = subprocess.run(
+                [sys.executable, "-c", script], cwd=BACKEND_DIR, env=env, capture_output=True, text=True, timeout=60
+            )
+            self.assertEqual((result.returncode, result.stdout.strip()), (0, expected), result.stderr)

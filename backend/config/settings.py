@@ -143,6 +143,11 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
+    # AUTH_CHECK_REVOKE_TOKEN=1: tokens issued before a password change are refused (they carry
+    # a hash of the password hash), as some production backends have it.
+    "CHECK_REVOKE_TOKEN": env_flag("AUTH_CHECK_REVOKE_TOKEN"),
+    # A deleted account's refresh token: 401, not 500 (accounts/serializers.py).
+    "TOKEN_REFRESH_SERIALIZER": "accounts.serializers.TokenRefreshSerializer",
 }
 
 DJOSER = {
@@ -151,6 +156,13 @@ DJOSER = {
     "PASSWORD_RESET_CONFIRM_RETYPE": True,
     "ACTIVATION_URL": "user-activation/{uid}/{token}",
     "PASSWORD_RESET_CONFIRM_URL": "confirm-password-reset/{uid}/{token}",
+    # The sign-in address: changed with the password (set_email/, asked for twice), or through
+    # an emailed link (reset_email/ -> the SPA's page -> reset_email_confirm/). Either way the
+    # address it replaced is told (accounts/views.py).
+    "SET_USERNAME_RETYPE": True,
+    "USERNAME_RESET_CONFIRM_RETYPE": True,
+    "USERNAME_RESET_CONFIRM_URL": "confirm-email-reset/{uid}/{token}",
+    "USERNAME_CHANGED_EMAIL_CONFIRMATION": True,
     # Djoser ignores a top-level PROTOCOL/DOMAIN; these make the emailed
     # links point at the SPA instead of at the API's host.
     "EMAIL_FRONTEND_PROTOCOL": _spa.scheme,

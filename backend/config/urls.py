@@ -1,13 +1,20 @@
 from django.urls import include, path, re_path
+from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenBlacklistView
 
 from accounts.health import health
+from accounts.views import UserViewSet
+
+# What djoser.urls does, with accounts' UserViewSet (the changed-address notice goes to the old
+# address).
+users = DefaultRouter()
+users.register("users", UserViewSet)
 
 urlpatterns = [
     # How the SPA revokes its refresh token on sign-out. Slash optional, like
     # Djoser's jwt/ routes.
     re_path(r"^auth/jwt/blacklist/?$", TokenBlacklistView.as_view(), name="jwt-blacklist"),
-    path("auth/", include("djoser.urls")),
+    path("auth/", include(users.urls)),
     path("auth/", include("djoser.urls.jwt")),
     path("health/", health, name="health"),
 ]

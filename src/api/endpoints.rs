@@ -4,21 +4,18 @@ use gloo_net::http::Method;
 use serde::de::IgnoredAny;
 
 use super::types::*;
-use super::{request, ApiError};
-
-/// No body, for the GETs.
-const NO_BODY: Option<&()> = None;
+use super::{json, request, ApiError, NO_BODY};
 
 pub async fn jwt_create(email: &str, password: &str) -> Result<TokenPair, ApiError> {
     let body = Credentials { email, password };
-    request(Method::POST, "jwt/create/", Some(&body), None).await
+    request(Method::POST, "jwt/create/", json(&body), None).await
 }
 
 pub async fn jwt_refresh(refresh: &str) -> Result<RefreshedTokens, ApiError> {
     request(
         Method::POST,
         "jwt/refresh/",
-        Some(&RefreshToken { refresh }),
+        json(&RefreshToken { refresh }),
         None,
     )
     .await
@@ -29,7 +26,7 @@ pub async fn jwt_blacklist(refresh: &str) -> Result<(), ApiError> {
     let _: IgnoredAny = request(
         Method::POST,
         "jwt/blacklist/",
-        Some(&RefreshToken { refresh }),
+        json(&RefreshToken { refresh }),
         None,
     )
     .await?;
@@ -41,34 +38,34 @@ pub async fn me(access: &str) -> Result<User, ApiError> {
 }
 
 pub async fn update_me(access: &str, changes: &ProfileChanges<'_>) -> Result<User, ApiError> {
-    request(Method::PATCH, "users/me/", Some(changes), Some(access)).await
+    request(Method::PATCH, "users/me/", json(changes), Some(access)).await
 }
 
 pub async fn register(account: &NewAccount<'_>) -> Result<(), ApiError> {
-    let _: IgnoredAny = request(Method::POST, "users/", Some(account), None).await?;
+    let _: IgnoredAny = request(Method::POST, "users/", json(account), None).await?;
     Ok(())
 }
 
 pub async fn activate(uid: &str, token: &str) -> Result<(), ApiError> {
     let body = EmailedLink { uid, token };
-    request(Method::POST, "users/activation/", Some(&body), None).await
+    request(Method::POST, "users/activation/", json(&body), None).await
 }
 
 pub async fn resend_activation(email: &str) -> Result<(), ApiError> {
     let body = Email { email };
-    request(Method::POST, "users/resend_activation/", Some(&body), None).await
+    request(Method::POST, "users/resend_activation/", json(&body), None).await
 }
 
 pub async fn reset_password(email: &str) -> Result<(), ApiError> {
     let body = Email { email };
-    request(Method::POST, "users/reset_password/", Some(&body), None).await
+    request(Method::POST, "users/reset_password/", json(&body), None).await
 }
 
 pub async fn reset_password_confirm(body: &NewPassword<'_>) -> Result<(), ApiError> {
     request(
         Method::POST,
         "users/reset_password_confirm/",
-        Some(body),
+        json(body),
         None,
     )
     .await
@@ -78,8 +75,28 @@ pub async fn set_password(access: &str, body: &PasswordChange<'_>) -> Result<(),
     request(
         Method::POST,
         "users/set_password/",
-        Some(body),
+        json(body),
         Some(access),
     )
     .await
+}
+
+/// Djoser's `set_{USERNAME_FIELD}`: `set_email` with the email as the username field.
+pub async fn set_email(access: &str, body: &EmailChange<'_>) -> Result<(), ApiError> {
+    request(Method::POST, "users/set_email/", json(body), Some(access)).await
+}
+
+/// Emails a link to set a new address (`reset_{USERNAME_FIELD}`); 204 for an unknown one too.
+pub async fn reset_email(email: &str) -> Result<(), ApiError> {
+    let body = Email { email };
+    request(Method::POST, "users/reset_email/", json(&body), None).await
+}
+
+pub async fn reset_email_confirm(body: &NewEmail<'_>) -> Result<(), ApiError> {
+    request(Method::POST, "users/reset_email_confirm/", json(body), None).await
+}
+
+/// Deletes the signed-in account for good.
+pub async fn delete_me(access: &str, body: &CurrentPassword<'_>) -> Result<(), ApiError> {
+    request(Method::DELETE, "users/me/", json(body), Some(access)).await
 }

@@ -20,12 +20,40 @@ const REQUEST_TIMEOUT_MS: u32 = 15_000;
 ///
 /// `Authorization` is sent only when a token is given: Djoser answers 401 to an expired token
 /// even on public endpoints. An empty 2xx body reads as JSON `null`, so `T = ()` fits 204s.
+///
+/// The body comes as JSON already ([`json`], or [`NO_BODY`]): only the answer's type is generic
+/// here, and the rest (`send`) is one function, not a copy per endpoint in the wasm.
 async fn request<T: DeserializeOwned>(
     method: Method,
     path: &str,
-    body: Option<&impl Serialize>,
+    body: Result<Option<String>, ApiError>,
     token: Option<&str>,
 ) -> Result<T, ApiError> {
+    let (status, text) = send(method, path, body?, token).await?;
+    let json = if text.trim().is_empty() {
+        "null"
+    } else {
+        &text
+    };
+    crate::json::parse(json).ok_or(ApiError::Unexpected { status })
+}
+
+/// A request's body, as JSON.
+fn json(body: &impl Serialize) -> Result<Option<String>, ApiError> {
+    crate::json::print(body).map(Some).ok_or(ApiError::Network)
+}
+
+/// No body, for the GETs.
+const NO_BODY: Result<Option<String>, ApiError> = Ok(None);
+
+/// The request itself, with a JSON body if given: a 2xx answer's status and text, else the
+/// error it makes.
+async fn send(
+    method: Method,
+    path: &str,
+    json: Option<String>,
+    token: Option<&str>,
+) -> Result<(u16, String), ApiError> {
     let config = crate::config::get();
     let url = format!("{}/auth/{}", config.api_base, path);
 
@@ -48,13 +76,10 @@ async fn request<T: DeserializeOwned>(
             &format!("{} {}", config.auth_header_type, token),
         );
     }
-    let request = match body {
-        Some(body) => {
-            let json = crate::json::print(body).ok_or(ApiError::Network)?;
-            builder
-                .header("Content-Type", "application/json")
-                .body(json)
-        }
+    let request = match json {
+        Some(json) => builder
+            .header("Content-Type", "application/json")
+            .body(json),
         None => builder.build(),
     }
     .map_err(|_| ApiError::Network)?;
@@ -70,10 +95,5 @@ async fn request<T: DeserializeOwned>(
             &text,
         ));
     }
-    let json = if text.trim().is_empty() {
-        "null"
-    } else {
-        &text
-    };
-    crate::json::parse(json).ok_or(ApiError::Unexpected { status })
+    Ok((status, text))
 }

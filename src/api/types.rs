@@ -125,6 +125,31 @@ pub struct PasswordChange<'a> {
     pub re_new_password: &'a str,
 }
 
+/// `users/set_email/` (Djoser's `set_{USERNAME_FIELD}`). `re_new_email` is what
+/// `SET_USERNAME_RETYPE` asks for; a backend without it ignores the field.
+#[derive(Serialize)]
+pub struct EmailChange<'a> {
+    pub current_password: &'a str,
+    pub new_email: &'a str,
+    pub re_new_email: &'a str,
+}
+
+/// `users/reset_email_confirm/`: the emailed link's pair and the new address (twice, for
+/// `USERNAME_RESET_CONFIRM_RETYPE`; ignored without it).
+#[derive(Serialize)]
+pub struct NewEmail<'a> {
+    pub uid: &'a str,
+    pub token: &'a str,
+    pub new_email: &'a str,
+    pub re_new_email: &'a str,
+}
+
+/// `DELETE users/me/`: the password confirms it is the account holder.
+#[derive(Serialize)]
+pub struct CurrentPassword<'a> {
+    pub current_password: &'a str,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

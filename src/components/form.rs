@@ -47,6 +47,11 @@ pub struct FormProps {
     /// Extra help under a form-level error (e.g. the login page's activation hint).
     #[prop_or_default]
     pub explain: Option<fn(&ApiError, &Values) -> Html>,
+    /// Input ids carry the form's id (`{form}-field-{name}`, see [`input_id`]): for a page
+    /// with more than one form asking for the same Djoser field (`current_password` on
+    /// /settings), where `field-{name}` would be a duplicate id.
+    #[prop_or_default]
+    pub scoped_ids: bool,
 }
 
 impl PartialEq for FormProps {
@@ -57,6 +62,7 @@ impl PartialEq for FormProps {
             && self.initial == other.initial
             && self.submit_label == other.submit_label
             && self.busy_label == other.busy_label
+            && self.scoped_ids == other.scoped_ids
             && Rc::ptr_eq(&self.submit, &other.submit)
     }
 }
@@ -153,11 +159,12 @@ pub fn form(props: &FormProps) -> Html {
         }
     });
     let inputs: Vec<&'static str> = props.fields.iter().map(|field| field.name).collect();
+    let scope = props.scoped_ids.then_some(props.id);
 
     // The focus stays on the input it was in on the prerendered page.
-    use_effect_with(props.id, |form_id| {
+    use_effect_with(props.id, move |form_id| {
         if let Some(name) = prerendered::take_focused_input(form_id) {
-            focus(&format!("field-{name}"));
+            focus(&input_id(scope, &name));
         }
     });
 
@@ -176,7 +183,7 @@ pub fn form(props: &FormProps) -> Html {
         let first_error = inputs
             .iter()
             .find(|name| state.errors.contains_key(name))
-            .map(|name| format!("field-{name}"));
+            .map(|name| input_id(scope, name));
         let form_id = props.id;
         move |failures| {
             if *failures > 0 {
@@ -244,7 +251,7 @@ pub fn form(props: &FormProps) -> Html {
                     { explain.unwrap_or_default() }
                 </div>
             }
-            { for props.fields.iter().map(|field| render_field(field, &state)) }
+            { for props.fields.iter().map(|field| render_field(field, scope, &state)) }
             // Prerendered, the form can't be sent until the app runs: a disabled default
             // button also stops Enter from submitting it natively (to the static host).
             <button type="submit" class="button button-primary"
@@ -258,8 +265,17 @@ pub fn form(props: &FormProps) -> Html {
     }
 }
 
+/// The id of a form's input: `field-{name}`, or `{form}-field-{name}` in a form whose ids are
+/// scoped (`scope` = its id).
+pub fn input_id(scope: Option<&str>, name: &str) -> String {
+    match scope {
+        Some(form_id) => format!("{form_id}-field-{name}"),
+        None => format!("field-{name}"),
+    }
+}
+
 /// Moves the focus to the element with this id, if it is there.
-fn focus(id: &str) {
+pub fn focus(id: &str) {
     let element = web_sys::window()
         .and_then(|window| window.document())
         .and_then(|document| document.get_element_by_id(id))
@@ -269,9 +285,9 @@ fn focus(id: &str) {
     }
 }
 
-fn render_field(field: &Field, state: &UseReducerHandle<FormState>) -> Html {
+fn render_field(field: &Field, scope: Option<&str>, state: &UseReducerHandle<FormState>) -> Html {
     let name = field.name;
-    let id = format!("field-{name}");
+    let id = input_id(scope, name);
     let errors = state.errors.get(name).filter(|errors| !errors.is_empty());
     let hint_id = field.hint.map(|_| format!("{id}-hint"));
     let error_id = errors.map(|_| format!("{id}-error"));

@@ -4,7 +4,7 @@ mod form;
 mod layout;
 mod link;
 
-pub use form::{submit_with, Form, SubmitFn};
+pub use form::{focus, input_id, submit_with, Form, SubmitFn};
 pub use layout::{
     page_title, performance_mark, use_heading_focus, use_performance_mark, use_title, AuthCard,
     Loading, Notice, NoticeKind,

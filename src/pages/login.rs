@@ -38,6 +38,10 @@ pub fn login_page() -> Html {
     let session = use_session();
     let initial = use_prefilled_email();
     let notice = use_query_param("notice");
+    // The tab that deleted the account says so in the link; the other tabs were only signed
+    // out, and learn why from the word it left.
+    let account_deleted =
+        notice.as_deref() == Some("account-deleted") || session.manager.account_deleted_recently();
 
     let destination = use_destination_after_sign_in();
 
@@ -47,6 +51,7 @@ pub fn login_page() -> Html {
         manager
             .sign_in(email, value(&values, PASSWORD.name))
             .await?;
+        manager.forget_deleted_account();
         // Straight on, in the same render as the new session, rather than after
         // GuestOnly has rendered once more to find the user signed in.
         go(&destination);
@@ -65,6 +70,10 @@ pub fn login_page() -> Html {
             if expired {
                 <Notice kind={NoticeKind::Warning} id="expired">
                     <p>{ "Your session has expired. Sign in again to continue." }</p>
+                </Notice>
+            } else if account_deleted {
+                <Notice kind={NoticeKind::Info} id="account-deleted">
+                    <p>{ "Your account has been deleted, and you've been signed out." }</p>
                 </Notice>
             } else if notice.as_deref() == Some("password-reset") {
                 <Notice kind={NoticeKind::Success} id="password-reset">

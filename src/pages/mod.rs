@@ -1,6 +1,7 @@
 //! One file per page.
 
 mod activate;
+mod confirm_email_reset;
 mod confirm_reset;
 mod dashboard;
 mod login;
@@ -8,10 +9,12 @@ mod not_configured;
 mod not_found;
 mod register;
 mod resend_activation;
+mod reset_email;
 mod reset_password;
 mod settings;
 
 pub use activate::ActivatePage;
+pub use confirm_email_reset::ConfirmEmailResetPage;
 pub use confirm_reset::ConfirmResetPage;
 pub use dashboard::DashboardPage;
 pub use login::LoginPage;
@@ -19,6 +22,7 @@ pub use not_configured::NotConfiguredPage;
 pub use not_found::NotFoundPage;
 pub use register::RegisterPage;
 pub use resend_activation::ResendActivationPage;
+pub use reset_email::ResetEmailPage;
 pub use reset_password::ResetPasswordPage;
 pub use settings::SettingsPage;
 

@@ -25,7 +25,12 @@ pub fn reset_password_page() -> Html {
         Ok(())
     });
 
-    let footer = html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> };
+    let footer = html! {
+        <>
+            <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink>
+            <AppLink to={Route::ResetEmail}>{ "Change your account's email instead" }</AppLink>
+        </>
+    };
     if *sent {
         html! {
             <AuthCard title="Check your email" {footer}>

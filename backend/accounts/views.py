@@ -1,0 +1,43 @@
+"""Djoser's user views (wired in config/urls.py), with one change: the notice that the sign-in
+address changed (USERNAME_CHANGED_EMAIL_CONFIRMATION) goes to the address it replaced.
+
+Djoser writes it to the new address, which whoever made the change controls. The owner of the
+old one is who needs to hear of it: if it wasn't them, it is their only warning.
+"""
+from django.contrib.auth import get_user_model
+from django.utils.timezone import now
+from djoser.compat import get_user_email
+from djoser.conf import settings
+from djoser.views import UserViewSet as DjoserUserViewSet
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+User = get_user_model()
+
+
+class UserViewSet(DjoserUserViewSet):
+    @action(["post"], detail=False, url_path=f"set_{User.USERNAME_FIELD}")
+    def set_username(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self._change_username(request.user, serializer.data["new_" + User.USERNAME_FIELD])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(["post"], detail=False, url_path=f"reset_{User.USERNAME_FIELD}_confirm")
+    def reset_username_confirm(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.user
+        if hasattr(user, "last_login"):
+            user.last_login = now()
+        self._change_username(user, serializer.data["new_" + User.USERNAME_FIELD])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _change_username(self, user, new_username):
+        replaced = get_user_email(user)
+        setattr(user, User.USERNAME_FIELD, new_username)
+        user.save()
+        if settings.USERNAME_CHANGED_EMAIL_CONFIRMATION:
+            context = {"user": user}
+            settings.EMAIL.username_changed_confirmation(self.request, context).send([replaced])
