@@ -5,8 +5,8 @@ SHELL := bash
 export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 WASM := --target wasm32-unknown-unknown
-# Every tests/*.rs but the in-browser unit tests and the native property tests is end to end.
-E2E_TESTS := $(patsubst tests/%.rs,--test %,$(filter-out tests/browser.rs tests/properties.rs,$(wildcard tests/*.rs)))
+# The end-to-end tests: one binary, a module per area (tests/e2e/main.rs).
+E2E_TESTS := --test e2e
 
 .PHONY: dev test build lint unit-tests backend-tests browser-tests e2e-tests
 
@@ -52,10 +52,20 @@ browser-tests:
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	  CHROMEDRIVER=$$(command -v chromedriver) cargo test $(WASM) --test browser
 
-# Real Chromium against the real backend, serving the release dist/ that `build` made.
+# Real Chromium against the real backend, serving the release dist/ that `build` made, two tests
+# at a time. They run only with E2E=1 (the gate in tests/e2e/main.rs); first check that without it
+# every one of them returns at once, saying so, so a bare `cargo test` never starts a browser.
 e2e-tests:
 	scripts/setup.sh backend browser
-	cargo test $(E2E_TESTS) -- --test-threads=2
+	cargo test --no-run $(E2E_TESTS)
+	@n=$$(cargo test -q $(E2E_TESTS) -- --list | grep -c ': test$$' || true); \
+	skipped=$$(env -u E2E -u CI cargo test -q $(E2E_TESTS) 2>&1 | grep -c 'skipped .*: end to end' || true); \
+	if [ "$$n" -eq 0 ] || [ "$$skipped" -ne "$$n" ]; then \
+	  echo "the e2e gate: without E2E=1, $$skipped of $$n tests skipped (each must start with skip_unless_e2e!())"; \
+	  exit 1; \
+	fi; \
+	echo "the e2e gate: without E2E=1, all $$n tests skip"
+	E2E=1 cargo test $(E2E_TESTS) -- --test-threads=2
 
 # The benchmark (not part of `make test`): sizes and timings of the release dist/ in headless
 # Chromium against the reference backend; prints one Markdown table (benches/bench.rs, ~6 min).

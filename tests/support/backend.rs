@@ -5,13 +5,14 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use std::os::unix::process::CommandExt;
 
 use super::http::{request, Api};
 use super::outbox::{self, Email};
 use super::tmp::tail;
+use super::wait;
 
 /// Knobs passed to the backend as environment variables.
 #[derive(Clone, Debug)]
@@ -36,6 +37,17 @@ impl Default for BackendOptions {
             throttle_anon: None,
             throttle_user: None,
             extra_env: vec![],
+        }
+    }
+}
+
+impl BackendOptions {
+    /// Access tokens that live 65 s: the app refreshes 60 s before expiry, so about 5 s after
+    /// each new token arrives.
+    pub fn short_access() -> BackendOptions {
+        BackendOptions {
+            access_seconds: 65,
+            ..Default::default()
         }
     }
 }
@@ -194,10 +206,6 @@ impl Backend {
         }
     }
 
-    pub fn outbox_dir(&self) -> &Path {
-        &self.outbox
-    }
-
     pub fn stderr_log(&self) -> &Path {
         &self.stderr_log
     }
@@ -235,13 +243,24 @@ impl Backend {
         let pid = child.id();
         self.child = Some(child);
 
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
+        let health = format!("{}/health/", self.base_url());
+        let child = &mut self.child;
+        let outcome = wait::poll(Duration::from_secs(30), wait::EVERY, || {
+            let exited = child.as_mut().and_then(|c| c.try_wait().ok().flatten());
+            let health = health.clone();
+            async move {
+                if let Some(status) = exited {
+                    return Some(Err(status));
+                }
+                let r = request("GET", &health, &[], None).await.ok()?;
+                let answer: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+                (r.status == 200 && answer["pid"].as_u64() == Some(pid as u64)).then_some(Ok(()))
+            }
+        })
+        .await;
+        match outcome {
+            Some(Ok(())) => {}
+            Some(Err(status)) => {
                 self.child = None;
                 panic!(
                     "the backend exited early ({status}); stderr ({}):\n{}",
@@ -249,22 +268,11 @@ impl Backend {
                     self.log_tail(40)
                 );
             }
-            if let Ok(r) = request("GET", &format!("{}/health/", self.base_url()), &[], None).await
-            {
-                let health: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
-                if r.status == 200 && health["pid"].as_u64() == Some(pid as u64) {
-                    return;
-                }
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "the backend (pid {pid}) did not answer GET {}/health/ with its pid within 30 s; stderr ({}):\n{}",
-                    self.base_url(),
-                    self.stderr_log.display(),
-                    self.log_tail(40)
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            None => panic!(
+                "the backend (pid {pid}) did not answer GET {health} with its pid within 30 s; stderr ({}):\n{}",
+                self.stderr_log.display(),
+                self.log_tail(40)
+            ),
         }
     }
 
@@ -273,10 +281,6 @@ impl Backend {
         if let Some(child) = self.child.take() {
             terminate_group(child, Duration::from_secs(5));
         }
-    }
-
-    pub fn is_running(&self) -> bool {
-        self.child.is_some()
     }
 
     /// How many POST /auth/jwt/refresh/ the server has seen since it started (from /health/).
@@ -342,27 +346,30 @@ impl Backend {
 
     /// All messages to `to` once there are at least `count` of them (waits up to 15 s), oldest first.
     pub async fn wait_for_emails(&self, to: &str, count: usize) -> Vec<Email> {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let mine: Vec<Email> = self.emails().into_iter().filter(|e| e.is_to(to)).collect();
-            if mine.len() >= count {
-                return mine;
-            }
-            if Instant::now() > deadline {
-                let all: Vec<String> = self
-                    .emails()
-                    .iter()
-                    .map(|e| format!("to {:?}: {}", e.to, e.subject))
-                    .collect();
-                panic!(
-                    "expected {count} email(s) to {to} within 15 s, found {}; outbox {} holds: {all:#?}\nbackend stderr:\n{}",
-                    mine.len(),
-                    self.outbox.display(),
-                    self.log_tail(20)
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(150)).await;
-        }
+        let mine = || {
+            self.emails()
+                .into_iter()
+                .filter(|e| e.is_to(to))
+                .collect::<Vec<_>>()
+        };
+        let found = wait::poll(Duration::from_secs(15), Duration::from_millis(150), || {
+            let mine = mine();
+            async move { (mine.len() >= count).then_some(mine) }
+        })
+        .await;
+        found.unwrap_or_else(|| {
+            let all: Vec<String> = self
+                .emails()
+                .iter()
+                .map(|e| format!("to {:?}: {}", e.to, e.subject))
+                .collect();
+            panic!(
+                "expected {count} email(s) to {to} within 15 s, found {}; outbox {} holds: {all:#?}\nbackend stderr:\n{}",
+                mine().len(),
+                self.outbox.display(),
+                self.log_tail(20)
+            )
+        })
     }
 }
 
@@ -385,18 +392,15 @@ impl Drop for Backend {
 pub fn terminate_group(mut child: Child, grace: Duration) {
     let pgid = child.id();
     signal_group("TERM", pgid);
-    let deadline = Instant::now() + grace;
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            // The leader is gone; make sure nothing else of the group survives it.
-            signal_group("KILL", pgid);
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let exited = wait::poll_blocking(grace, Duration::from_millis(50), || {
+        child.try_wait().ok().flatten()
+    });
+    // Whether the leader went or not, nothing else of the group may survive it.
     signal_group("KILL", pgid);
-    let _ = child.kill();
-    let _ = child.wait();
+    if exited.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
 
 fn signal_group(signal: &str, pgid: u32) {

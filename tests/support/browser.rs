@@ -5,7 +5,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use std::os::unix::process::CommandExt;
 
@@ -15,10 +15,12 @@ use serde_json::{json, Value};
 
 use super::backend::{free_port, terminate_group};
 use super::http::request;
+use super::wait;
 
 pub struct Browser {
     pub client: Client,
-    driver: Driver,
+    /// Held for its `Drop`, which takes chromedriver (and Chromium) down.
+    _driver: Driver,
     driver_url: String,
     driver_log: PathBuf,
     session_id: Option<String>,
@@ -58,22 +60,23 @@ impl Browser {
         let driver = Driver(Some(driver));
         let driver_url = format!("http://127.0.0.1:{port}");
 
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(r) = request("GET", &format!("{driver_url}/status"), &[], None).await {
+        let status_url = format!("{driver_url}/status");
+        let ready = wait::poll(
+            Duration::from_secs(20),
+            Duration::from_millis(50),
+            || async {
+                let r = request("GET", &status_url, &[], None).await.ok()?;
                 let status: Value = serde_json::from_slice(&r.body).unwrap_or_default();
-                if status["value"]["ready"].as_bool() == Some(true) {
-                    break;
-                }
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "chromedriver did not become ready within 20 s; its log ({}):\n{}",
-                    driver_log.display(),
-                    super::tmp::tail(&driver_log, 30)
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+                (status["value"]["ready"].as_bool() == Some(true)).then_some(())
+            },
+        )
+        .await;
+        if ready.is_none() {
+            panic!(
+                "chromedriver did not become ready within 20 s; its log ({}):\n{}",
+                driver_log.display(),
+                super::tmp::tail(&driver_log, 30)
+            );
         }
 
         let profile = dir.join("chromium-profile");
@@ -109,7 +112,7 @@ impl Browser {
 
         Browser {
             client,
-            driver,
+            _driver: driver,
             driver_url,
             driver_log,
             session_id,
@@ -200,7 +203,7 @@ impl Drop for Browser {
                 });
             }
         }
-        // `self.driver` drops next and kills chromedriver's process group.
+        // `self._driver` drops next and kills chromedriver's process group.
     }
 }
 

@@ -5,10 +5,13 @@ use std::fs::File;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::backend::terminate_group;
+use super::http::request;
 use super::static_server::{dist_dir, rewrite_api_base};
+use super::tmp::tail;
+use super::wait;
 
 /// The API origin deploy/nginx.conf's CSP names, to be replaced by the real one.
 pub const PLACEHOLDER_API: &str = "https://api.example.com";
@@ -116,31 +119,32 @@ impl Nginx {
         };
 
         let url = format!("http://127.0.0.1:{port}/");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = nginx
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
+        let child = &mut nginx.child;
+        let outcome = wait::poll(Duration::from_secs(10), Duration::from_millis(50), || {
+            let exited = child.as_mut().and_then(|c| c.try_wait().ok().flatten());
+            let url = url.clone();
+            async move {
+                if let Some(status) = exited {
+                    return Some(Err(status));
+                }
+                let r = request("GET", &url, &[], None).await.ok()?;
+                (r.status == 200).then_some(Ok(()))
+            }
+        })
+        .await;
+        match outcome {
+            Some(Ok(())) => nginx,
+            Some(Err(status)) => {
                 nginx.child = None;
                 panic!(
                     "nginx exited early ({status}); its error log:\n{}",
-                    super::tmp::tail(&nginx.error_log, 30)
+                    tail(&nginx.error_log, 30)
                 );
             }
-            if let Ok(r) = super::http::request("GET", &url, &[], None).await {
-                if r.status == 200 {
-                    return nginx;
-                }
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "nginx did not answer GET {url} with 200 within 10 s; its error log:\n{}",
-                    super::tmp::tail(&nginx.error_log, 30)
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            None => panic!(
+                "nginx did not answer GET {url} with 200 within 10 s; its error log:\n{}",
+                tail(&nginx.error_log, 30)
+            ),
         }
     }
 }
@@ -154,7 +158,7 @@ impl Drop for Nginx {
             eprintln!(
                 "[e2e] nginx error log ({}):\n{}",
                 self.error_log.display(),
-                super::tmp::tail(&self.error_log, 20)
+                tail(&self.error_log, 20)
             );
         }
     }

@@ -1,20 +1,25 @@
-//! Serves the release build as a static host would: real files with their Content-Type, `/login`
-//! from the prerendered `login.html`, the routes with parameters by the build's `_redirects`
-//! (`/user-activation/*` from `user-activation.html`), and every other path answered with
-//! index.html (status 200: the plain SPA fallback, where Netlify and Cloudflare Pages would answer
-//! 404.html with a 404). The HTML is rewritten on the fly so
-//! that its `<meta name="djoser-api-base">` points at this test's backend.
+//! Serves the release build as a static host would (hyper's HTTP/1.1 server): real files with
+//! their Content-Type, `/login` from the prerendered `login.html`, the routes with parameters by
+//! the build's `_redirects` (`/user-activation/*` from `user-activation.html`), and every other
+//! path answered with index.html (status 200: the plain SPA fallback, where Netlify and
+//! Cloudflare Pages would answer 404.html with a 404). The HTML is rewritten on the fly so that
+//! its `<meta name="djoser-api-base">` points at this test's backend. As CDNs and nginx
+//! (`tcp_nodelay on`) do, it sends without Nagle's delay; one request per connection.
 //!
 //! It also remembers every request it was sent ([`StaticServer::requests`]: e.g. the `Referer`
 //! a link followed from the app carried), and takes CSP violation reports: a `POST /csp-report`
 //! is answered 204 and its JSON body kept ([`StaticServer::csp_reports`]).
 
+use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 #[derive(Clone, Debug)]
@@ -47,6 +52,10 @@ impl Recorded {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    fn is_csp_report(&self) -> bool {
+        self.method == "POST" && self.target.split('?').next() == Some(CSP_REPORT_PATH)
     }
 }
 
@@ -92,15 +101,16 @@ impl StaticServer {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
-                // As CDNs and nginx (`tcp_nodelay on`) do: no Nagle delay on small writes.
                 let _ = stream.set_nodelay(true);
-                let config = config.clone();
-                let log = log.clone();
-                tokio::spawn(async move {
-                    let _ =
-                        tokio::time::timeout(Duration::from_secs(30), serve(stream, &config, &log))
-                            .await;
+                let (config, log) = (config.clone(), log.clone());
+                let service = hyper::service::service_fn(move |request| {
+                    let (config, log) = (config.clone(), log.clone());
+                    async move { Ok::<_, Infallible>(answer(request, &config, &log).await) }
                 });
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(false)
+                    .serve_connection(TokioIo::new(stream), service);
+                tokio::spawn(tokio::time::timeout(Duration::from_secs(30), connection));
             }
         });
         StaticServer {
@@ -125,7 +135,7 @@ impl StaticServer {
     pub fn csp_reports(&self) -> Vec<serde_json::Value> {
         self.requests()
             .into_iter()
-            .filter(|r| r.method == "POST" && r.target.split('?').next() == Some(CSP_REPORT_PATH))
+            .filter(Recorded::is_csp_report)
             .map(|r| {
                 serde_json::from_slice(&r.body).unwrap_or_else(|_| {
                     serde_json::Value::String(String::from_utf8_lossy(&r.body).into_owned())
@@ -141,98 +151,89 @@ impl Drop for StaticServer {
     }
 }
 
-async fn serve(
-    mut stream: TcpStream,
+/// Records `request`, then answers it: 204 for a CSP report, else the file or page it names.
+async fn answer(
+    request: Request<Incoming>,
     config: &StaticConfig,
     log: &Mutex<Vec<Recorded>>,
-) -> std::io::Result<()> {
-    let mut buf = Vec::with_capacity(2048);
-    let mut chunk = [0u8; 2048];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 64 * 1024 {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let head_end = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map_or(buf.len(), |i| i + 4);
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.lines();
-    let mut parts = lines.next().unwrap_or("").split_whitespace();
-    let method = parts.next().unwrap_or("GET").to_string();
-    let target = parts.next().unwrap_or("/").to_string();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let length = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0)
-        .min(1024 * 1024);
-    let mut body = buf[head_end..].to_vec();
-    while body.len() < length {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    let is_report = method == "POST" && target.split('?').next() == Some(CSP_REPORT_PATH);
-    log.lock().unwrap().push(Recorded {
-        method: method.clone(),
-        target: target.clone(),
-        headers,
+) -> Response<Full<Bytes>> {
+    let (head, body) = request.into_parts();
+    let body = Limited::new(body, 1024 * 1024)
+        .collect()
+        .await
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
+    let recorded = Recorded {
+        method: head.method.to_string(),
+        target: head.uri.to_string(),
+        headers: head
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (k.as_str().to_string(), v)
+            })
+            .collect(),
         body,
-    });
+    };
+    let is_report = recorded.is_csp_report();
+    let target = recorded.target.clone();
+    log.lock().unwrap().push(recorded);
     if is_report {
-        let response =
-            "HTTP/1.1 204 No Content\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
-        stream.write_all(response.as_bytes()).await?;
-        return stream.shutdown().await;
+        return Response::builder()
+            .status(StatusCode::NO_CONTENT)
+            .header("Cache-Control", "no-store")
+            .body(Full::default())
+            .expect("a 204 response");
     }
 
     if let (Some(delay), true) = (config.wasm_delay, target.ends_with(".wasm")) {
         tokio::time::sleep(delay).await;
     }
     let (status, content_type, body) = match resolve(&config.dist, &target) {
-        Some(file) if content_type(&file) != HTML => {
-            let body = tokio::fs::read(&file).await?;
-            ("200 OK", content_type(&file), body)
-        }
+        Some(file) if content_type(&file) != HTML => match tokio::fs::read(&file).await {
+            Ok(body) => (StatusCode::OK, content_type(&file), body),
+            Err(e) => cannot_read(&file, e),
+        },
         _ => {
-            let page = page_for(&config.dist, &target);
-            let html = tokio::fs::read_to_string(config.dist.join(page)).await?;
-            let html = rewrite_api_base(&html, &config.api_base).unwrap_or(html);
-            ("200 OK", HTML, html.into_bytes())
+            let page = config.dist.join(page_for(&config.dist, &target));
+            match tokio::fs::read_to_string(&page).await {
+                Ok(html) => {
+                    let html = rewrite_api_base(&html, &config.api_base).unwrap_or(html);
+                    (StatusCode::OK, HTML, html.into_bytes())
+                }
+                Err(e) => cannot_read(&page, e),
+            }
         }
     };
-
-    let mut response = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
-        body.len()
-    );
+    // The pages revalidate (as deploy/nginx.conf has them, and as a back-forward-cache restore
+    // needs); the rest isn't stored at all, so every fresh browser fetches it anew.
+    let cache_control = if content_type == HTML {
+        "no-cache"
+    } else {
+        "no-store"
+    };
+    let mut response = Response::builder()
+        .status(status)
+        .header("Content-Type", content_type)
+        .header("Cache-Control", cache_control);
     for (k, v) in &config.extra_headers {
-        let v = v.replace("{api_base}", &config.api_base);
-        response.push_str(&format!("{k}: {v}\r\n"));
+        response = response.header(k, v.replace("{api_base}", &config.api_base));
     }
-    response.push_str("\r\n");
-    let mut response = response.into_bytes();
-    if method != "HEAD" {
-        response.extend_from_slice(&body);
-    }
-    stream.write_all(&response).await?;
-    stream.shutdown().await
+    response
+        .body(Full::new(Bytes::from(body)))
+        .expect("a response with valid headers")
+}
+
+fn cannot_read(file: &Path, e: std::io::Error) -> (StatusCode, &'static str, Vec<u8>) {
+    let text = format!("cannot read {}: {e}", file.display());
+    (StatusCode::INTERNAL_SERVER_ERROR, TEXT, text.into_bytes())
 }
 
 /// The existing file a request target names, if any (never outside `dist`).
 fn resolve(dist: &Path, target: &str) -> Option<PathBuf> {
     let path = target.split(['?', '#']).next().unwrap_or("/");
-    let path = super::http::percent_decode(&path.replace('+', "%2B"));
+    let path = String::from_utf8_lossy(&urlencoding::decode_binary(path.as_bytes())).into_owned();
     let mut file = dist.to_path_buf();
     for segment in path.split('/').filter(|s| !s.is_empty()) {
         if segment == ".." || segment == "." || segment.contains('\\') {
@@ -268,6 +269,7 @@ fn page_for(dist: &Path, target: &str) -> String {
 }
 
 const HTML: &str = "text/html; charset=utf-8";
+const TEXT: &str = "text/plain; charset=utf-8";
 
 fn content_type(file: &Path) -> &'static str {
     match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
@@ -280,7 +282,7 @@ fn content_type(file: &Path) -> &'static str {
         "ico" => "image/x-icon",
         "json" | "map" => "application/json",
         "webmanifest" => "application/manifest+json",
-        "txt" => "text/plain; charset=utf-8",
+        "txt" => TEXT,
         "woff2" => "font/woff2",
         _ => "application/octet-stream",
     }

@@ -9,148 +9,22 @@
 //! errors are tied to their input and announced, the title names the page, password inputs carry
 //! the right `autocomplete` and a reveal toggle with a clear name, and a person can sign in with
 //! the keyboard alone, seeing where the focus is at every step.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod support;
+use serde_json::json;
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
-use fantoccini::key::Key;
-use serde_json::{json, Value};
-use support::{url_path, App};
+use crate::support::axe::{accessible_name, run_axe, Audit};
+use crate::support::{url_path, App, WAIT};
 
 const PASSWORD: &str = "Correct-horse-42";
 const NEW_PASSWORD: &str = "Battery-staple-77";
 
-/// The rules checked: WCAG 2.0/2.1/2.2 levels A and AA, and axe's best practices.
-const AXE_TAGS: &[&str] = &[
-    "wcag2a",
-    "wcag2aa",
-    "wcag21a",
-    "wcag21aa",
-    "wcag22aa",
-    "best-practice",
-];
-
-/// axe-core's browser bundle: `AXE_CORE_JS`, else `.tools/node_modules/axe-core/axe.min.js`.
-fn axe_source() -> &'static str {
-    static SOURCE: OnceLock<String> = OnceLock::new();
-    SOURCE.get_or_init(|| {
-        let path = std::env::var_os("AXE_CORE_JS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                    .join(".tools/node_modules/axe-core/axe.min.js")
-            });
-        std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "cannot read axe-core from {} ({e}); install it with `scripts/setup.sh browser` \
-                 (npm install --prefix .tools axe-core@4) or point AXE_CORE_JS at axe.min.js",
-                path.display()
-            )
-        })
-    })
-}
-
-/// Collects axe's findings over many pages and states, and fails once, listing them all.
-#[derive(Default)]
-struct Audit {
-    violations: Vec<String>,
-    /// "page/state [scheme]" for every run, to show what was covered.
-    checked: Vec<String>,
-}
-
-impl Audit {
-    /// Runs axe on the page as it is now, in the light and then the dark color scheme.
-    async fn check(&mut self, app: &App, state: &str) {
-        for dark in [false, true] {
-            app.emulate_color_scheme(dark).await;
-            let scheme = if dark { "dark" } else { "light" };
-            let label = format!("{state} [{scheme}]");
-            for v in run_axe(app).await {
-                self.violations.push(format!("{label}: {v}"));
-            }
-            self.checked.push(label);
-        }
-        app.emulate_color_scheme(false).await;
-    }
-
-    fn finish(self) {
-        assert!(
-            self.violations.is_empty(),
-            "axe-core found {} violation(s) (rules: {AXE_TAGS:?}):\n  {}\nchecked: {:#?}",
-            self.violations.len(),
-            self.violations.join("\n  "),
-            self.checked
-        );
-        eprintln!(
-            "axe-core: no violations in {} page states: {:?}",
-            self.checked.len(),
-            self.checked
-        );
-    }
-}
-
-/// Injects axe-core into the current document (once per document) and runs it; returns one line
-/// per violated rule: id, impact, the elements (CSS targets) and the help text.
-async fn run_axe(app: &App) -> Vec<String> {
-    let present = app.js("return typeof window.axe;", vec![]).await;
-    if present != json!("object") {
-        app.js(
-            &format!("{}\n;return typeof window.axe;", axe_source()),
-            vec![],
-        )
-        .await;
-    }
-    let script = r#"
-        const done = arguments[arguments.length - 1];
-        window.axe.run(document, {
-            runOnly: { type: 'tag', values: arguments[0] },
-            resultTypes: ['violations'],
-        }).then(r => done({ violations: r.violations.concat(
-            // Text whose contrast axe couldn't work out (e.g. over an image) counts as failing.
-            r.incomplete.filter(v => v.id === 'color-contrast')
-                .map(v => Object.assign({}, v, { id: 'color-contrast (undecided)' }))
-        ).map(v => ({
-            id: v.id,
-            impact: v.impact,
-            help: v.help,
-            targets: v.nodes.map(n => n.target.join(' ')),
-            summary: v.nodes.map(n => n.failureSummary).join(' | '),
-        })) }), e => done({ error: String(e && e.stack || e) }));
-    "#;
-    let result = app
-        .browser
-        .client
-        .execute_async(script, vec![json!(AXE_TAGS)])
-        .await
-        .unwrap_or_else(|e| panic!("axe.run failed: {e}"));
-    if let Some(error) = result["error"].as_str() {
-        panic!("axe.run threw: {error}");
-    }
-    result["violations"]
-        .as_array()
-        .expect("axe results")
-        .iter()
-        .map(|v| {
-            format!(
-                "{} ({}) at {} — {}; {}",
-                v["id"].as_str().unwrap_or("?"),
-                v["impact"].as_str().unwrap_or("?"),
-                v["targets"],
-                v["help"].as_str().unwrap_or(""),
-                v["summary"].as_str().unwrap_or("").replace('\n', " ")
-            )
-        })
-        .collect()
-}
+mod keyboard;
 
 /// The checker itself: violations planted in a real page are reported, by rule, in both schemes
-/// (so a clean result above means something).
+/// (so a clean result in the tests below means something).
 #[tokio::test(flavor = "multi_thread")]
 async fn axe_reports_planted_violations() {
+    skip_unless_e2e!();
     let app = App::start().await;
     app.goto("/login").await;
     app.wait_for("form#login-form").await;
@@ -175,26 +49,13 @@ async fn axe_reports_planted_violations() {
     }
 }
 
-/// The id of the focused element ("" for none, "<body>" when nothing in particular is).
-async fn focused_id(app: &App) -> String {
-    app.js(
-        "const el = document.activeElement;
-         return !el || el === document.body ? '<body>' : (el.id || el.outerHTML.slice(0, 120));",
-        vec![],
-    )
-    .await
-    .as_str()
-    .unwrap_or("")
-    .to_string()
-}
-
 /// After a failed submit: focus is on `#field-{field}`, which is `aria-invalid`, described by its
 /// error message (which screen readers are told about through `aria-live`).
 async fn assert_field_error_focused(app: &App, state: &str, field: &str) {
     let id = format!("field-{field}");
     let desc = format!("{state}: the focus to move to #{id}, the first field in error");
-    app.poll(&desc, support::WAIT, || async {
-        (focused_id(app).await == id).then_some(())
+    app.poll(&desc, WAIT, || async {
+        (app.focused_id().await == id).then_some(())
     })
     .await;
     assert_error_tied_to(app, state, field).await;
@@ -239,8 +100,8 @@ async fn assert_alert_focused(app: &App, state: &str, form: &str) {
     app.wait_for(&format!("form#{form} .form-alert[role=alert]#{id}"))
         .await;
     let desc = format!("{state}: the focus to move to the message #{id}");
-    app.poll(&desc, support::WAIT, || async {
-        (focused_id(app).await == id).then_some(())
+    app.poll(&desc, WAIT, || async {
+        (app.focused_id().await == id).then_some(())
     })
     .await;
 }
@@ -249,8 +110,8 @@ async fn assert_alert_focused(app: &App, state: &str, form: &str) {
 /// heading rather than lost on `<body>`.
 async fn assert_heading_focused(app: &App, state: &str) {
     let desc = format!("{state}: the focus to move to the page's heading (h1#page-title)");
-    app.poll(&desc, support::WAIT, || async {
-        (focused_id(app).await == "page-title").then_some(())
+    app.poll(&desc, WAIT, || async {
+        (app.focused_id().await == "page-title").then_some(())
     })
     .await;
 }
@@ -258,7 +119,7 @@ async fn assert_heading_focused(app: &App, state: &str) {
 /// `document.title` names the page ("Sign in · Account").
 async fn assert_title(app: &App, state: &str, page_name: &str) {
     let desc = format!("{state}: the title to name the page ({page_name:?})");
-    app.poll(&desc, support::WAIT, || async {
+    app.poll(&desc, WAIT, || async {
         let title = app.js("return document.title;", vec![]).await;
         title.as_str()?.starts_with(page_name).then_some(())
     })
@@ -276,32 +137,6 @@ async fn assert_autocomplete(app: &App, state: &str, expected: &[(&str, &str)]) 
             &got, want,
             "{state}: #field-{field} should have autocomplete={want:?}"
         );
-    }
-}
-
-/// The accessible name of the first element matching `css`, as axe-core computes it.
-async fn accessible_name(app: &App, css: &str) -> String {
-    run_axe_loaded(app).await;
-    app.js(
-        "const el = document.querySelector(arguments[0]);
-         if (!el) return null;
-         window.axe.setup(document);
-         try { return window.axe.commons.text.accessibleText(el); } finally { window.axe.teardown(); }",
-        vec![json!(css)],
-    )
-    .await
-    .as_str()
-    .unwrap_or_else(|| panic!("no element {css:?} to name"))
-    .to_string()
-}
-
-async fn run_axe_loaded(app: &App) {
-    if app.js("return typeof window.axe;", vec![]).await != json!("object") {
-        app.js(
-            &format!("{}\n;return typeof window.axe;", axe_source()),
-            vec![],
-        )
-        .await;
     }
 }
 
@@ -337,7 +172,7 @@ async fn assert_reveal_toggles(app: &App, state: &str) {
             let desc = format!(
                 "{state}: after pressing {toggle}, {input} of type {input_type:?} and the toggle named {name:?}"
             );
-            app.poll(&desc, support::WAIT, || async {
+            app.poll(&desc, WAIT, || async {
                 let now = app.attr(&input, "type").await;
                 (now.as_deref() == Some(input_type) && accessible_name(app, &toggle).await == name)
                     .then_some(())
@@ -363,6 +198,7 @@ async fn submit_empty(app: &App, form: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_in_and_register_pages_pass_axe() {
+    skip_unless_e2e!();
     let app = App::start().await;
     app.backend
         .create_active_user("ada@example.com", PASSWORD)
@@ -451,6 +287,7 @@ async fn sign_in_and_register_pages_pass_axe() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reset_and_resend_pages_pass_axe() {
+    skip_unless_e2e!();
     let mut app = App::start().await;
     app.backend
         .create_active_user("ada@example.com", PASSWORD)
@@ -514,6 +351,7 @@ async fn reset_and_resend_pages_pass_axe() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn emailed_link_pages_pass_axe() {
+    skip_unless_e2e!();
     let mut app = App::start().await;
     let mut audit = Audit::default();
 
@@ -615,6 +453,7 @@ async fn emailed_link_pages_pass_axe() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn signed_in_pages_pass_axe() {
+    skip_unless_e2e!();
     let app = App::start().await;
     app.backend
         .create_active_user_with("ada@example.com", PASSWORD, "Ada Lovelace", "ada")
@@ -687,132 +526,4 @@ async fn signed_in_pages_pass_axe() {
     audit.check(&app, "/settings password changed").await;
 
     audit.finish();
-}
-
-/// Presses a key (WebDriver actions: a real key press, as a keyboard user would).
-async fn press(app: &App, key: Key) {
-    let key: char = key.into();
-    let actions = KeyActions::new("keyboard".to_string())
-        .then(KeyAction::Down { value: key })
-        .then(KeyAction::Up { value: key });
-    app.browser
-        .client
-        .perform_actions(actions)
-        .await
-        .expect("key press");
-}
-
-/// The focused element and whether its focus shows: a solid outline of ≥ 2 px whose color differs
-/// from the background around it.
-async fn focus_state(app: &App) -> Value {
-    app.js(
-        "const el = document.activeElement;
-         const cs = getComputedStyle(el);
-         return {
-           id: el.id, tag: el.tagName.toLowerCase(), name: el.getAttribute('name'),
-           text: (el.getAttribute('aria-label') || el.textContent || '').trim(),
-           href: el.getAttribute('href'),
-           focusVisible: el.matches(':focus-visible'),
-           outline: cs.outlineStyle + ' ' + cs.outlineWidth + ' ' + cs.outlineColor,
-           visible: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2,
-           contrast: contrast(cs.outlineColor, background(el.parentElement)),
-         };
-         function rgb(color) { return color.match(/[0-9.]+/g).map(Number); }
-         function background(node) {
-           for (; node; node = node.parentElement) {
-             const c = rgb(getComputedStyle(node).backgroundColor);
-             if (c.length < 4 || c[3] > 0) return c;
-           }
-           return rgb(getComputedStyle(document.body).backgroundColor);
-         }
-         function luminance(c) {
-           const [r, g, b] = c.slice(0, 3).map(v => v / 255)
-             .map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
-           return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-         }
-         function contrast(a, b) {
-           const [x, y] = [luminance(rgb(a)), luminance(b)].sort((p, q) => q - p);
-           return (x + 0.05) / (y + 0.05);
-         }",
-        vec![],
-    )
-    .await
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn keyboard_alone_signs_in_with_visible_focus() {
-    let app = App::start().await;
-    app.backend
-        .create_active_user("kay@example.com", PASSWORD)
-        .await;
-
-    for dark in [false, true] {
-        app.goto("/login").await;
-        app.emulate_color_scheme(dark).await;
-        app.wait_for("form#login-form").await;
-        // Tab through the whole page: every stop shows a visible focus indicator.
-        let mut stops = vec![];
-        for _ in 0..6 {
-            press(&app, Key::Tab).await;
-            let state = focus_state(&app).await;
-            assert_eq!(
-                state["visible"],
-                json!(true),
-                "[dark={dark}] focus on {state} should be visible (outline ≥ 2px)"
-            );
-            // WCAG 1.4.11: the focus indicator stands out 3:1 against what surrounds it.
-            let contrast = state["contrast"].as_f64().unwrap_or(0.0);
-            assert!(
-                contrast >= 3.0,
-                "[dark={dark}] the focus outline of {state} contrasts {contrast:.2}:1 with its background (needs 3:1)"
-            );
-            stops.push(state);
-        }
-        let describe = |s: &Value| {
-            s["href"]
-                .as_str()
-                .map(str::to_string)
-                .or_else(|| s["name"].as_str().map(str::to_string))
-                .unwrap_or_else(|| s["text"].as_str().unwrap_or("").to_string())
-        };
-        let order: Vec<String> = stops.iter().map(describe).collect();
-        assert_eq!(
-            order,
-            [
-                "email",
-                "password",
-                "Show password",
-                "Sign in",
-                "/register",
-                "/reset-password"
-            ],
-            "[dark={dark}] the tab order of /login"
-        );
-    }
-
-    // Sign in with keys only: Tab to a field, type, Tab on, Enter.
-    app.goto("/login").await;
-    app.emulate_color_scheme(false).await;
-    app.wait_for("form#login-form").await;
-    press(&app, Key::Tab).await;
-    let active = app.browser.client.active_element().await.expect("focus");
-    active.send_keys("kay@example.com").await.expect("type");
-    press(&app, Key::Tab).await;
-    let active = app.browser.client.active_element().await.expect("focus");
-    active.send_keys(PASSWORD).await.expect("type");
-    // The reveal toggle answers to Enter like a click.
-    press(&app, Key::Tab).await;
-    press(&app, Key::Enter).await;
-    app.poll(
-        "Enter on the reveal toggle to show the password",
-        support::WAIT,
-        || async {
-            (app.attr("#field-password", "type").await.as_deref() == Some("text")).then_some(())
-        },
-    )
-    .await;
-    press(&app, Key::Tab).await;
-    press(&app, Key::Enter).await;
-    app.wait_for_path("/dashboard").await;
-    app.wait_for_text("#user-email", "kay@example.com").await;
 }

@@ -1,25 +1,11 @@
-//! End-to-end sign-in flows: the release build in headless Chromium against the reference Django
-//! backend, one isolated world per test (see tests/README.md for the page hooks used here).
-#![cfg(not(target_arch = "wasm32"))]
-
-mod support;
-
-use std::time::Duration;
+//! Accounts: register (through the page and the API), activate with the emailed link (twice, or
+//! a bad one), resend the activation email, reset the password (and a used or unknown link), and
+//! the forms' own checks before anything is sent.
 
 use serde_json::json;
-use support::{percent_decode, url_path, App, BackendOptions, SESSION_KEY};
 
-const PASSWORD: &str = "Correct-horse-42";
-const NEW_PASSWORD: &str = "Battery-staple-77";
-const NO_ACTIVE_ACCOUNT: &str = "No active account found with the given credentials";
-
-/// Access tokens that live 65 s: the app refreshes 60 s before expiry, about 5 s after sign-in.
-fn short_access() -> BackendOptions {
-    BackendOptions {
-        access_seconds: 65,
-        ..Default::default()
-    }
-}
+use super::{submit_login, NEW_PASSWORD, NO_ACTIVE_ACCOUNT, PASSWORD};
+use crate::support::{url_path, App, SESSION_KEY};
 
 /// Fills and sends /register, then waits for the check-email notice naming `email`.
 async fn register_through_ui(app: &App, email: &str, name: &str, password: &str) {
@@ -32,14 +18,6 @@ async fn register_through_ui(app: &App, email: &str, name: &str, password: &str)
     app.submit().await;
     app.wait_for_text(".notice[data-notice=\"check-email\"]", email)
         .await;
-}
-
-/// Fills and sends /login (whatever the answer).
-async fn submit_login(app: &App, email: &str, password: &str) {
-    app.wait_for("form#login-form").await;
-    app.fill("email", email).await;
-    app.fill("password", password).await;
-    app.submit().await;
 }
 
 /// Registers through the API and returns the emailed activation link.
@@ -67,13 +45,9 @@ fn uid_and_token(link: &str) -> (String, String) {
     (parts[1].to_string(), parts[2].to_string())
 }
 
-/// An href as written in the page, relative to the SPA (WebDriver may report it absolute).
-fn relative_href(app: &App, href: &str) -> String {
-    href.strip_prefix(app.origin()).unwrap_or(href).to_string()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn register_activate_sign_in_shows_the_profile() {
+    skip_unless_e2e!();
     let app = App::start().await;
     let email = "alice@example.com";
 
@@ -123,48 +97,8 @@ async fn register_activate_sign_in_shows_the_profile() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn dashboard_shows_every_profile_field() {
-    let app = App::start().await;
-    app.backend
-        .create_active_user_with("dora@example.com", PASSWORD, "Dora Explorer", "dora")
-        .await;
-
-    app.sign_in("dora@example.com", PASSWORD).await;
-    assert_eq!(app.text("#user-email").await.trim(), "dora@example.com");
-    assert_eq!(app.text("#user-name").await.trim(), "Dora Explorer");
-    assert_eq!(app.text("#user-username").await.trim(), "dora");
-    // The backend says subscription_status "none"; the page may show it as is or in words.
-    let subscription = app.text("#user-subscription").await.trim().to_lowercase();
-    assert!(
-        subscription == "none" || subscription == "no subscription",
-        "#user-subscription shows {subscription:?} for status \"none\""
-    );
-}
-
-/// A sign-in asks for the profile once (the dashboard doesn't fetch it again right after); a
-/// page load with a stored session asks for it afresh.
-#[tokio::test(flavor = "multi_thread")]
-async fn sign_in_fetches_the_profile_once_and_a_reload_again() {
-    let app = App::start().await;
-    app.backend
-        .create_active_user("olga@example.com", PASSWORD)
-        .await;
-    app.sign_in("olga@example.com", PASSWORD).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(app.requests_to("/auth/users/me/").await, 1);
-
-    app.reload().await;
-    app.wait_for_text("#user-email", "olga@example.com").await;
-    app.poll(
-        "the dashboard to fetch the profile after a reload",
-        Duration::from_secs(5),
-        || async { (app.requests_to("/auth/users/me/").await == 1).then_some(()) },
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn activation_link_used_twice_shows_already_active() {
+    skip_unless_e2e!();
     let app = App::start().await;
     let link = register_through_api(&app, "bob@example.com").await;
 
@@ -188,6 +122,7 @@ async fn activation_link_used_twice_shows_already_active() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_activation_links_show_invalid() {
+    skip_unless_e2e!();
     let app = App::start().await;
     let link = register_through_api(&app, "carl@example.com").await;
     let (uid, token) = uid_and_token(&link);
@@ -215,6 +150,7 @@ async fn bad_activation_links_show_invalid() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn resend_activation_sends_a_new_working_link() {
+    skip_unless_e2e!();
     let app = App::start().await;
     let email = "erin@example.com";
     register_through_ui(&app, email, "Erin", PASSWORD).await;
@@ -240,6 +176,7 @@ async fn resend_activation_sends_a_new_working_link() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn password_reset_replaces_the_old_password() {
+    skip_unless_e2e!();
     let app = App::start().await;
     let email = "frank@example.com";
     app.backend.create_active_user(email, PASSWORD).await;
@@ -279,6 +216,7 @@ async fn password_reset_replaces_the_old_password() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn used_reset_link_shows_invalid() {
+    skip_unless_e2e!();
     let app = App::start().await;
     let email = "gina@example.com";
     app.backend.create_active_user(email, PASSWORD).await;
@@ -324,6 +262,7 @@ async fn used_reset_link_shows_invalid() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reset_for_unknown_email_still_shows_reset_sent() {
+    skip_unless_e2e!();
     let app = App::start().await;
 
     app.goto("/reset-password").await;
@@ -344,48 +283,8 @@ async fn reset_for_unknown_email_still_shows_reset_sent() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn wrong_password_shows_the_server_message_and_a_resend_hint() {
-    let app = App::start().await;
-    let email = "hank@example.com";
-    app.backend.create_active_user(email, PASSWORD).await;
-
-    app.goto("/login").await;
-    app.wait_for("main a[href=\"/register\"]").await;
-    assert!(
-        app.exists("main a[href=\"/reset-password\"]").await,
-        "/login should link to /reset-password"
-    );
-    submit_login(&app, email, "Wrong-password-1").await;
-    app.wait_for_text("form#login-form .form-alert[role=alert]", NO_ACTIVE_ACCOUNT)
-        .await;
-    assert_eq!(
-        app.path().await,
-        "/login",
-        "a failed sign-in stays on /login"
-    );
-
-    let hint = "form#login-form .form-alert a[href^=\"/resend-activation?email=\"]";
-    let href = relative_href(
-        &app,
-        &app.attr(hint, "href")
-            .await
-            .expect("the hint link has an href"),
-    );
-    let query = href.split_once("?email=").map(|(_, q)| q).unwrap_or("");
-    assert_eq!(
-        percent_decode(query),
-        email,
-        "the hint should carry the typed email: {href}"
-    );
-
-    app.click(hint).await;
-    app.wait_for("form#resend-activation-form").await;
-    assert!(app.path().await.starts_with("/resend-activation"));
-    assert_eq!(app.value("email").await, email);
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn register_shows_server_field_errors() {
+    skip_unless_e2e!();
     let app = App::start().await;
     app.backend
         .create_active_user("taken@example.com", PASSWORD)
@@ -425,6 +324,7 @@ async fn register_shows_server_field_errors() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn client_side_validation_blocks_bad_input_without_a_request() {
+    skip_unless_e2e!();
     let app = App::start().await;
 
     app.goto("/login").await;
@@ -491,178 +391,4 @@ async fn client_side_validation_blocks_bad_input_without_a_request() {
     );
 
     assert!(app.backend.emails().is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn deep_link_to_dashboard_returns_there_after_sign_in() {
-    let app = App::start().await;
-    app.backend
-        .create_active_user("kim@example.com", PASSWORD)
-        .await;
-
-    app.goto("/dashboard").await;
-    app.wait_for_path("/login?next=%2Fdashboard").await;
-    submit_login(&app, "kim@example.com", PASSWORD).await;
-    app.wait_for_path("/dashboard").await;
-    app.wait_for_text("#user-email", "kim@example.com").await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn unsafe_next_is_ignored_after_sign_in() {
-    let app = App::start().await;
-    app.backend
-        .create_active_user("lee@example.com", PASSWORD)
-        .await;
-
-    for next in [
-        "//evil.example",
-        "https://evil.example",
-        "%2F%2Fevil.example",
-        "https%3A%2F%2Fevil.example",
-    ] {
-        app.goto(&format!("/login?next={next}")).await;
-        submit_login(&app, "lee@example.com", PASSWORD).await;
-        app.wait_for_path("/dashboard").await;
-        let url = app.url().await;
-        assert!(
-            url.starts_with(&format!("{}/", app.origin())),
-            "next={next} took the browser to {url}"
-        );
-        app.wait_for_text("#user-email", "lee@example.com").await;
-        // Signed out again for the next round, without going through the app.
-        app.js("window.localStorage.clear();", vec![]).await;
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn root_and_unknown_paths_route_by_session() {
-    let app = App::start().await;
-    app.backend
-        .create_active_user("max@example.com", PASSWORD)
-        .await;
-
-    app.goto("/").await;
-    app.wait_for_path("/login").await;
-
-    app.goto("/no/such/page").await;
-    app.wait_for("main h1").await;
-    assert_eq!(app.path().await, "/no/such/page");
-    assert!(
-        !app.exists("form#login-form").await,
-        "an unknown path shows the not-found page, not a form"
-    );
-
-    app.sign_in("max@example.com", PASSWORD).await;
-    app.goto("/").await;
-    app.wait_for_path("/dashboard").await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn reload_keeps_the_session() {
-    let app = App::start().await;
-    app.backend
-        .create_active_user("nora@example.com", PASSWORD)
-        .await;
-    app.sign_in("nora@example.com", PASSWORD).await;
-    let before = app.session_field("refresh_token").await;
-
-    app.reload().await;
-    app.wait_for_text("#user-email", "nora@example.com").await;
-    assert_eq!(app.path().await, "/dashboard");
-    assert_eq!(
-        app.session_field("refresh_token").await,
-        before,
-        "a reload within the token's life needs no new session"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn sign_out_clears_storage_and_revokes_the_refresh_token() {
-    let app = App::start().await;
-    app.backend
-        .create_active_user("omar@example.com", PASSWORD)
-        .await;
-    app.sign_in("omar@example.com", PASSWORD).await;
-    let refresh = app.session_field("refresh_token").await;
-
-    app.click("button#sign-out").await;
-    app.wait_for_path("/login").await;
-    assert_eq!(
-        app.local_storage_get(SESSION_KEY).await,
-        None,
-        "sign-out should clear the stored session"
-    );
-
-    app.assert_refresh_token_revoked(&refresh).await;
-
-    app.goto("/dashboard").await;
-    app.wait_for_path("/login?next=%2Fdashboard").await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn access_token_is_refreshed_before_it_expires() {
-    let app = App::start_with(short_access()).await;
-    app.backend
-        .create_active_user("pia@example.com", PASSWORD)
-        .await;
-    app.sign_in("pia@example.com", PASSWORD).await;
-    let first_access = app.session_field("access_token").await;
-    let first_refresh = app.session_field("refresh_token").await;
-
-    app.poll(
-        "the stored tokens to be replaced by a refresh",
-        Duration::from_secs(25),
-        || async {
-            let s = app.session().await?;
-            let rotated = s["access_token"].as_str()? != first_access
-                && s["refresh_token"].as_str()? != first_refresh;
-            rotated.then_some(())
-        },
-    )
-    .await;
-    assert!(
-        app.backend.refresh_calls().await >= 1,
-        "the backend should have seen a refresh"
-    );
-    assert_eq!(app.path().await, "/dashboard");
-    assert_eq!(
-        app.api().jwt_refresh(&first_refresh).await.status,
-        401,
-        "the rotated-out refresh token should be dead"
-    );
-
-    app.reload().await;
-    app.wait_for_text("#user-email", "pia@example.com").await;
-    assert_eq!(app.path().await, "/dashboard");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn blacklisted_refresh_token_ends_the_session() {
-    let app = App::start_with(short_access()).await;
-    app.backend
-        .create_active_user("quinn@example.com", PASSWORD)
-        .await;
-    app.sign_in("quinn@example.com", PASSWORD).await;
-
-    let refresh = app.session_field("refresh_token").await;
-    let r = app.api().jwt_blacklist(&refresh).await;
-    assert_eq!(
-        r.status,
-        200,
-        "blacklisting through the API failed: {}",
-        r.text()
-    );
-
-    app.wait_for_path_within("/login?next=%2Fdashboard", Duration::from_secs(25))
-        .await;
-    app.wait_for(".notice[data-notice=\"expired\"]").await;
-    assert!(
-        app.backend.refresh_calls().await >= 1,
-        "the app should have tried to refresh"
-    );
-    assert_eq!(
-        app.local_storage_get(SESSION_KEY).await,
-        None,
-        "an expired session should not stay in storage"
-    );
 }

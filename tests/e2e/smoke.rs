@@ -1,12 +1,10 @@
 //! Smoke test: the release build, served like a CDN, mounts and talks to the test backend.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod support;
-
-use support::App;
+use crate::support::App;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_page_renders_from_dist() {
+    skip_unless_e2e!();
     let app = App::start().await;
 
     app.goto("/login").await;
@@ -41,11 +39,12 @@ async fn login_page_renders_from_dist() {
 /// files their own type. Checked here because every other test relies on it.
 #[tokio::test(flavor = "multi_thread")]
 async fn static_server_serves_files_and_falls_back_to_index() {
+    skip_unless_e2e!();
     let app = App::start().await;
     let get = |path: &str| {
         let url = format!("{}{path}", app.origin());
         async move {
-            support::http::request("GET", &url, &[], None)
+            crate::support::http::request("GET", &url, &[], None)
                 .await
                 .expect("GET from the static server")
         }
@@ -66,7 +65,7 @@ async fn static_server_serves_files_and_falls_back_to_index() {
         "index.html should carry {want}"
     );
 
-    let wasm = std::fs::read_dir(support::static_server::dist_dir())
+    let wasm = std::fs::read_dir(crate::support::static_server::dist_dir())
         .expect("dist dir")
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())

@@ -1,12 +1,10 @@
 //! A browser that blocks site storage ("block all cookies and site data"): reading
 //! `window.localStorage` throws a SecurityError. The app must still run, say that a sign-in
 //! lasts only while the tab is open, and sign in and out.
-#![cfg(not(target_arch = "wasm32"))]
-
-mod support;
 
 use serde_json::json;
-use support::App;
+
+use crate::support::App;
 
 const EMAIL: &str = "no-storage@example.com";
 const PASSWORD: &str = "Correct-horse-42";
@@ -24,6 +22,7 @@ async fn block_storage(app: &App) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn blocked_storage_keeps_the_app_working_in_memory() {
+    skip_unless_e2e!();
     let app = App::start().await;
     app.backend.create_active_user(EMAIL, PASSWORD).await;
     block_storage(&app).await;

@@ -5,17 +5,15 @@
 //! login.html, the emailed links their page, anything else index.html), and the hashed files go
 //! out as their brotli or gzip twin. deploy/write-headers.sh: the `_headers` it writes for Netlify
 //! and Cloudflare Pages covers the build.
-#![cfg(not(target_arch = "wasm32"))]
-
-mod support;
 
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::{json, Value};
-use support::http::{request, HttpResponse};
-use support::nginx::{deployed_copy, Nginx};
-use support::{url_path, App, AppOptions};
+
+use crate::support::http::request;
+use crate::support::nginx::{deployed_copy, Nginx};
+use crate::support::{url_path, App, AppOptions, HttpResponse};
 
 const PASSWORD: &str = "Correct-horse-42";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -65,6 +63,7 @@ fn page_named(root: &Path, files: &[String], body: &[u8]) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nginx_serves_the_build_with_the_documented_config() {
+    skip_unless_e2e!();
     // Hold nginx's port while the rest starts, so no other server of this run is given it.
     let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("no free port");
     let port = reserved.local_addr().expect("reserved port").port();
@@ -351,7 +350,8 @@ async fn nginx_serves_the_build_with_the_documented_config() {
 /// every path, a year of caching for each hashed file of the build by name, none for index.html.
 #[tokio::test(flavor = "multi_thread")]
 async fn static_host_headers_file_covers_the_build() {
-    let dir = support::TestDir::new();
+    skip_unless_e2e!();
+    let dir = crate::support::TestDir::new();
     let copy = dir.join("dist");
     let files = deployed_copy(&copy, "https://api.example.com");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/write-headers.sh");

@@ -1,14 +1,14 @@
 //! Hostile input: open-redirect attempts through `next`, emailed links leaking through
 //! `Referer`, the app under a strict Content-Security-Policy, and server answers that break the
 //! contract. The release build in headless Chromium against the reference backend.
-#![cfg(not(target_arch = "wasm32"))]
-
-mod support;
 
 use djoser_auth_spa::routes::login_path;
 use serde_json::json;
-use support::static_server::{dist_dir, StaticConfig, StaticServer};
-use support::{App, AppOptions, BackendOptions, SESSION_KEY, WAIT};
+
+use crate::support::static_server::dist_dir;
+use crate::support::{
+    App, AppOptions, BackendOptions, Recorded, StaticConfig, StaticServer, SESSION_KEY, WAIT,
+};
 
 const EMAIL: &str = "mallory-target@example.com";
 const PASSWORD: &str = "Correct-horse-42";
@@ -30,6 +30,7 @@ async fn submit_login(app: &App) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn open_redirect_attempts_land_on_the_dashboard() {
+    skip_unless_e2e!();
     let app = App::start().await;
     app.backend.create_active_user(EMAIL, PASSWORD).await;
     let long = format!("/{}", "a".repeat(4999));
@@ -87,7 +88,7 @@ async fn follow_probe_link(
     probe: &StaticServer,
     path: &str,
     policy: Option<&str>,
-) -> support::Recorded {
+) -> Recorded {
     let url = format!("{}{path}", probe.origin());
     app.js(
         "const a = document.createElement('a');
@@ -101,7 +102,7 @@ async fn follow_probe_link(
     probe_request(app, probe, path).await
 }
 
-async fn probe_request(app: &App, probe: &StaticServer, path: &str) -> support::Recorded {
+async fn probe_request(app: &App, probe: &StaticServer, path: &str) -> Recorded {
     app.poll(&format!("the probe server to get {path}"), WAIT, || async {
         probe.requests().into_iter().find(|r| r.target == path)
     })
@@ -200,6 +201,7 @@ async fn assert_link_page_sends_no_referrer(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn emailed_link_pages_send_no_referrer() {
+    skip_unless_e2e!();
     let app = App::start().await;
     // Another origin to follow links to: a second static server on its own port.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -278,15 +280,17 @@ fn csp_console_messages(messages: Vec<String>) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn app_runs_under_a_strict_csp() {
+    skip_unless_e2e!();
     let app = App::start_opts(AppOptions {
         static_headers: vec![("Content-Security-Policy".into(), STRICT_CSP.into())],
         ..Default::default()
     })
     .await;
     app.backend.create_active_user(EMAIL, PASSWORD).await;
-    let served = support::http::request("GET", &format!("{}/login", app.origin()), &[], None)
-        .await
-        .expect("GET /login");
+    let served =
+        crate::support::http::request("GET", &format!("{}/login", app.origin()), &[], None)
+            .await
+            .expect("GET /login");
     let policy = served
         .header("Content-Security-Policy")
         .expect("the page is served with the policy");
@@ -341,6 +345,7 @@ async fn app_runs_under_a_strict_csp() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn csp_without_wasm_unsafe_eval_stops_the_app_and_is_reported() {
+    skip_unless_e2e!();
     // The same policy minus 'wasm-unsafe-eval': the check above must be able to fail.
     let app = App::start_opts(AppOptions {
         static_headers: vec![(
@@ -390,6 +395,7 @@ async fn csp_without_wasm_unsafe_eval_stops_the_app_and_is_reported() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn server_errors_become_clear_messages() {
+    skip_unless_e2e!();
     let app = App::start_with(BackendOptions {
         extra_env: vec![(
             "AUTH_FAULTS".into(),

@@ -1,11 +1,9 @@
 //! The signed-in account settings page (/settings): change the password, edit the profile, sign out
 //! of every tab. End to end: the release build in Chromium against the reference backend.
-#![cfg(not(target_arch = "wasm32"))]
-
-mod support;
 
 use serde_json::json;
-use support::{App, SESSION_KEY};
+
+use crate::support::{App, SESSION_KEY};
 
 const PASSWORD: &str = "Correct-horse-42";
 const NEW_PASSWORD: &str = "Battery-staple-77";
@@ -31,6 +29,7 @@ async fn access_token(app: &App, email: &str, password: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn change_password_refuses_a_wrong_current_password_then_replaces_it() {
+    skip_unless_e2e!();
     let app = App::start().await;
     let email = "pat@example.com";
     app.backend.create_active_user(email, PASSWORD).await;
@@ -99,6 +98,7 @@ async fn change_password_refuses_a_wrong_current_password_then_replaces_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn edit_profile_saves_name_and_username_everywhere() {
+    skip_unless_e2e!();
     let app = App::start().await;
     let email = "quinn@example.com";
     app.backend
@@ -145,6 +145,7 @@ async fn edit_profile_saves_name_and_username_everywhere() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_out_from_settings_signs_out_every_tab() {
+    skip_unless_e2e!();
     let app = App::start().await;
     let email = "rae@example.com";
     app.backend.create_active_user(email, PASSWORD).await;

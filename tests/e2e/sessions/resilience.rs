@@ -1,286 +1,20 @@
-//! Sessions that never break: one refresh per browser across tabs, sign-in and sign-out
-//! reaching every tab, outages survived, failed and throttled forms, bad stored data. The
-//! release build in headless Chromium against the reference backend (see tests/README.md).
-#![cfg(not(target_arch = "wasm32"))]
-
-mod support;
+//! What must not break a session or a form: the backend going away and coming back, a request
+//! that fails, a throttled form (429 with `Retry-After`), whatever a script left in storage, and a
+//! refresh answer whose access token is already spent.
 
 use std::time::{Duration, Instant};
 
-use fantoccini::wd::WindowHandle;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use serde_json::{json, Value};
-use support::{App, BackendOptions, SESSION_KEY};
 
-const EMAIL: &str = "tabs@example.com";
-const PASSWORD: &str = "Correct-horse-42";
-
-/// Access tokens that live 65 s: the app refreshes 60 s before expiry, i.e. 5 s after each
-/// new token arrives, so a refresh window is about 5 s long.
-fn short_access() -> BackendOptions {
-    BackendOptions {
-        access_seconds: 65,
-        ..Default::default()
-    }
-}
-
-async fn switch_to(app: &App, window: &WindowHandle) {
-    app.browser
-        .client
-        .switch_to_window(window.clone())
-        .await
-        .expect("switch to a window");
-}
-
-/// Opens another tab of the same WebDriver session, switches to it and loads `path`.
-async fn open_tab(app: &App, path: &str) -> WindowHandle {
-    let handle = app
-        .browser
-        .client
-        .new_window(true)
-        .await
-        .expect("open a new tab")
-        .handle;
-    switch_to(app, &handle).await;
-    app.goto(path).await;
-    handle
-}
-
-/// The stored session's access token, if there is a session.
-async fn stored_access(app: &App) -> Option<String> {
-    app.session()
-        .await
-        .and_then(|s| s["access_token"].as_str().map(str::to_string))
-}
-
-/// Lines of the backend's request log answering `POST /auth/jwt/refresh/` with 401.
-fn refused_refreshes(app: &App) -> usize {
-    std::fs::read_to_string(app.backend.stderr_log())
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.contains("POST /auth/jwt/refresh/") && l.contains("\" 401 "))
-        .count()
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn five_tabs_share_one_refresh_per_window() {
-    /// Watch at least this long (three windows and a half)…
-    const OBSERVE: Duration = Duration::from_millis(17_500);
-    /// …and longer if three refreshes haven't happened yet (a slow machine), up to this.
-    const OBSERVE_AT_MOST: Duration = Duration::from_secs(25);
-    const WINDOW: f64 = 5.0;
-
-    let app = App::start_with(short_access()).await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
-    app.sign_in(EMAIL, PASSWORD).await;
-    let signed_in = Instant::now();
-    let first_refresh_token = app.session_field("refresh_token").await;
-
-    // Every access token seen in storage with its `access_received_at`: the browser's own
-    // clock at the moment the refreshing tab got it.
-    let mut tokens: Vec<(f64, String)> = vec![];
-    let sample = |tokens: &mut Vec<(f64, String)>, session: Option<Value>| {
-        let session = session.expect("the session left storage");
-        let access = session["access_token"].as_str().unwrap().to_string();
-        let received = session["access_received_at"].as_f64().unwrap();
-        if tokens.last().map(|(_, t)| t) != Some(&access) {
-            assert!(
-                !tokens.iter().any(|(_, t)| *t == access),
-                "an older access token came back into storage"
-            );
-            tokens.push((received, access));
-        }
-    };
-    sample(&mut tokens, app.session().await);
-
-    let mut windows = vec![app.browser.client.window().await.expect("window handle")];
-    for _ in 0..4 {
-        windows.push(open_tab(&app, "/dashboard").await);
-        app.wait_for_text("#user-email", EMAIL).await;
-        sample(&mut tokens, app.session().await);
-    }
-    let tabs_opened = signed_in.elapsed();
-
-    // Watch storage (shared by all tabs) and the backend's counter through three windows.
-    switch_to(&app, &windows[0]).await;
-    while signed_in.elapsed() < OBSERVE
-        || (tokens.len() < 4 && signed_in.elapsed() < OBSERVE_AT_MOST)
-    {
-        sample(&mut tokens, app.session().await);
-        let calls = app.backend.refresh_calls().await;
-        let rotated = tokens.len() - 1;
-        assert_eq!(
-            refused_refreshes(&app),
-            0,
-            "the backend refused a refresh after {:?}: a tab sent a rotated (blacklisted) refresh token",
-            signed_in.elapsed()
-        );
-        // At any moment at most the refresh under way is not in storage yet.
-        assert!(
-            calls <= rotated as u64 + 1,
-            "{calls} refresh calls but only {rotated} new tokens in storage after {:?}: more than one refresh in a window",
-            signed_in.elapsed()
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    let observed = signed_in.elapsed();
-    // A window is at least 5 s long (5 s after each new token, plus the refresh's own time).
-    let windows_elapsed = (observed.as_secs_f64() / WINDOW).floor() as usize;
-    // The last window's refresh may still be in flight: wait for the counter and storage to agree.
-    let calls = app
-        .poll(
-            "the refresh calls to match the tokens in storage",
-            Duration::from_secs(3),
-            || async {
-                let calls = app.backend.refresh_calls().await;
-                let access = stored_access(&app).await;
-                let known = tokens.iter().any(|(_, t)| Some(t) == access.as_ref());
-                let rotated = tokens.len() as u64 - 1 + u64::from(!known);
-                (calls == rotated).then_some(calls)
-            },
-        )
-        .await;
-    sample(&mut tokens, app.session().await);
-    let rotated = tokens.len() - 1;
-
-    // Every tab is still signed in on the dashboard, with no expired notice.
-    let mut signed_out_tabs = 0;
-    for (i, window) in windows.iter().enumerate() {
-        switch_to(&app, window).await;
-        let on_dashboard = app.pathname().await == "/dashboard"
-            && app.exists("#user-email").await
-            && !app.exists("[data-notice=\"expired\"]").await;
-        if !on_dashboard {
-            signed_out_tabs += 1;
-            eprintln!("tab {i} is not signed in:\n{}", app.describe().await);
-        }
-        app.assert_no_crash().await;
-    }
-    let refused = refused_refreshes(&app);
-
-    // Seconds from the sign-in token to each new one, by the browser's clock.
-    let arrivals: Vec<f64> = tokens.iter().map(|(at, _)| at - tokens[0].0).collect();
-    let shown: Vec<String> = arrivals[1..].iter().map(|t| format!("{t:.2} s")).collect();
-    println!(
-        "five tabs (opened in {tabs_opened:.1?}), observed {observed:.1?}: refresh windows elapsed: {windows_elapsed}; \
-         new tokens in storage: {rotated} (at {}); backend refresh calls: {calls}; refused refreshes: {refused}; \
-         tabs signed out: {signed_out_tabs}",
-        shown.join(", ")
-    );
-
-    assert_eq!(signed_out_tabs, 0, "tabs were signed out");
-    assert_eq!(
-        refused, 0,
-        "the backend refused refreshes (a tab used a blacklisted token)"
-    );
-    assert!(
-        rotated >= 3 && rotated <= windows_elapsed,
-        "expected one new token per refresh window ({windows_elapsed} windows, at least three) in {observed:?}, saw {rotated}"
-    );
-    assert_eq!(
-        calls, rotated as u64,
-        "the backend saw {calls} refreshes for {rotated} new tokens: some window refreshed more than once"
-    );
-    // One refresh per window: each new token arrived a window after the one before.
-    for pair in arrivals.windows(2) {
-        assert!(
-            pair[1] - pair[0] >= WINDOW - 0.1,
-            "two refreshes {:.2} s apart (arrivals {shown:?})",
-            pair[1] - pair[0]
-        );
-    }
-
-    // The server still takes the refresh token the tabs hold, and rotation really happened.
-    let refresh = app.session_field("refresh_token").await;
-    let verify = |token: String| {
-        let api = app.api();
-        async move {
-            api.post("/auth/jwt/verify/", json!({ "token": token }))
-                .await
-        }
-    };
-    let current = verify(refresh).await;
-    assert_eq!(
-        current.status,
-        200,
-        "the current refresh token was refused: {}",
-        current.text()
-    );
-    let old = verify(first_refresh_token).await;
-    assert!(
-        old.status != 200 && old.text().contains("blacklisted"),
-        "the sign-in refresh token should be blacklisted by rotation: {} {}",
-        old.status,
-        old.text()
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn sign_in_and_sign_out_reach_other_tabs() {
-    const LIMIT: Duration = Duration::from_secs(2);
-    let app = App::start().await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
-
-    let first = app.browser.client.window().await.expect("window handle");
-    app.goto("/login").await;
-    app.wait_for("form#login-form").await;
-    // Markers that a reload would wipe: the tabs must follow without one.
-    let mark = "window.__not_reloaded = true;";
-    let marked = "return window.__not_reloaded === true;";
-    app.js(mark, vec![]).await;
-    let second = open_tab(&app, "/login").await;
-    app.wait_for("form#login-form").await;
-    app.js(mark, vec![]).await;
-
-    // Sign in in the first tab; the second, sitting on /login, follows.
-    switch_to(&app, &first).await;
-    app.fill("email", EMAIL).await;
-    app.fill("password", PASSWORD).await;
-    let clicked = Instant::now();
-    app.submit().await;
-    switch_to(&app, &second).await;
-    app.poll("the other tab to reach /dashboard", LIMIT, || async {
-        (app.pathname().await == "/dashboard").then_some(())
-    })
-    .await;
-    let sign_in_took = clicked.elapsed();
-    app.wait_for_text("#user-email", EMAIL).await;
-    assert_eq!(
-        app.js(marked, vec![]).await,
-        Value::Bool(true),
-        "the tab was reloaded instead of following the sign-in"
-    );
-
-    // Sign out in the second tab; the first leaves /dashboard for /login.
-    switch_to(&app, &first).await;
-    app.wait_for_text("#user-email", EMAIL).await;
-    switch_to(&app, &second).await;
-    let clicked = Instant::now();
-    app.click("button#sign-out").await;
-    switch_to(&app, &first).await;
-    app.poll("the other tab to leave for /login", LIMIT, || async {
-        (app.pathname().await == "/login").then_some(())
-    })
-    .await;
-    let sign_out_took = clicked.elapsed();
-    app.wait_for("form#login-form").await;
-    println!("sign-in reached the other tab in {sign_in_took:?}, sign-out in {sign_out_took:?}");
-    assert_eq!(
-        app.js(marked, vec![]).await,
-        Value::Bool(true),
-        "the tab was reloaded instead of following the sign-out"
-    );
-    assert!(app.session().await.is_none(), "the session is still stored");
-    assert!(
-        !app.exists("#user-email").await,
-        "the signed-out tab still shows the profile"
-    );
-    switch_to(&app, &second).await;
-    app.wait_for_pathname("/login").await;
-}
+use super::{stored_access, EMAIL, PASSWORD};
+use crate::support::{App, BackendOptions, SESSION_KEY};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn backend_outage_keeps_the_session_and_recovers() {
-    let mut app = App::start_with(short_access()).await;
+    skip_unless_e2e!();
+    let mut app = App::start_with(BackendOptions::short_access()).await;
     app.backend.create_active_user(EMAIL, PASSWORD).await;
     app.sign_in(EMAIL, PASSWORD).await;
     let signed_in = Instant::now();
@@ -340,6 +74,7 @@ async fn backend_outage_keeps_the_session_and_recovers() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn failed_request_keeps_what_the_user_typed() {
+    skip_unless_e2e!();
     let mut app = App::start().await;
     app.backend.stop().await;
     app.goto("/login").await;
@@ -363,6 +98,7 @@ async fn failed_request_keeps_what_the_user_typed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn throttled_form_counts_down_retry_after() {
+    skip_unless_e2e!();
     let app = App::start_with(BackendOptions {
         throttle_anon: Some("3/min".into()),
         ..Default::default()
@@ -452,24 +188,9 @@ async fn throttled_form_counts_down_retry_after() {
     app.assert_no_crash().await;
 }
 
-/// base64url without padding, for hand-made JWTs.
-fn b64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_stored_sessions_start_signed_out() {
+    skip_unless_e2e!();
     let app = App::start().await;
     app.backend.create_active_user(EMAIL, PASSWORD).await;
     app.sign_in(EMAIL, PASSWORD).await;
@@ -494,7 +215,8 @@ async fn bad_stored_sessions_start_signed_out() {
         .to_string();
     let no_exp = format!(
         "{header}.{}.c2lnbmF0dXJl",
-        b64url(br#"{"token_type":"access","iat":1700000000,"jti":"x","user_id":"1"}"#)
+        URL_SAFE_NO_PAD
+            .encode(br#"{"token_type":"access","iat":1700000000,"jti":"x","user_id":"1"}"#)
     );
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -591,6 +313,7 @@ async fn bad_stored_sessions_start_signed_out() {
 /// again, not refuse the answer, retry with the old token, and sign the user out.
 #[tokio::test(flavor = "multi_thread")]
 async fn refresh_answer_with_a_spent_access_token_keeps_the_session() {
+    skip_unless_e2e!();
     let app = App::start_with(BackendOptions {
         access_seconds: 65,
         extra_env: vec![(

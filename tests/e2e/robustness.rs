@@ -1,0 +1,186 @@
+//! Sessions and answers that must not break the app (issue #11): hostile error bodies, a
+//! deployment with no API address, a page restored from the back-forward cache after another
+//! tab signed out, and a page frozen past its refresh point.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::static_server::dist_dir;
+use crate::support::{App, BackendOptions, StaticConfig, StaticServer};
+
+const EMAIL: &str = "robust@example.com";
+const PASSWORD: &str = "Correct-horse-42";
+
+/// Each hostile body (10 MB, 10,000 levels deep, 100,000 keys) gives the plain "doesn't
+/// understand" message, quickly after it arrives, with the input kept and no crash.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_error_bodies_get_a_clear_message_at_once() {
+    skip_unless_e2e!();
+    let app = App::start_with(BackendOptions {
+        extra_env: vec![(
+            "AUTH_FAULTS".into(),
+            "POST /auth/jwt/create/=400-huge,400-deep,400-keys".into(),
+        )],
+        ..Default::default()
+    })
+    .await;
+    app.goto("/login").await;
+    app.fill("email", EMAIL).await;
+    app.fill("password", PASSWORD).await;
+    for body in ["10 MB", "10,000 levels deep", "100,000 keys"] {
+        // When the alert appears, against when the answer's last byte arrived.
+        app.js(
+            "window.__alertAt = null;
+             const alert = () => document.querySelector('#login-form .form-alert');
+             if (alert()) alert().remove();
+             new MutationObserver((_, observer) => {
+                 if (alert()) { window.__alertAt = performance.now(); observer.disconnect(); }
+             }).observe(document.body, { childList: true, subtree: true });",
+            vec![],
+        )
+        .await;
+        let alert = app
+            .submit_and_read_alert("login-form", "/auth/jwt/create/", || app.submit())
+            .await;
+        assert!(
+            alert.contains("doesn't understand (HTTP 400)"),
+            "{body}: {alert:?}"
+        );
+        let lag = app
+            .js(
+                "const answers = performance.getEntriesByType('resource').filter(e => e.name.includes('/auth/jwt/create/'));
+                 return window.__alertAt - answers[answers.length - 1].responseEnd;",
+                vec![],
+            )
+            .await
+            .as_f64()
+            .expect("a number");
+        println!("{body}: message {lag:.1} ms after the answer arrived");
+        assert!(
+            lag < 100.0,
+            "{body}: the message came {lag:.1} ms after the answer"
+        );
+        assert_eq!(app.value("email").await, EMAIL);
+        assert_eq!(app.value("password").await, PASSWORD);
+        app.assert_no_crash().await;
+    }
+}
+
+/// A release build whose pages name no API address shows "not set up" and calls nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_build_with_no_api_address_says_so_and_calls_nothing() {
+    skip_unless_e2e!();
+    let app = App::start().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a second static server");
+    let unconfigured = StaticServer::start(
+        listener,
+        StaticConfig {
+            dist: dist_dir(),
+            api_base: String::new(),
+            extra_headers: vec![],
+            wasm_delay: None,
+        },
+    );
+    app.goto_url_as_is(&format!("{}/login", unconfigured.origin()))
+        .await;
+    app.wait_for_text("[data-notice=not-configured]", "djoser-api-base")
+        .await;
+    assert!(!app.exists("form").await, "a form is still offered");
+    let calls = app
+        .js(
+            "return performance.getEntriesByType('resource').filter(e => e.name.includes('/auth/')).length",
+            vec![],
+        )
+        .await;
+    assert_eq!(calls, json!(0), "the app called an API anyway");
+    app.assert_no_crash().await;
+}
+
+/// Tab A on the dashboard goes elsewhere and into the back-forward cache; tab B signs out; A
+/// comes back from the cache (not reloaded) and must leave the protected page at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_restored_from_the_back_forward_cache_sees_the_sign_out() {
+    skip_unless_e2e!();
+    let app = App::start().await;
+    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    app.sign_in(EMAIL, PASSWORD).await;
+    let first = app.browser.client.window().await.expect("this tab");
+    app.js("window.__sameDocument = true;", vec![]).await;
+    // Away to another document of the same origin (a real file, so no app runs there).
+    let favicon = app
+        .js(
+            "return document.querySelector('link[rel=icon]').href",
+            vec![],
+        )
+        .await;
+    app.goto_url_as_is(favicon.as_str().expect("the icon's address"))
+        .await;
+
+    let second = app
+        .browser
+        .client
+        .new_window(true)
+        .await
+        .expect("open a second tab")
+        .handle;
+    app.switch_to(&second).await;
+    app.goto("/settings").await;
+    app.click("#sign-out").await;
+    app.wait_for_pathname("/login").await;
+
+    app.switch_to(&first).await;
+    app.browser.client.back().await.expect("back");
+    let restored = app
+        .js(
+            "return window.__sameDocument === true && performance.getEntriesByType('navigation')[0].type",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        restored,
+        json!("back_forward"),
+        "the page should come back from the back-forward cache (same document)"
+    );
+    app.wait_for_pathname("/login").await;
+    app.wait_for("form#login-form").await;
+    app.assert_no_crash().await;
+}
+
+/// A page frozen past its refresh point (a sleeping laptop, a discarded background tab)
+/// refreshes within a second of coming back, once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_frozen_past_its_refresh_point_refreshes_on_resume() {
+    skip_unless_e2e!();
+    // 65 s access tokens: the refresh is due 5 s after sign-in.
+    let app = App::start_with(BackendOptions {
+        access_seconds: 65,
+        ..Default::default()
+    })
+    .await;
+    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    app.sign_in(EMAIL, PASSWORD).await;
+    let before = app.backend.refresh_calls().await;
+    app.browser
+        .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
+        .await;
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    assert_eq!(
+        app.backend.refresh_calls().await,
+        before,
+        "a frozen page refreshed"
+    );
+    app.browser
+        .cdp("Page.setWebLifecycleState", json!({ "state": "active" }))
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        app.backend.refresh_calls().await,
+        before + 1,
+        "one refresh within a second of resuming"
+    );
+    app.wait_for_text("#user-email", EMAIL).await;
+    app.assert_no_crash().await;
+}
