@@ -68,7 +68,7 @@ e2e-tests:
 	E2E=1 cargo test $(E2E_TESTS) -- --test-threads=2
 
 # The benchmark (not part of `make test`): sizes and timings of the release dist/ in headless
-# Chromium against the reference backend; prints one Markdown table (benches/bench.rs, ~6 min).
+# Chromium against the reference backend; prints one Markdown table (benches/bench/, ~10 min; docs/performance.md).
 # The harness that drives the browser needs no LTO: build it quickly.
 .PHONY: bench
 bench: build
