@@ -19,6 +19,21 @@ function notStarted(why) {
   document.body.prepend(banner);
 }
 
+// The release wasm aborts on a panic without running its panic hook (a trap, not a message):
+// say so on the page, as the hook does in development builds (src/main.rs).
+const crashed = (error) => {
+  if (!(error instanceof WebAssembly.RuntimeError) || document.querySelector(".crash-banner")) return;
+  const banner = document.createElement("div");
+  banner.className = "crash-banner";
+  banner.setAttribute("role", "alert");
+  banner.textContent = "Something went wrong and the page stopped. Reload it to continue.";
+  document.body.prepend(banner);
+};
+if (typeof WebAssembly === "object") {
+  addEventListener("error", (event) => crashed(event.error));
+  addEventListener("unhandledrejection", (event) => crashed(event.reason));
+}
+
 if (typeof WebAssembly !== "object") {
   notStarted("This page needs WebAssembly to sign you in, and this browser has it turned off.");
 } else {

@@ -263,3 +263,38 @@ async fn a_slow_start_shows_the_banner_after_ten_seconds_and_the_app_then_replac
         "[first paint] watchdog banner at {at:.2} s (seen {seen:?}), app started after {started:?}"
     );
 }
+
+/// The release wasm aborts on a panic with a trap (`WebAssembly.RuntimeError`) and no panic
+/// hook: the loader turns the trap into the crash banner. Thrown by hand here from a script of
+/// the page's own (WebDriver's scripts' errors reach the page muted), as a trap reaches
+/// `window.onerror`, since the app has no panic to provoke.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trap_in_the_wasm_shows_the_crash_banner() {
+    skip_unless_e2e!();
+    let app = App::start().await;
+    app.goto("/login").await;
+    assert!(
+        !app.exists(".crash-banner").await,
+        "a crash banner before any trap"
+    );
+    let throw_from_the_page = |error: &str| {
+        format!(
+            "const s = document.createElement('script'); s.textContent = \"setTimeout(() => {{ throw new {error}; }})\"; document.body.append(s);"
+        )
+    };
+    // An ordinary error is not a crash.
+    app.js(&throw_from_the_page("Error('not a trap')"), vec![])
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !app.exists(".crash-banner").await,
+        "an ordinary error showed the crash banner"
+    );
+    app.js(
+        &throw_from_the_page("WebAssembly.RuntimeError('unreachable')"),
+        vec![],
+    )
+    .await;
+    app.wait_for_text(".crash-banner[role=alert]", "the page stopped")
+        .await;
+}
