@@ -21,18 +21,6 @@ pub async fn jwt_refresh(refresh: &str) -> Result<RefreshedTokens, ApiError> {
     .await
 }
 
-/// Revokes a refresh token (SimpleJWT's `TokenBlacklistView`), so a stolen copy is useless.
-pub async fn jwt_blacklist(refresh: &str) -> Result<(), ApiError> {
-    let _: IgnoredAny = request(
-        Method::POST,
-        "jwt/blacklist/",
-        json(&RefreshToken { refresh }),
-        None,
-    )
-    .await?;
-    Ok(())
-}
-
 pub async fn me(access: &str) -> Result<User, ApiError> {
     request(Method::GET, "users/me/", NO_BODY, Some(access)).await
 }

@@ -75,9 +75,17 @@ impl ApiError {
         matches!(self, ApiError::Rejected(_))
     }
 
-    /// The access token was refused as invalid (e.g. the browser clock ran ahead of ours).
+    /// The access token was refused: invalid (revoked, or the browser clock ran ahead of
+    /// ours), or issued before a password change (SimpleJWT's `CHECK_REVOKE_TOKEN`), or its
+    /// user is gone or deactivated. A refresh settles it: new tokens, or the session ends.
     pub fn is_invalid_token(&self) -> bool {
-        matches!(self, ApiError::Rejected(r) if r.status == 401 && r.code.as_deref() == Some("token_not_valid"))
+        const CODES: [&str; 4] = [
+            "token_not_valid",
+            "password_changed",
+            "user_not_found",
+            "user_inactive",
+        ];
+        matches!(self, ApiError::Rejected(r) if r.status == 401 && r.code.as_deref().is_some_and(|code| CODES.contains(&code)))
     }
 
     /// Splits the error for a form with these inputs: messages about an input go under it,
@@ -275,6 +283,20 @@ mod tests {
         );
         assert!(error.is_rejection() && error.is_invalid_token());
         assert_eq!(error.summary(), "Token is blacklisted");
+    }
+
+    #[test]
+    fn tokens_from_before_a_password_change_count_as_invalid() {
+        let refused = |code: &str| {
+            ApiError::from_response(401, None, &format!(r#"{{"detail":"x","code":"{code}"}}"#))
+        };
+        for code in ["password_changed", "user_not_found", "user_inactive"] {
+            assert!(refused(code).is_invalid_token(), "{code}");
+        }
+        assert!(!refused("authentication_failed").is_invalid_token());
+        assert!(
+            !ApiError::from_response(403, None, r#"{"code":"token_not_valid"}"#).is_invalid_token()
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The Djoser client: one request helper under one function per endpoint.
+//! The Djoser client: one request helper under one function per endpoint, and
+//! [`ApiRequest`] for calls to your own API with the session's token.
 
 mod endpoints;
 mod error;
@@ -8,34 +9,105 @@ pub use endpoints::*;
 pub use error::{plural_seconds, ApiError, FieldErrors, Rejection};
 pub use types::*;
 
-use gloo_net::http::{Method, RequestBuilder};
+pub use gloo_net::http::Method;
+use gloo_net::http::RequestBuilder;
 use gloo_timers::callback::Timeout;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wasm_bindgen::JsValue;
 
 /// Long enough for a slow password hash, short enough that a dead network shows as an error.
 const REQUEST_TIMEOUT_MS: u32 = 15_000;
 
-/// Sends one request to `{api_base}/auth/{path}` and reads the answer as `T`.
+/// Sends one request to Djoser's `{api_base}/auth/{path}` and reads the answer as `T`.
 ///
 /// `Authorization` is sent only when a token is given: Djoser answers 401 to an expired token
-/// even on public endpoints. An empty 2xx body reads as JSON `null`, so `T = ()` fits 204s.
-///
-/// The body comes as JSON already ([`json`], or [`NO_BODY`]): only the answer's type is generic
-/// here, and the rest (`send`) is one function, not a copy per endpoint in the wasm.
+/// even on public endpoints.
 async fn request<T: DeserializeOwned>(
     method: Method,
     path: &str,
     body: Result<Option<String>, ApiError>,
     token: Option<&str>,
 ) -> Result<T, ApiError> {
-    let (status, text) = send(method, path, body?, token).await?;
-    let json = if text.trim().is_empty() {
-        "null"
-    } else {
-        &text
-    };
+    let (status, text) = send(method, &djoser_url(path), body?, token).await?;
+    read_answer(status, &text)
+}
+
+fn djoser_url(path: &str) -> String {
+    format!("{}/auth/{}", crate::config::get().api_base, path)
+}
+
+/// A 2xx answer's body as `T`. An empty body reads as JSON `null`, so `T = ()` fits 204s.
+fn read_answer<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
+    let json = if text.trim().is_empty() { "null" } else { text };
     crate::json::parse(json).ok_or(ApiError::Unexpected { status })
+}
+
+/// A call to any JSON endpoint on the API's origin (your own API beside Djoser), made through
+/// [`SessionManager::send`](crate::session::SessionManager::send) with the session's token.
+///
+/// ```no_run
+/// use djoser_auth_spa::api::ApiRequest;
+///
+/// #[derive(serde::Serialize)]
+/// struct NewNote<'a> {
+///     text: &'a str,
+/// }
+///
+/// let list = ApiRequest::get("/api/notes/");
+/// let create = ApiRequest::post("/api/notes/", &NewNote { text: "Buy milk" });
+/// let delete = ApiRequest::delete("/api/notes/7/");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiRequest {
+    method: Method,
+    /// From the API's origin: `/api/notes/`.
+    path: String,
+    body: Result<Option<String>, ApiError>,
+}
+
+impl ApiRequest {
+    /// `method` on `path` (from the API's origin, starting with `/`), with no body.
+    pub fn new(method: Method, path: impl Into<String>) -> ApiRequest {
+        ApiRequest {
+            method,
+            path: path.into(),
+            body: NO_BODY,
+        }
+    }
+
+    pub fn get(path: impl Into<String>) -> ApiRequest {
+        ApiRequest::new(Method::GET, path)
+    }
+
+    pub fn delete(path: impl Into<String>) -> ApiRequest {
+        ApiRequest::new(Method::DELETE, path)
+    }
+
+    pub fn post(path: impl Into<String>, body: &impl Serialize) -> ApiRequest {
+        ApiRequest::new(Method::POST, path).with_body(body)
+    }
+
+    pub fn patch(path: impl Into<String>, body: &impl Serialize) -> ApiRequest {
+        ApiRequest::new(Method::PATCH, path).with_body(body)
+    }
+
+    /// Sends `body` as JSON.
+    pub fn with_body(self, body: &impl Serialize) -> ApiRequest {
+        ApiRequest {
+            body: json(body),
+            ..self
+        }
+    }
+
+    /// Sends it with `token` and reads the answer as `T`; the session's helper calls this.
+    pub(crate) async fn send_with<T: DeserializeOwned>(&self, token: &str) -> Result<T, ApiError> {
+        let path = self.path.trim_start_matches('/');
+        let url = format!("{}/{}", crate::config::get().api_base, path);
+        let (status, text) =
+            send(self.method.clone(), &url, self.body.clone()?, Some(token)).await?;
+        read_answer(status, &text)
+    }
 }
 
 /// A request's body, as JSON.
@@ -50,12 +122,11 @@ const NO_BODY: Result<Option<String>, ApiError> = Ok(None);
 /// error it makes.
 async fn send(
     method: Method,
-    path: &str,
+    url: &str,
     json: Option<String>,
     token: Option<&str>,
 ) -> Result<(u16, String), ApiError> {
     let config = crate::config::get();
-    let url = format!("{}/auth/{}", config.api_base, path);
 
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(|controller| controller.signal());
@@ -66,7 +137,7 @@ async fn send(
         _ => ApiError::Network,
     };
 
-    let mut builder = RequestBuilder::new(&url)
+    let mut builder = RequestBuilder::new(url)
         .method(method)
         .header("Accept", "application/json")
         .abort_signal(signal.as_ref());
@@ -96,4 +167,26 @@ async fn send(
         ));
     }
     Ok((status, text))
+}
+
+/// Revokes a refresh token (SimpleJWT's `TokenBlacklistView`) with a request that outlives the
+/// page (`keepalive`): a sign-out in a tab being closed still reaches the server. Best effort,
+/// and nobody waits for the answer: the session is gone here whatever the server says.
+pub fn revoke_refresh_token(refresh: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(body) = crate::json::print(&RefreshToken { refresh }) else {
+        return;
+    };
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    // Not in web-sys's RequestInit: set as the plain property the browser reads.
+    let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &true.into());
+    init.set_body(&JsValue::from_str(&body));
+    let headers = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&headers, &"Content-Type".into(), &"application/json".into());
+    init.set_headers(&headers);
+    // The promise rejects only without a network; either way there is nothing left to do.
+    let _ = window.fetch_with_str_and_init(&djoser_url("jwt/blacklist/"), &init);
 }

@@ -8,7 +8,8 @@
 //! before the lock is released is seen by the next holder's read.
 //!
 //! Through `Reflect` (IndexedDB's event-style API, wrapped in promises) so as to need no more
-//! web-sys features. Best effort: where IndexedDB is missing or fails, reads give `None`.
+//! web-sys features. Best effort: where IndexedDB is missing or fails, reads say so
+//! ([`Unavailable`]) and the session manager goes by localStorage alone.
 
 use std::future::Future;
 
@@ -25,9 +26,13 @@ const KEY: &str = "latest";
 /// These run while the refresh lock is held: a stalled IndexedDB must not hold it for long.
 const TIMEOUT_MS: u32 = 2_000;
 
-/// The stored text, if any (and if IndexedDB works here).
-pub async fn read() -> Option<String> {
-    bounded(read_unbounded()).await
+/// IndexedDB is missing here (Firefox's private windows, old Safari), blocked, or failing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unavailable;
+
+/// The stored text, if any.
+pub async fn read() -> Result<Option<String>, Unavailable> {
+    bounded(read_unbounded()).await.ok_or(Unavailable)
 }
 
 /// Stores `text` (or removes the entry for `None`) and waits until the write is committed.
@@ -46,13 +51,14 @@ async fn bounded<T>(work: impl Future<Output = Option<T>>) -> Option<T> {
     }
 }
 
-async fn read_unbounded() -> Option<String> {
+/// `Some(None)`: IndexedDB works and holds no session.
+async fn read_unbounded() -> Option<Option<String>> {
     let db = open().await?;
     let result = async {
         let store = object_store(&db, "readonly")?;
         let request = call(&store, "get", &[KEY.into()])?;
         settle(&request, "success", "error").await?;
-        Reflect::get(&request, &"result".into()).ok()?.as_string()
+        Some(Reflect::get(&request, &"result".into()).ok()?.as_string())
     }
     .await;
     close(&db);

@@ -1,5 +1,12 @@
 //! The session engine: one place that signs in, signs out, refreshes on a timer and hands out
 //! fresh access tokens. The Yew provider only renders what it says.
+//!
+//! Its state is one [`Phase`], written only by [`SessionManager::transition`], which also arms
+//! the one refresh timer and tells the UI. What other tabs did is read from two stores:
+//! localStorage (fast, and its `storage` event tells every tab) and IndexedDB ([`latest`]: one
+//! copy for every tab, where localStorage may lag). Every write that could undo another tab's
+//! work is checked against them first: the session this tab last saw must still be the one
+//! stored, else the newer one is taken and this tab's answer revoked.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -8,33 +15,31 @@ use std::rc::{Rc, Weak};
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
+use serde::de::DeserializeOwned;
 use wasm_bindgen_futures::spawn_local;
 
 use super::latest;
 use super::lock::with_lock;
+use super::phase::Phase;
 use super::state::{Session, SessionState, SignedOutReason, StoredSessionError};
 use super::store::{self, Loaded};
-use crate::api::{self, ApiError, User};
+use crate::api::{self, ApiError, ApiRequest, User};
 
-const REFRESH_LOCK: &str = "djoser-auth.refresh";
-/// Retry delays while the server can't be reached: 1, 2, 4, … up to 30 seconds.
-const MAX_RETRY_DELAY_SECS: f64 = 30.0;
+pub(super) const REFRESH_LOCK: &str = "djoser-auth.refresh";
 /// A profile fetched this recently isn't fetched again (the dashboard right after sign-in).
 const PROFILE_FRESH_SECS: f64 = 60.0;
 
+/// Signs in and out, keeps the access token fresh, and shares all of it with the other tabs.
+/// Pages reach it as `use_session().manager`.
 pub struct SessionManager {
     /// For the timer's callback, which must not keep the manager alive.
     me: Weak<SessionManager>,
-    /// The session whose tokens this tab holds; `None` when signed out.
-    session: RefCell<Option<Rc<Session>>>,
-    /// Started with a lapsed access token and hasn't refreshed it yet.
-    restoring: Cell<bool>,
-    signed_out_reason: Cell<SignedOutReason>,
-    /// The last refresh failed for want of a server; it is being retried.
-    reconnecting: Cell<bool>,
+    phase: RefCell<Phase>,
     /// The browser lets the session outlive this tab (site storage isn't blocked).
     persistent: bool,
-    failed_refreshes: Cell<u32>,
+    /// The last localStorage write was refused (full quota): the entry there is older than this
+    /// tab's session, or missing, and says nothing about other tabs.
+    store_behind: Cell<bool>,
     /// When `users/me/` last answered in this tab (local seconds).
     profile_fetched_at: Cell<Option<f64>>,
     /// The one refresh under way, which every caller awaits instead of starting another.
@@ -43,6 +48,16 @@ pub struct SessionManager {
     /// Other tabs' storage writes, and the page coming back (shown, restored, online).
     listeners: RefCell<Vec<EventListener>>,
     on_change: RefCell<Option<Box<dyn Fn()>>>,
+}
+
+/// What the other tabs did, as the stores tell it, compared with this tab's session.
+enum Elsewhere {
+    /// Nothing newer: this tab's session is still the one stored (or can't be compared).
+    Unchanged,
+    /// Another tab refreshed or signed in since: its session.
+    Newer(Box<Session>),
+    /// Another tab signed out.
+    SignedOut,
 }
 
 /// Calls `on_wake` when the page comes back: shown again (`visibilitychange`), shown from the
@@ -78,37 +93,36 @@ pub fn now() -> f64 {
     js_sys::Date::now() / 1000.0
 }
 
+/// The session stored in IndexedDB: `Err` where it can't be read, `Ok(None)` if none is.
+async fn read_latest() -> Result<Option<Session>, latest::Unavailable> {
+    Ok(latest::read()
+        .await?
+        .and_then(|text| Session::from_stored(&text, now()).ok()))
+}
+
 impl SessionManager {
     /// Reads the stored session; no timers or listeners until [`SessionManager::attach`].
     pub fn new() -> Rc<SessionManager> {
         // The build-time prerender has no storage and no clock: it draws the signed-out pages.
         if crate::PRERENDERING {
-            return SessionManager::with(None, SignedOutReason::NeverSignedIn, false);
+            return SessionManager::with(Phase::SignedOut(SignedOutReason::NeverSignedIn), false);
         }
         let now = now();
         let (session, reason) = match store::load(now) {
-            Loaded::Session(session) => (Some(Rc::new(*session)), SignedOutReason::NeverSignedIn),
+            Loaded::Session(session) => (Some(*session), SignedOutReason::NeverSignedIn),
             Loaded::Nothing => (None, SignedOutReason::NeverSignedIn),
             Loaded::Discarded(StoredSessionError::Expired) => (None, SignedOutReason::Expired),
             Loaded::Discarded(_) => (None, SignedOutReason::NeverSignedIn),
         };
-        let restoring = session.as_ref().is_some_and(|s| !s.access_usable(now));
-        SessionManager::with(session, reason, restoring)
+        SessionManager::with(Phase::loaded(session, reason, now), store::available())
     }
 
-    fn with(
-        session: Option<Rc<Session>>,
-        reason: SignedOutReason,
-        restoring: bool,
-    ) -> Rc<SessionManager> {
+    fn with(phase: Phase, persistent: bool) -> Rc<SessionManager> {
         Rc::new_cyclic(|me| SessionManager {
             me: me.clone(),
-            session: RefCell::new(session),
-            restoring: Cell::new(restoring),
-            signed_out_reason: Cell::new(reason),
-            reconnecting: Cell::new(false),
-            persistent: crate::PRERENDERING || store::available(),
-            failed_refreshes: Cell::new(0),
+            phase: RefCell::new(phase),
+            persistent,
+            store_behind: Cell::new(false),
             profile_fetched_at: Cell::new(None),
             in_flight: RefCell::new(None),
             timer: RefCell::new(None),
@@ -124,7 +138,7 @@ impl SessionManager {
         let this = Rc::downgrade(self);
         let mut listeners: Vec<EventListener> = store::listen_for_other_tabs(move || {
             if let Some(this) = this.upgrade() {
-                this.adopt_stored();
+                this.adopt_stored(true);
             }
         })
         .into_iter()
@@ -136,7 +150,7 @@ impl SessionManager {
             }
         }));
         *self.listeners.borrow_mut() = listeners;
-        self.schedule_refresh();
+        self.arm_timer();
     }
 
     pub fn detach(&self) {
@@ -145,29 +159,14 @@ impl SessionManager {
         self.timer.borrow_mut().take();
     }
 
-    /// The page is back (tab shown, restored from the back-forward cache, network back): timers
-    /// may have slept through the refresh point and other tabs may have moved on. Take what they
-    /// stored, and refresh now if it is due (or was failing for want of a network).
-    fn catch_up(self: &Rc<Self>) {
-        self.adopt_stored();
-        let due = self
-            .current()
-            .is_some_and(|session| self.reconnecting.get() || now() >= session.refresh_due_at());
-        if due {
-            drop(self.refresh());
-        }
-    }
-
+    /// What the UI renders from.
     pub fn state(&self) -> SessionState {
-        match self.session.borrow().as_ref() {
-            Some(_) if self.restoring.get() => SessionState::Restoring,
-            Some(session) => SessionState::SignedIn(session.clone()),
-            None => SessionState::SignedOut(self.signed_out_reason.get()),
-        }
+        self.phase.borrow().state()
     }
 
+    /// A refresh failed for want of a server and is being retried.
     pub fn reconnecting(&self) -> bool {
-        self.reconnecting.get()
+        matches!(*self.phase.borrow(), Phase::Reconnecting { .. })
     }
 
     /// Whether a sign-in here outlives the tab (false where the browser blocks site storage).
@@ -175,44 +174,204 @@ impl SessionManager {
         self.persistent
     }
 
-    fn current(&self) -> Option<Rc<Session>> {
-        self.session.borrow().clone()
+    pub(super) fn current(&self) -> Option<Rc<Session>> {
+        self.phase.borrow().session().cloned()
     }
 
-    pub async fn sign_in(self: &Rc<Self>, email: &str, password: &str) -> Result<(), ApiError> {
-        let tokens = api::jwt_create(email, password).await?;
+    /// The only writer of the phase: also re-arms the refresh timer and re-renders.
+    fn transition(&self, next: Phase, why: &str) {
+        let previous = self.phase.replace(next);
+        if cfg!(debug_assertions) {
+            let line = format!(
+                "session: {} -> {} ({why})",
+                previous.name(),
+                self.phase.borrow().name()
+            );
+            web_sys::console::debug_1(&line.into());
+        }
+        self.arm_timer();
+        if let Some(on_change) = self.on_change.borrow().as_ref() {
+            on_change();
+        }
+    }
+
+    fn arm_timer(&self) {
+        let at = self.phase.borrow().refresh_at();
+        *self.timer.borrow_mut() = at.map(|at| {
+            let weak = self.me.clone();
+            let delay_ms = ((at - now()) * 1000.0).clamp(0.0, f64::from(i32::MAX)) as u32;
+            Timeout::new(delay_ms, move || {
+                if let Some(this) = weak.upgrade() {
+                    // The refresh is spawned and runs on its own; nothing here awaits it.
+                    drop(this.refresh());
+                }
+            })
+        });
+    }
+
+    /// Stores `session` for every tab (both stores) and makes it this tab's.
+    async fn keep(&self, session: Session, why: &str) {
+        if let Some(text) = session.stored() {
+            if self.persistent {
+                self.store_behind.set(!store::save(&text));
+                latest::write(Some(&text)).await;
+            }
+        }
+        self.transition(Phase::SignedIn(Rc::new(session)), why);
+    }
+
+    /// What the other tabs did since this tab got `mine`. localStorage goes first (the
+    /// `storage` event's store); IndexedDB fills in where this tab's copy lags or its last
+    /// write was refused.
+    async fn elsewhere(&self, mine: &Session) -> Elsewhere {
+        if !self.persistent {
+            return Elsewhere::Unchanged;
+        }
+        let stored = match store::load(now()) {
+            Loaded::Session(stored) => Some(*stored),
+            Loaded::Nothing | Loaded::Discarded(_) => None,
+        };
+        let latest = read_latest().await;
+        let newer = [stored.clone(), latest.clone().ok().flatten()]
+            .into_iter()
+            .flatten()
+            .filter(|other| other.is_newer_than(mine))
+            .max_by(|a, b| a.access_received_at.total_cmp(&b.access_received_at));
+        if let Some(newer) = newer {
+            return Elsewhere::Newer(Box::new(newer));
+        }
+        let signed_out = if self.store_behind.get() {
+            matches!(latest, Ok(None))
+        } else {
+            stored.is_none()
+        };
+        if signed_out {
+            Elsewhere::SignedOut
+        } else {
+            Elsewhere::Unchanged
+        }
+    }
+
+    /// Takes what another tab stored: new tokens, a new sign-in, or a sign-out. An entry older
+    /// than this tab's session is never taken (a write this tab failed to make leaves one).
+    /// `told`: another tab's write announced it (a `storage` event), so a missing entry means
+    /// a sign-out even if this tab's own last write was refused.
+    fn adopt_stored(self: &Rc<Self>, told: bool) {
+        let mine = self.current();
+        match store::load(now()) {
+            Loaded::Session(stored) => {
+                if mine
+                    .as_deref()
+                    .is_none_or(|mine| stored.is_newer_than(mine))
+                {
+                    self.store_behind.set(false);
+                    self.transition(
+                        Phase::SignedIn(Rc::new(*stored)),
+                        "another tab stored a session",
+                    );
+                }
+            }
+            Loaded::Nothing | Loaded::Discarded(_) => {
+                if mine.is_some() && (told || !self.store_behind.get()) {
+                    self.transition(
+                        Phase::SignedOut(SignedOutReason::SignedOut),
+                        "another tab signed out",
+                    );
+                }
+            }
+        }
+    }
+
+    /// The page is back (tab shown, restored from the back-forward cache, network back): timers
+    /// may have slept through the refresh point and other tabs may have moved on. Take what they
+    /// stored, and refresh now if it is due (or was failing for want of a network).
+    fn catch_up(self: &Rc<Self>) {
+        self.adopt_stored(false);
+        if self.phase.borrow().refresh_due(now()) {
+            drop(self.refresh());
+        }
+    }
+
+    /// Signs in with Djoser's login field (email or username) and password.
+    pub async fn sign_in(self: &Rc<Self>, login: &str, password: &str) -> Result<(), ApiError> {
+        let tokens = api::jwt_create(login, password).await?;
         let user = api::me(&tokens.access).await?;
         self.profile_fetched_at.set(Some(now()));
         let session =
             Session::new(user, tokens, now()).map_err(|_| ApiError::Unexpected { status: 200 })?;
-        store::save(&session);
-        self.set_session(session);
+        self.keep(session, "signed in").await;
         Ok(())
     }
 
-    /// Ends the session in every tab and revokes the refresh token (best effort: the
-    /// session is gone locally whatever the server says).
+    /// Ends the session in every tab at once, and revokes its refresh tokens (best effort:
+    /// the session is gone here whatever the server says).
+    ///
+    /// Then, under the refresh lock (once a refresh under way in another tab has finished),
+    /// anything stored since from the same sign-in is revoked and wiped too: a sign-out is
+    /// never undone by a late refresh answer.
     pub fn sign_out(&self) {
-        if let Some(session) = self.current() {
-            spawn_local(async move {
-                let _ = api::jwt_blacklist(&session.refresh_token).await;
-            });
-        }
-        spawn_local(latest::write(None));
+        let Some(mine) = self.current() else {
+            return;
+        };
+        let stored = match store::load(now()) {
+            Loaded::Session(stored) if stored.same_sign_in(&mine) => Some(*stored),
+            _ => None,
+        };
         store::clear();
-        self.end(SignedOutReason::SignedOut);
+        self.store_behind.set(false);
+        self.transition(
+            Phase::SignedOut(SignedOutReason::SignedOut),
+            "signed out here",
+        );
+        let mut revoked = vec![mine.refresh_token.clone()];
+        revoked.extend(stored.map(|stored| stored.refresh_token));
+        spawn_local(async move {
+            let latest = read_latest().await.ok().flatten();
+            // First, so that a refresh answering in another tab sees the sign-out.
+            latest::write(None).await;
+            revoked.extend(
+                latest
+                    .filter(|latest| latest.same_sign_in(&mine))
+                    .map(|latest| latest.refresh_token),
+            );
+            revoked.dedup();
+            revoked
+                .iter()
+                .for_each(|token| api::revoke_refresh_token(token));
+            with_lock(REFRESH_LOCK, async {
+                let late = [
+                    match store::load(now()) {
+                        Loaded::Session(stored) => Some(*stored),
+                        _ => None,
+                    },
+                    read_latest().await.ok().flatten(),
+                ];
+                for session in late.into_iter().flatten() {
+                    if session.same_sign_in(&mine) && !revoked.contains(&session.refresh_token) {
+                        api::revoke_refresh_token(&session.refresh_token);
+                        store::clear();
+                        latest::write(None).await;
+                    }
+                }
+            })
+            .await;
+        });
     }
 
     /// A fresh access token: the current one, or the result of the refresh under way (or of
     /// one started now if it has lapsed).
     pub async fn access_token(self: &Rc<Self>) -> Result<String, ApiError> {
         for _ in 0..2 {
-            match self.current() {
-                None => return Err(ApiError::NotSignedIn),
-                Some(session) if !self.restoring.get() && session.access_usable(now()) => {
-                    return Ok(session.access_token.clone())
+            let token = {
+                let phase = self.phase.borrow();
+                if phase.session().is_none() {
+                    return Err(ApiError::NotSignedIn);
                 }
-                Some(_) => self.refresh().await,
+                phase.usable_access_token(now()).map(str::to_string)
+            };
+            match token {
+                Some(token) => return Ok(token),
+                None => self.refresh().await,
             }
         }
         Err(if self.current().is_some() {
@@ -241,6 +400,37 @@ impl SessionManager {
         }
     }
 
+    /// Calls your own API with this session's access token, and reads the JSON answer as `T`.
+    ///
+    /// When the access token is due it refreshes first, joining a refresh already under way
+    /// (in this tab, or in another one through the shared lock) instead of starting another.
+    /// If the server still answers `token_not_valid`, it refreshes once and tries again. Every
+    /// failure is an [`ApiError`]: [`ApiError::NotSignedIn`] without a session, and the
+    /// server's own errors parsed as Djoser's are ([`ApiError::Rejected`] with field messages).
+    ///
+    /// ```no_run
+    /// use djoser_auth_spa::api::{ApiError, ApiRequest};
+    /// use djoser_auth_spa::session::SessionManager;
+    /// use std::rc::Rc;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Note {
+    ///     id: u64,
+    ///     text: String,
+    /// }
+    ///
+    /// async fn notes(manager: &Rc<SessionManager>) -> Result<Vec<Note>, ApiError> {
+    ///     manager.send(&ApiRequest::get("/api/notes/")).await
+    /// }
+    /// ```
+    pub async fn send<T: DeserializeOwned>(
+        self: &Rc<Self>,
+        request: &ApiRequest,
+    ) -> Result<T, ApiError> {
+        self.authorized(|token| async move { request.send_with(&token).await })
+            .await
+    }
+
     /// Whether `users/me/` answered here within the last minute.
     pub fn profile_is_fresh(&self) -> bool {
         self.profile_fetched_at
@@ -249,26 +439,39 @@ impl SessionManager {
     }
 
     /// Keeps the profile shown (and stored) up to date after `users/me/`. Changes only the
-    /// user: tokens another tab stored meanwhile are kept, never written over with older ones.
-    pub fn update_user(&self, user: User) {
+    /// user: tokens another tab stored meanwhile are kept, never written over with older ones,
+    /// and a session another tab ended isn't stored again.
+    pub fn update_user(self: &Rc<Self>, user: User) {
         self.profile_fetched_at.set(Some(now()));
         let Some(mine) = self.current() else {
             return;
         };
         let tokens_from = match store::load(now()) {
-            Loaded::Session(stored) if stored.refresh_token != mine.refresh_token => {
-                Rc::new(*stored)
+            Loaded::Session(stored) if stored.is_newer_than(&mine) => Rc::new(*stored),
+            Loaded::Nothing | Loaded::Discarded(_)
+                if self.persistent && !self.store_behind.get() =>
+            {
+                // Signed out in another tab; its `storage` event ends this one's session.
+                return self.adopt_stored(true);
             }
             _ => mine.clone(),
         };
-        if mine.user != user || !Rc::ptr_eq(&tokens_from, &mine) {
-            let session = Session {
-                user,
-                ..(*tokens_from).clone()
-            };
-            store::save(&session);
-            self.set_session(session);
+        if mine.user == user && Rc::ptr_eq(&tokens_from, &mine) {
+            return;
         }
+        let session = Session {
+            user,
+            ..(*tokens_from).clone()
+        };
+        if let Some(text) = session.stored().filter(|_| self.persistent) {
+            self.store_behind.set(!store::save(&text));
+        }
+        let next = if Rc::ptr_eq(&tokens_from, &mine) {
+            self.phase.borrow().with_session(Rc::new(session))
+        } else {
+            Phase::SignedIn(Rc::new(session))
+        };
+        self.transition(next, "profile updated");
     }
 
     /// Starts a refresh, or joins the one under way.
@@ -302,232 +505,89 @@ impl SessionManager {
             return;
         }
         // Another tab may have refreshed (or signed out) while this one waited for the lock.
-        match store::load(now()) {
-            Loaded::Session(stored) if stored.refresh_token != session.refresh_token => {
-                self.set_session(*stored);
-                return;
-            }
-            Loaded::Session(_) => {}
-            Loaded::Nothing | Loaded::Discarded(_) => {
-                self.end(SignedOutReason::SignedOut);
-                return;
-            }
-        }
-        // This tab's copy of localStorage may lag behind the tab that held the lock last;
-        // the copy it left in IndexedDB doesn't.
-        let newer = latest::read()
-            .await
-            .and_then(|text| Session::from_stored(&text, now()).ok())
-            .filter(|latest| {
-                latest.access_token != session.access_token
-                    && latest.access_received_at > session.access_received_at
-            });
-        if let Some(newer) = newer {
-            self.set_session(newer);
+        if self.take_elsewhere(&session).await {
             return;
         }
         let outcome = api::jwt_refresh(&session.refresh_token).await;
-        // Signed out, or signed in anew, meanwhile: this answer is for a session that's gone.
-        if self.current().map(|s| s.refresh_token.clone()) != Some(session.refresh_token.clone()) {
-            return;
-        }
-        match outcome.and_then(|tokens| {
+        let refreshed = outcome.and_then(|tokens| {
             session
                 .refreshed(tokens, now())
                 .map_err(|_| ApiError::Unexpected { status: 200 })
-        }) {
+        });
+        // Signed out, or signed in anew, in this tab meanwhile: the answer is for a session
+        // that's gone; its new refresh token must not outlive it.
+        if self.current().map(|s| s.refresh_token.clone()) != Some(session.refresh_token.clone()) {
+            if let Ok(next) = &refreshed {
+                revoke_if_rotated(next, &session);
+            }
+            return;
+        }
+        match refreshed {
             Ok(next) => {
-                let text = store::save(&next);
-                self.set_session(next);
-                // Done before the lock goes to the next tab.
-                if let Some(text) = text {
-                    latest::write(Some(&text)).await;
+                // Compare-and-set: stored only if no other tab moved on meanwhile (without Web
+                // Locks two tabs may refresh at once, and a sign-out doesn't wait).
+                match self.elsewhere(&session).await {
+                    Elsewhere::Unchanged => self.keep(next, "refreshed").await,
+                    moved_on => {
+                        revoke_if_rotated(&next, &session);
+                        self.take(moved_on);
+                    }
                 }
             }
             Err(error) if error.is_rejection() => {
                 // Refused: but another tab may have refreshed meanwhile and stored newer tokens
                 // (in either store). Take those rather than signing every tab out.
-                let stored = match store::load(now()) {
-                    Loaded::Session(stored) => Some(*stored),
-                    _ => None,
-                };
-                let latest = latest::read()
-                    .await
-                    .and_then(|text| Session::from_stored(&text, now()).ok());
-                let newer = [stored, latest]
-                    .into_iter()
-                    .flatten()
-                    .find(|other| other.refresh_token != session.refresh_token);
-                match newer {
-                    Some(newer) => self.set_session(newer),
-                    None => {
+                if !self.take_elsewhere(&session).await {
+                    if self.persistent {
                         store::clear();
                         latest::write(None).await;
-                        self.end(SignedOutReason::Expired);
                     }
+                    self.transition(
+                        Phase::SignedOut(SignedOutReason::Expired),
+                        "the refresh was refused",
+                    );
                 }
             }
             // Server down, 5xx, throttled, garbled: keep the session and try again later.
-            Err(_) => self.retry_later(),
-        }
-    }
-
-    /// Takes whatever another tab stored: new tokens, a new sign-in, or a sign-out.
-    fn adopt_stored(self: &Rc<Self>) {
-        match store::load(now()) {
-            Loaded::Session(stored) => {
-                if self.current().as_deref() != Some(&*stored) {
-                    self.set_session(*stored);
-                }
-            }
-            Loaded::Nothing | Loaded::Discarded(_) => {
-                if self.current().is_some() {
-                    self.end(SignedOutReason::SignedOut);
+            Err(_) => {
+                if let Some(next) = self.phase.borrow().unreachable(now()) {
+                    self.transition(next, "no server for the refresh");
                 }
             }
         }
     }
 
-    fn set_session(&self, session: Session) {
-        *self.session.borrow_mut() = Some(Rc::new(session));
-        self.restoring.set(false);
-        self.reconnecting.set(false);
-        self.failed_refreshes.set(0);
-        self.schedule_refresh();
-        self.changed();
+    /// Takes what another tab did since `mine` (newer tokens, or a sign-out); false if nothing.
+    async fn take_elsewhere(&self, mine: &Session) -> bool {
+        self.take(self.elsewhere(mine).await)
     }
 
-    fn end(&self, reason: SignedOutReason) {
-        self.session.borrow_mut().take();
-        self.signed_out_reason.set(reason);
-        self.restoring.set(false);
-        self.reconnecting.set(false);
-        self.timer.borrow_mut().take();
-        self.changed();
-    }
-
-    fn retry_later(&self) {
-        let failures = self.failed_refreshes.get() + 1;
-        self.failed_refreshes.set(failures);
-        self.reconnecting.set(true);
-        // The stored session stays usable while the server is away.
-        self.restoring.set(false);
-        let delay = 2f64
-            .powi(failures.min(8) as i32 - 1)
-            .min(MAX_RETRY_DELAY_SECS);
-        self.arm_timer(now() + delay);
-        self.changed();
-    }
-
-    fn schedule_refresh(&self) {
-        if let Some(session) = self.current() {
-            self.arm_timer(session.refresh_due_at());
-        }
-    }
-
-    fn arm_timer(&self, at: f64) {
-        let weak = self.me.clone();
-        let delay_ms = ((at - now()) * 1000.0).clamp(0.0, f64::from(i32::MAX)) as u32;
-        *self.timer.borrow_mut() = Some(Timeout::new(delay_ms, move || {
-            if let Some(this) = weak.upgrade() {
-                // The refresh is spawned and runs on its own; nothing here awaits it.
-                drop(this.refresh());
+    fn take(&self, elsewhere: Elsewhere) -> bool {
+        match elsewhere {
+            Elsewhere::Unchanged => false,
+            Elsewhere::Newer(newer) => {
+                self.store_behind.set(false);
+                self.transition(
+                    Phase::SignedIn(Rc::new(*newer)),
+                    "another tab refreshed or signed in",
+                );
+                true
             }
-        }));
-    }
-
-    fn changed(&self) {
-        if let Some(on_change) = self.on_change.borrow().as_ref() {
-            on_change();
-        }
-    }
-}
-
-/// Where a tab that deleted the account leaves word of it for the sign-in page of the other tabs,
-/// which only see the session vanish: the local time it happened (whole Unix seconds).
-const ACCOUNT_DELETED_KEY: &str = "djoser-auth.account-deleted";
-/// How long the sign-in page goes on saying so (unless someone signs in meanwhile).
-const ACCOUNT_DELETED_NOTICE_SECS: i64 = 24 * 3600;
-
-fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
-
-/// Whether a deletion marked at `marked_at` (the stored text) is recent enough to mention.
-/// Whole seconds: parsing an `f64` would cost the wasm ~10 KB of tables.
-fn deletion_worth_mentioning(marked_at: &str, now: i64) -> bool {
-    marked_at
-        .parse::<i64>()
-        .is_ok_and(|at| (0..ACCOUNT_DELETED_NOTICE_SECS).contains(&now.saturating_sub(at)))
-}
-
-/// What the account settings need beyond signing in and out.
-impl SessionManager {
-    /// After a password change: a backend with SimpleJWT's `CHECK_REVOKE_TOKEN` refuses every
-    /// token issued before it, so sign in again with the new password while it is at hand.
-    /// Under the refresh lock, so that no refresh with the old tokens (here or in another tab)
-    /// lands after it; the other tabs take the new session from storage. The replaced refresh
-    /// token is revoked (best effort).
-    pub async fn sign_in_again(self: &Rc<Self>, new_password: &str) -> Result<(), ApiError> {
-        let replaced = with_lock(REFRESH_LOCK, async {
-            let replaced = self.current().ok_or(ApiError::NotSignedIn)?;
-            self.sign_in(&replaced.user.email, new_password).await?;
-            // The next holder of the lock reads the newest session from IndexedDB.
-            if let Some(text) = self
-                .current()
-                .and_then(|session| crate::json::print(&*session))
-            {
-                latest::write(Some(&text)).await;
+            Elsewhere::SignedOut => {
+                self.transition(
+                    Phase::SignedOut(SignedOutReason::SignedOut),
+                    "another tab signed out",
+                );
+                true
             }
-            Ok::<_, ApiError>(replaced)
-        })
-        .await?;
-        spawn_local(async move {
-            let _ = api::jwt_blacklist(&replaced.refresh_token).await;
-        });
-        Ok(())
-    }
-
-    /// After `DELETE users/me/`: signs out every tab, and tells their sign-in pages why.
-    pub fn end_deleted_account(&self) {
-        if let Some(storage) = local_storage() {
-            let _ = storage.set_item(ACCOUNT_DELETED_KEY, &(now() as i64).to_string());
-        }
-        self.sign_out();
-    }
-
-    /// Whether the account signed in here was deleted lately (for the sign-in page's notice).
-    pub fn account_deleted_recently(&self) -> bool {
-        if crate::PRERENDERING {
-            return false;
-        }
-        local_storage()
-            .and_then(|storage| storage.get_item(ACCOUNT_DELETED_KEY).ok().flatten())
-            .is_some_and(|marked_at| deletion_worth_mentioning(&marked_at, now() as i64))
-    }
-
-    /// Someone signed in again: the deletion is old news.
-    pub fn forget_deleted_account(&self) {
-        if let Some(storage) = local_storage() {
-            let _ = storage.remove_item(ACCOUNT_DELETED_KEY);
         }
     }
 }
 
-#[cfg(test)]
-mod account_deleted_tests {
-    use super::*;
-
-    #[test]
-    fn a_deletion_is_mentioned_for_a_day() {
-        assert!(deletion_worth_mentioning("1000", 1000));
-        assert!(deletion_worth_mentioning("1000", 1000 + 23 * 3600));
-        assert!(!deletion_worth_mentioning("1000", 1000 + 24 * 3600));
-        // A clock set back since, or a marker that isn't one.
-        assert!(!deletion_worth_mentioning("1000", 999));
-        assert!(!deletion_worth_mentioning("-9223372036854775808", i64::MAX));
-        for junk in ["", "soon", "1000.5", "NaN"] {
-            assert!(!deletion_worth_mentioning(junk, 1000), "{junk:?}");
-        }
+/// A refresh answer that won't be kept: its new refresh token is revoked, so that it can't
+/// sign anyone back in.
+fn revoke_if_rotated(next: &Session, used: &Session) {
+    if next.refresh_token != used.refresh_token {
+        api::revoke_refresh_token(&next.refresh_token);
     }
 }

@@ -27,6 +27,10 @@ pub struct Session {
     pub access_lifetime: i64,
     pub refresh_received_at: f64,
     pub refresh_lifetime: i64,
+    /// When this sign-in happened (kept through refreshes): tells a sign-in's later tokens
+    /// from another sign-in's. Entries stored before it existed read as 0.
+    #[serde(default)]
+    pub signed_in_at: f64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -69,7 +73,24 @@ impl Session {
             access_lifetime: access.lifetime(),
             refresh_received_at: now,
             refresh_lifetime: refresh.lifetime(),
+            signed_in_at: now,
         })
+    }
+
+    /// The text stored for it (localStorage, IndexedDB).
+    pub fn stored(&self) -> Option<String> {
+        crate::json::print(self)
+    }
+
+    /// Whether `self`, found in storage, holds newer tokens than `mine`: another tab refreshed
+    /// or signed in since. An older entry (a write that failed, a stale copy) never is.
+    pub fn is_newer_than(&self, mine: &Session) -> bool {
+        self.access_token != mine.access_token && self.access_received_at >= mine.access_received_at
+    }
+
+    /// Whether both come from the same sign-in (one may be the other refreshed).
+    pub fn same_sign_in(&self, other: &Session) -> bool {
+        self.user.id == other.user.id && self.signed_in_at == other.signed_in_at
     }
 
     /// The session after `jwt/refresh/`: with rotation a new refresh token arrives too.
@@ -197,6 +218,40 @@ mod tests {
             .unwrap();
         assert_eq!(kept.refresh_token, session.refresh_token);
         assert_eq!(kept.refresh_received_at, 100.0);
+    }
+
+    #[test]
+    fn only_newer_tokens_count_as_newer_and_refreshes_keep_the_sign_in() {
+        let session = Session::new(user(), pair(300), 100.0).unwrap();
+        let refreshed = session
+            .refreshed(
+                RefreshedTokens {
+                    access: token(6_000, 6_300),
+                    refresh: Some(token(6_000, 6_000 + 86_400)),
+                },
+                400.0,
+            )
+            .unwrap();
+        assert!(refreshed.is_newer_than(&session));
+        assert!(
+            !session.is_newer_than(&refreshed),
+            "an older entry is never taken"
+        );
+        assert!(!session.is_newer_than(&session));
+        assert!(refreshed.same_sign_in(&session));
+        let again = Session::new(user(), pair(300), 500.0).unwrap();
+        assert!(!again.same_sign_in(&refreshed));
+        assert!(again.is_newer_than(&refreshed));
+    }
+
+    #[test]
+    fn an_entry_from_before_signed_in_at_still_reads() {
+        let session = Session::new(user(), pair(300), 100.0).unwrap();
+        let mut old: serde_json::Value = serde_json::from_str(&stored(&session)).unwrap();
+        old.as_object_mut().unwrap().remove("signed_in_at");
+        let read = Session::from_stored(&old.to_string(), 200.0).unwrap();
+        assert_eq!(read.signed_in_at, 0.0);
+        assert_eq!(read.refresh_token, session.refresh_token);
     }
 
     #[test]

@@ -42,14 +42,10 @@ pub fn load(now: f64) -> Loaded {
     }
 }
 
-/// Stores the session and gives back the text stored (for the IndexedDB copy).
-pub fn save(session: &Session) -> Option<String> {
-    let text = crate::json::print(session)?;
-    // A full or disabled storage only costs the session surviving a reload.
-    if let Some(storage) = local_storage() {
-        let _ = storage.set_item(STORAGE_KEY, &text);
-    }
-    Some(text)
+/// Stores a session (as [`Session::stored`] writes it); false where the browser refused (a
+/// full quota, blocked storage): the entry there, if any, is then older than the session.
+pub fn save(text: &str) -> bool {
+    local_storage().is_some_and(|storage| storage.set_item(STORAGE_KEY, text).is_ok())
 }
 
 pub fn clear() {
