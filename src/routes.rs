@@ -32,6 +32,8 @@ pub enum Route {
     },
     Dashboard,
     Settings,
+    /// The example of a page of your own on the session (`pages/notes.rs`).
+    Notes,
     NotFound,
 }
 
@@ -73,6 +75,7 @@ impl Routable for Route {
             Route::ConfirmEmailReset { uid, token } => emailed("confirm-email-reset", uid, token),
             Route::Dashboard => "/dashboard".into(),
             Route::Settings => "/settings".into(),
+            Route::Notes => "/notes".into(),
             Route::NotFound => "/404".into(),
         }
     }
@@ -90,6 +93,7 @@ impl Routable for Route {
             "/confirm-email-reset/:uid/:token",
             "/dashboard",
             "/settings",
+            "/notes",
             "/404",
         ]
     }
@@ -114,6 +118,7 @@ impl Routable for Route {
             ["reset-email"] => Route::ResetEmail,
             ["dashboard"] => Route::Dashboard,
             ["settings"] => Route::Settings,
+            ["notes"] => Route::Notes,
             ["user-activation", uid, token] => match (param(uid), param(token)) {
                 (Some(uid), Some(token)) => Route::Activate { uid, token },
                 _ => Route::NotFound,
@@ -200,6 +205,7 @@ mod tests {
             Route::ResetEmail,
             Route::Dashboard,
             Route::Settings,
+            Route::Notes,
             Route::NotFound,
             Route::ConfirmEmailReset {
                 uid: "Mw".into(),
@@ -218,7 +224,7 @@ mod tests {
             assert_eq!(Route::recognize(&route.to_path()), Some(route.clone()));
         }
         // Each listed pattern is one of the paths recognized.
-        assert_eq!(Route::routes().len(), 12);
+        assert_eq!(Route::routes().len(), 13);
         // …and each one leads to its page (the prerender draws one file per pattern).
         for pattern in Route::routes() {
             let path = pattern.replace(":uid", "MQ").replace(":token", "t-1");

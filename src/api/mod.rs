@@ -38,7 +38,7 @@ fn djoser_url(path: &str) -> String {
 }
 
 /// A 2xx answer's body as `T`. An empty body reads as JSON `null`, so `T = ()` fits 204s.
-fn read_answer<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
+pub(crate) fn read_answer<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
     let json = if text.trim().is_empty() { "null" } else { text };
     crate::json::parse(json).ok_or(ApiError::Unexpected { status })
 }
@@ -100,13 +100,12 @@ impl ApiRequest {
         }
     }
 
-    /// Sends it with `token` and reads the answer as `T`; the session's helper calls this.
-    pub(crate) async fn send_with<T: DeserializeOwned>(&self, token: &str) -> Result<T, ApiError> {
+    /// Sends it with `token`: a 2xx answer's status and text. Not generic over the answer's
+    /// type, so the token handling around it is compiled once, whatever pages call.
+    pub(crate) async fn send_with(&self, token: &str) -> Result<(u16, String), ApiError> {
         let path = self.path.trim_start_matches('/');
         let url = format!("{}/{}", crate::config::get().api_base, path);
-        let (status, text) =
-            send(self.method.clone(), &url, self.body.clone()?, Some(token)).await?;
-        read_answer(status, &text)
+        send(self.method.clone(), &url, self.body.clone()?, Some(token)).await
     }
 }
 

@@ -84,6 +84,7 @@ pub fn dashboard_page() -> Html {
                     <dt>{ "Subscription" }</dt><dd id="user-subscription">{ subscription }</dd>
                 </dl>
                 <div class="actions">
+                    <AppLink to={Route::Notes} class="button button-secondary">{ "Your notes" }</AppLink>
                     <AppLink to={Route::Settings} class="button button-secondary">{ "Account settings" }</AppLink>
                     <button id="sign-out" type="button" class="button button-secondary" onclick={sign_out}>
                         { "Sign out" }

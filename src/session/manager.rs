@@ -427,6 +427,14 @@ impl SessionManager {
         self: &Rc<Self>,
         request: &ApiRequest,
     ) -> Result<T, ApiError> {
+        let (status, text) = self.send_for_text(request).await?;
+        api::read_answer(status, &text)
+    }
+
+    async fn send_for_text(
+        self: &Rc<Self>,
+        request: &ApiRequest,
+    ) -> Result<(u16, String), ApiError> {
         self.authorized(|token| async move { request.send_with(&token).await })
             .await
     }
@@ -550,7 +558,9 @@ impl SessionManager {
             }
             // Server down, 5xx, throttled, garbled: keep the session and try again later.
             Err(_) => {
-                if let Some(next) = self.phase.borrow().unreachable(now()) {
+                // Bound first: the phase must not stay borrowed while `transition` writes it.
+                let next = self.phase.borrow().unreachable(now());
+                if let Some(next) = next {
                     self.transition(next, "no server for the refresh");
                 }
             }
