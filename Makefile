@@ -8,13 +8,13 @@ WASM := --target wasm32-unknown-unknown
 # The end-to-end tests: one binary, a module per area (tests/e2e/main.rs).
 E2E_TESTS := --test e2e
 
-.PHONY: dev test build lint unit-tests backend-tests browser-tests e2e-tests
+.PHONY: dev test build build-example lint unit-tests backend-tests browser-tests e2e-tests
 
 dev:
 	scripts/setup.sh build backend
 	scripts/dev.sh
 
-test: lint unit-tests backend-tests browser-tests build e2e-tests
+test: lint unit-tests backend-tests browser-tests build build-example e2e-tests
 	@echo "make test: every check passed"
 
 # The release wasm is built on a pinned nightly that rebuilds std for size and aborts on a panic
@@ -32,19 +32,26 @@ build:
 	scripts/setup.sh build
 	$(RELEASE_ENV) trunk build --release --offline
 
+# The same release build with the worked example of a page of your own (/notes) into
+# dist-example/, for its end-to-end test (tests/e2e/notes.rs); `make dev` serves it too.
+build-example:
+	scripts/setup.sh build
+	$(RELEASE_ENV) TRUNK_BUILD_FEATURES=notes-example trunk build --release --offline --dist dist-example
+
 lint:
 	scripts/setup.sh build
 	cargo fmt --check
-	cargo clippy --all-targets --features prerender -- -D warnings
+	cargo clippy --all-targets --features prerender,notes-example -- -D warnings
 	cargo clippy $(WASM) --lib --bins -- -D warnings
+	cargo clippy $(WASM) --lib --bins --features notes-example -- -D warnings
 
 # Pure logic, natively: unit tests and property tests (thousands of hostile inputs).
 unit-tests:
-	cargo test --lib --features prerender --test properties
+	cargo test --lib --features prerender,notes-example --test properties
 
 backend-tests:
 	scripts/setup.sh backend
-	cd backend && AUTH_FAST_HASHER=1 .venv/bin/python manage.py test accounts
+	cd backend && AUTH_MODE=test AUTH_FAST_HASHER=1 .venv/bin/python manage.py test accounts notes refresh_policy
 
 # wasm-bindgen-test in headless Chromium: the browser effects (storage, fetch, locks).
 browser-tests:

@@ -17,12 +17,18 @@ mkdir -p "$data/outbox"
 data_path=$(cd "$data" && pwd)
 
 export AUTH_DB_PATH="$data_path/db.sqlite3" AUTH_EMAIL_DIR="$data_path/outbox"
+# Development: a throwaway signing key, DEBUG and /health/ (backend/README.md). The backend
+# throttles by default (10 sign-ins a minute per IP); here the rates are generous unless set.
+export AUTH_MODE=dev
+export AUTH_THROTTLE_ANON=${AUTH_THROTTLE_ANON:-10000/min} AUTH_THROTTLE_USER=${AUTH_THROTTLE_USER:-10000/min}
+export AUTH_THROTTLE_LOGIN=${AUTH_THROTTLE_LOGIN:-10000/min}
 # The backend prints each email's links here; the emailed links and CORS point at the app.
 export AUTH_PRINT_LINKS=1 AUTH_SPA_ORIGIN="http://127.0.0.1:$app_port" PYTHONUNBUFFERED=1
 # The app learns the API's address when it is built (src/config.rs).
 export DJOSER_API_BASE="http://127.0.0.1:$api_port"
 
-trunk_args=(serve --offline --port "$app_port")
+# With the worked example of a page of your own (/notes): the reference backend has its API.
+trunk_args=(serve --offline --port "$app_port" --features notes-example)
 [ -z "${DEV_DIST_DIR:-}" ] || trunk_args+=(--dist "$DEV_DIST_DIR")
 
 py=backend/.venv/bin/python

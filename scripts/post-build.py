@@ -87,6 +87,10 @@ with open(html_path, "w", encoding="utf-8") as f:
     f.write(html)
 
 if release:
+    # The app's own features (TRUNK_BUILD_FEATURES, as the Makefile sets them) draw their pages too.
+    features = ",".join(
+        ["prerender"] + [f for f in os.environ.get("TRUNK_BUILD_FEATURES", "").split(",") if f.strip()]
+    )
     # Natively, on the default toolchain: the release settings for the wasm must not reach it.
     env = {
         k: v
@@ -94,7 +98,7 @@ if release:
         if k != "RUSTUP_TOOLCHAIN" and not k.startswith(("CARGO_UNSTABLE_", "CARGO_TARGET_WASM32"))
     }
     subprocess.run(
-        ["cargo", "run", "--quiet", "--features", "prerender", "--bin", "prerender", "--", staging],
+        ["cargo", "run", "--quiet", "--features", features, "--bin", "prerender", "--", staging],
         cwd=source,
         env=env,
         check=True,

@@ -2,11 +2,16 @@
 
 Everything a test or a developer varies comes from AUTH_* environment
 variables (see README.md); the rest is what shared/djoser-contract.md expects.
+AUTH_MODE picks the defaults: `production` (the default) insists on real keys,
+`dev` and `test` fall back to a throwaway key and add /health/.
 """
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,10 +24,47 @@ def env_seconds(name, default):
     return timedelta(seconds=int(os.environ.get(name, default)))
 
 
-# A fixed key: this backend only ever runs locally (dev server, tests, CI).
-SECRET_KEY = "reference-backend-local-only-not-secret-0123456789abcdef"
-DEBUG = env_flag("AUTH_DEBUG", "1")
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+MODES = ("dev", "test", "production")
+AUTH_MODE = os.environ.get("AUTH_MODE", "").strip().lower() or "production"
+if AUTH_MODE not in MODES:
+    raise ImproperlyConfigured(f"AUTH_MODE={AUTH_MODE!r}: want one of {', '.join(MODES)}")
+LOCAL_MODE = AUTH_MODE in ("dev", "test")
+
+# Dev and test only: a fixed key, so tokens survive a restart of the server. Never used in
+# production, which refuses to start without keys of its own.
+THROWAWAY_KEY = "insecure-dev-and-test-only-key-never-use-in-production-0123456789"
+MIN_KEY_LENGTH = 32  # HS256: shorter HMAC keys are guessable, and PyJWT warns about them
+
+
+def secret(name, fallback):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        if LOCAL_MODE or fallback:
+            return fallback or THROWAWAY_KEY
+        raise ImproperlyConfigured(
+            f"{name} is not set: AUTH_MODE=production needs a secret key of its own "
+            f"(at least {MIN_KEY_LENGTH} random characters, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`), "
+            "or run with AUTH_MODE=dev or AUTH_MODE=test for a throwaway key"
+        )
+    if AUTH_MODE == "production" and (len(value) < MIN_KEY_LENGTH or value == THROWAWAY_KEY):
+        raise ImproperlyConfigured(
+            f"{name}: AUTH_MODE=production needs at least {MIN_KEY_LENGTH} random characters, "
+            "not the dev/test key"
+        )
+    return value
+
+
+SECRET_KEY = secret("AUTH_SECRET_KEY", None)
+# What SimpleJWT signs tokens with: changing it signs everyone out, without touching the rest.
+SIGNING_KEY = secret("AUTH_SIGNING_KEY", SECRET_KEY)
+
+DEBUG = env_flag("AUTH_DEBUG", "1" if AUTH_MODE == "dev" else "0")
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in os.environ.get("AUTH_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+    if host.strip()
+]
 
 # The SPA's origin, exactly as the browser sends it (scheme, host and port):
 # corsheaders matches it verbatim, and the emailed links point at it.
@@ -38,23 +80,29 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "djoser",  # for its email templates
+    "refresh_policy",  # sign-in lifetime cap, reuse detection, revocation
+    "notes",  # /api/notes/: an example of a resource behind the sign-in
 ]
 
 MIDDLEWARE = [
-    # First, so that every POST to the refresh endpoint is counted, whatever
-    # the later layers answer.
-    "accounts.health.RefreshCounterMiddleware",
     # Before anything that may answer early, so every response (401, 429, ...)
     # carries the CORS headers and the SPA can read the error body.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
+# Dev and test only: GET /health/ (config/urls.py) and the refresh counter behind it. First, so
+# that every POST to the refresh endpoint is counted, whatever the later layers answer.
+AUTH_HEALTH = LOCAL_MODE
+if AUTH_HEALTH:
+    MIDDLEWARE.insert(0, "accounts.health.RefreshCounterMiddleware")
 
 # Tests only: answer chosen requests badly on purpose (accounts/faults.py). Inside
 # CorsMiddleware, so the SPA can read the faulty answers.
 AUTH_FAULTS = os.environ.get("AUTH_FAULTS", "").strip()
 if AUTH_FAULTS:
+    if not LOCAL_MODE:
+        raise ImproperlyConfigured("AUTH_FAULTS is for tests: set AUTH_MODE=test")
     MIDDLEWARE.insert(
         MIDDLEWARE.index("corsheaders.middleware.CorsMiddleware") + 1,
         "accounts.faults.FaultMiddleware",
@@ -96,6 +144,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 if env_flag("AUTH_FAST_HASHER"):
+    if not LOCAL_MODE:
+        raise ImproperlyConfigured("AUTH_FAST_HASHER is for tests: set AUTH_MODE=test")
     # Tests only: a login then costs ~ms instead of ~0.5 s of PBKDF2.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -113,8 +163,16 @@ AUTH_PRINT_LINKS = env_flag("AUTH_PRINT_LINKS")
 # Read by accounts' runserver override (used by the benchmark).
 AUTH_TCP_NODELAY = env_flag("AUTH_TCP_NODELAY")
 
-_throttle_anon = os.environ.get("AUTH_THROTTLE_ANON") or None
-_throttle_user = os.environ.get("AUTH_THROTTLE_USER") or None
+
+def throttle_rate(name, default):
+    """A DRF rate like `10/min` (periods s, m, h, d), or None for `off`."""
+    value = os.environ.get(name, "").strip().lower() or default
+    if value in ("off", "none"):
+        return None
+    if not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name}={value!r}: want e.g. 10/min (per s, min, hour, day) or off")
+    return value
+
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -123,22 +181,28 @@ REST_FRAMEWORK = {
     # JSON only: the API serves the SPA; the browsable API would need
     # static files this project doesn't ship.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": (
-        [
-            "rest_framework.throttling.AnonRateThrottle",
-            "rest_framework.throttling.UserRateThrottle",
-        ]
-        if (_throttle_anon or _throttle_user)
-        else []
-    ),
-    # A scope whose rate is None is not throttled, so setting only one of the
-    # two variables throttles only that kind of client.
-    "DEFAULT_THROTTLE_RATES": {"anon": _throttle_anon, "user": _throttle_user},
+    # 429 + Retry-After. Each scope counts in the default cache (per process: one server
+    # process, or a shared cache for several).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",  # per IP, requests without a valid JWT
+        "rest_framework.throttling.UserRateThrottle",  # per signed-in user
+        "accounts.throttling.LoginRateThrottle",  # per IP, POST jwt/create/ only
+    ],
+    # A scope whose rate is None (`off`) is not throttled.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": throttle_rate("AUTH_THROTTLE_ANON", "60/min"),
+        "user": throttle_rate("AUTH_THROTTLE_USER", "300/min"),
+        "login": throttle_rate("AUTH_THROTTLE_LOGIN", "10/min"),
+    },
+    # The client's IP is REMOTE_ADDR, unless AUTH_NUM_PROXIES trusted proxies in front add
+    # theirs to X-Forwarded-For (with DRF's default, None, a client could pick its own).
+    "NUM_PROXIES": int(os.environ.get("AUTH_NUM_PROXIES", "0")),
 }
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": env_seconds("AUTH_ACCESS_SECONDS", "300"),
     "REFRESH_TOKEN_LIFETIME": env_seconds("AUTH_REFRESH_SECONDS", "86400"),
+    "SIGNING_KEY": SIGNING_KEY,
     "AUTH_HEADER_TYPES": ("JWT",),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
@@ -146,9 +210,14 @@ SIMPLE_JWT = {
     # AUTH_CHECK_REVOKE_TOKEN=1: tokens issued before a password change are refused (they carry
     # a hash of the password hash), as some production backends have it.
     "CHECK_REVOKE_TOKEN": env_flag("AUTH_CHECK_REVOKE_TOKEN"),
-    # A deleted account's refresh token: 401, not 500 (accounts/serializers.py).
+    # Rotation capped at the sign-in's refresh lifetime, reuse detection, and a deleted
+    # account's refresh token: 401, not 500 (accounts/serializers.py, refresh_policy/).
     "TOKEN_REFRESH_SERIALIZER": "accounts.serializers.TokenRefreshSerializer",
 }
+# A rotated-out refresh token presented again within this many seconds is only refused (two tabs
+# raced with the same token); later, it is taken for a stolen copy: every refresh token of that
+# account is revoked.
+AUTH_REFRESH_REUSE_GRACE = env_seconds("AUTH_REFRESH_REUSE_GRACE_SECONDS", "30")
 
 DJOSER = {
     "USER_CREATE_PASSWORD_RETYPE": True,

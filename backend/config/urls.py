@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenBlacklistView
@@ -16,5 +17,7 @@ urlpatterns = [
     re_path(r"^auth/jwt/blacklist/?$", TokenBlacklistView.as_view(), name="jwt-blacklist"),
     path("auth/", include(users.urls)),
     path("auth/", include("djoser.urls.jwt")),
-    path("health/", health, name="health"),
+    path("api/", include("notes.urls")),
 ]
+if settings.AUTH_HEALTH:  # dev and test modes only (AUTH_MODE)
+    urlpatterns.append(path("health/", health, name="health"))

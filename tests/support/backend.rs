@@ -21,10 +21,14 @@ pub struct BackendOptions {
     pub access_seconds: u64,
     /// AUTH_REFRESH_SECONDS: the refresh token's lifetime.
     pub refresh_seconds: u64,
-    /// AUTH_THROTTLE_ANON, e.g. "5/min"; unset when None.
+    /// AUTH_THROTTLE_ANON (per IP, requests without a JWT), e.g. "5/min" or "off";
+    /// [`GENEROUS_RATE`] when None.
     pub throttle_anon: Option<String>,
-    /// AUTH_THROTTLE_USER, e.g. "5/min"; unset when None.
+    /// AUTH_THROTTLE_USER (per signed-in user), e.g. "5/min" or "off"; [`GENEROUS_RATE`] when None.
     pub throttle_user: Option<String>,
+    /// AUTH_THROTTLE_LOGIN (per IP, `POST jwt/create/` only), e.g. "5/min" or "off";
+    /// [`GENEROUS_RATE`] when None.
+    pub throttle_login: Option<String>,
     /// Anything else to set in the backend's environment.
     pub extra_env: Vec<(String, String)>,
 }
@@ -36,6 +40,7 @@ impl Default for BackendOptions {
             refresh_seconds: 86400,
             throttle_anon: None,
             throttle_user: None,
+            throttle_login: None,
             extra_env: vec![],
         }
     }
@@ -51,6 +56,10 @@ impl BackendOptions {
         }
     }
 }
+
+/// The throttle rates of a test that sets none: the backend throttles by default (10 sign-ins a
+/// minute per IP), and every test signs in from 127.0.0.1, often many times a minute.
+pub const GENEROUS_RATE: &str = "10000/min";
 
 pub struct Backend {
     port: u16,
@@ -145,7 +154,10 @@ fn base_env(
     spa_origin: &str,
     opts: &BackendOptions,
 ) -> Vec<(String, String)> {
+    let rate = |rate: &Option<String>| rate.as_deref().unwrap_or(GENEROUS_RATE).to_string();
     let mut env = vec![
+        // A throwaway signing key, and GET /health/ (how start_again sees the server is up).
+        ("AUTH_MODE".to_string(), "test".to_string()),
         ("AUTH_DB_PATH".to_string(), db.display().to_string()),
         ("AUTH_EMAIL_DIR".to_string(), outbox.display().to_string()),
         ("AUTH_SPA_ORIGIN".to_string(), spa_origin.to_string()),
@@ -163,13 +175,13 @@ fn base_env(
         ("AUTH_TCP_NODELAY".to_string(), "1".to_string()),
         ("PYTHONUNBUFFERED".to_string(), "1".to_string()),
         ("PYTHONDONTWRITEBYTECODE".to_string(), "1".to_string()),
+        ("AUTH_THROTTLE_ANON".to_string(), rate(&opts.throttle_anon)),
+        ("AUTH_THROTTLE_USER".to_string(), rate(&opts.throttle_user)),
+        (
+            "AUTH_THROTTLE_LOGIN".to_string(),
+            rate(&opts.throttle_login),
+        ),
     ];
-    if let Some(rate) = &opts.throttle_anon {
-        env.push(("AUTH_THROTTLE_ANON".to_string(), rate.clone()));
-    }
-    if let Some(rate) = &opts.throttle_user {
-        env.push(("AUTH_THROTTLE_USER".to_string(), rate.clone()));
-    }
     env.extend(opts.extra_env.iter().cloned());
     env
 }
