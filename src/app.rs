@@ -58,6 +58,7 @@ fn switch(route: Route) -> Html {
         Route::ResetEmail => html! { <ResetEmailPage /> },
         Route::Dashboard => html! { <RequireAuth><DashboardPage /></RequireAuth> },
         Route::Settings => html! { <RequireAuth><SettingsPage /></RequireAuth> },
+        #[cfg(feature = "notes-example")]
         Route::Notes => html! { <RequireAuth><NotesPage /></RequireAuth> },
         Route::NotFound => html! { <NotFoundPage /> },
     }

@@ -33,6 +33,7 @@ pub enum Route {
     Dashboard,
     Settings,
     /// The example of a page of your own on the session (`pages/notes.rs`).
+    #[cfg(feature = "notes-example")]
     Notes,
     NotFound,
 }
@@ -75,6 +76,7 @@ impl Routable for Route {
             Route::ConfirmEmailReset { uid, token } => emailed("confirm-email-reset", uid, token),
             Route::Dashboard => "/dashboard".into(),
             Route::Settings => "/settings".into(),
+            #[cfg(feature = "notes-example")]
             Route::Notes => "/notes".into(),
             Route::NotFound => "/404".into(),
         }
@@ -93,6 +95,7 @@ impl Routable for Route {
             "/confirm-email-reset/:uid/:token",
             "/dashboard",
             "/settings",
+            #[cfg(feature = "notes-example")]
             "/notes",
             "/404",
         ]
@@ -118,6 +121,7 @@ impl Routable for Route {
             ["reset-email"] => Route::ResetEmail,
             ["dashboard"] => Route::Dashboard,
             ["settings"] => Route::Settings,
+            #[cfg(feature = "notes-example")]
             ["notes"] => Route::Notes,
             ["user-activation", uid, token] => match (param(uid), param(token)) {
                 (Some(uid), Some(token)) => Route::Activate { uid, token },
@@ -205,6 +209,7 @@ mod tests {
             Route::ResetEmail,
             Route::Dashboard,
             Route::Settings,
+            #[cfg(feature = "notes-example")]
             Route::Notes,
             Route::NotFound,
             Route::ConfirmEmailReset {
@@ -224,7 +229,10 @@ mod tests {
             assert_eq!(Route::recognize(&route.to_path()), Some(route.clone()));
         }
         // Each listed pattern is one of the paths recognized.
-        assert_eq!(Route::routes().len(), 13);
+        assert_eq!(
+            Route::routes().len(),
+            12 + usize::from(cfg!(feature = "notes-example"))
+        );
         // …and each one leads to its page (the prerender draws one file per pattern).
         for pattern in Route::routes() {
             let path = pattern.replace(":uid", "MQ").replace(":token", "t-1");

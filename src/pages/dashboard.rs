@@ -5,6 +5,16 @@ use crate::components::*;
 use crate::routes::Route;
 use crate::session::{use_session, SessionState};
 
+#[cfg(feature = "notes-example")]
+fn notes_link() -> Html {
+    html! { <AppLink to={Route::Notes} class="button button-secondary">{ "Your notes" }</AppLink> }
+}
+
+#[cfg(not(feature = "notes-example"))]
+fn notes_link() -> Html {
+    Html::default()
+}
+
 /// The signed-in home, and the example of a protected page.
 #[function_component(DashboardPage)]
 pub fn dashboard_page() -> Html {
@@ -84,7 +94,7 @@ pub fn dashboard_page() -> Html {
                     <dt>{ "Subscription" }</dt><dd id="user-subscription">{ subscription }</dd>
                 </dl>
                 <div class="actions">
-                    <AppLink to={Route::Notes} class="button button-secondary">{ "Your notes" }</AppLink>
+                    { notes_link() }
                     <AppLink to={Route::Settings} class="button button-secondary">{ "Account settings" }</AppLink>
                     <button id="sign-out" type="button" class="button button-secondary" onclick={sign_out}>
                         { "Sign out" }

@@ -7,6 +7,7 @@ mod dashboard;
 mod login;
 mod not_configured;
 mod not_found;
+#[cfg(feature = "notes-example")]
 mod notes;
 mod register;
 mod resend_activation;
@@ -21,6 +22,7 @@ pub use dashboard::DashboardPage;
 pub use login::LoginPage;
 pub use not_configured::NotConfiguredPage;
 pub use not_found::NotFoundPage;
+#[cfg(feature = "notes-example")]
 pub use notes::NotesPage;
 pub use register::RegisterPage;
 pub use resend_activation::ResendActivationPage;
