@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Checks the example host configs in deploy/hosts/ against deploy/nginx.conf and src/routes.rs:
+each file parses, carries nginx's security headers with the same values, caches the same hashed
+names, and sends every route of the app to its page (docs/deploy.md). Standard library only;
+runs the CloudFront Function with node when node is installed.
+    python3 deploy/hosts/check.py
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+
+HOSTS = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HOSTS))
+problems = []
+
+
+def read(*path):
+    with open(os.path.join(ROOT, *path), encoding="utf-8") as f:
+        return f.read()
+
+
+def expect(condition, message):
+    if not condition:
+        problems.append(message)
+
+
+# The source of truth: nginx's add_header lines (Cache-Control aside) and its hashed-name regex.
+nginx = read("deploy", "nginx.conf")
+security = dict(re.findall(r'^\s*add_header ([\w-]+) "([^"]*)" always;', nginx, re.M))
+hashed = re.search(r'^\s*"~(\^/\[\^/\]\+-[^"]+)"\s', nginx, re.M).group(1)
+expect(len(security) >= 6, f"nginx.conf: only {sorted(security)}")
+
+# The app's routes: `fn routes()` in src/routes.rs; those with parameters are the emailed links.
+body = re.search(r"fn routes\(\)[^{]*\{(.*?)\n    \}", read("src", "routes.rs"), re.S).group(1)
+routes = re.findall(r'"(/[^"]*)"', body)
+emailed = sorted(r.split("/")[1] for r in routes if "/:" in r)
+fixed = [r for r in routes if "/:" not in r]
+expect(emailed and fixed, f"src/routes.rs: no routes found in {body!r}")
+
+# deploy/write-headers.sh (Netlify, Cloudflare Pages, GitHub Pages' meta CSP).
+with tempfile.TemporaryDirectory() as dist:
+    for name in ("index.html", "app-29b47e2829ff11a2_bg.wasm", "login.html"):
+        open(os.path.join(dist, name), "w").close()
+    subprocess.run([os.path.join(ROOT, "deploy", "write-headers.sh"), dist, "https://api.example.com"],
+                   check=True, stdout=subprocess.DEVNULL)
+    blocks = re.split(r"^(?=/)", open(os.path.join(dist, "_headers")).read(), flags=re.M)[1:]
+rules = {b.split("\n")[0]: dict(re.findall(r"^  ([\w-]+): (.*)$", b, re.M)) for b in blocks}
+expect(rules.get("/*") == security, f"write-headers.sh /*: {rules.get('/*')}")
+expect(set(rules) == {"/*", "/app-29b47e2829ff11a2_bg.wasm"}, f"write-headers.sh rules: {sorted(rules)}")
+
+# Vercel: the same headers on every path, the same hashed names, every route to its page.
+vercel = json.load(open(os.path.join(HOSTS, "vercel.json")))
+by_source = {h["source"]: {kv["key"]: kv["value"] for kv in h["headers"]} for h in vercel["headers"]}
+expect(by_source.get("/(.*)") == security, f"vercel.json /(.*): {by_source.get('/(.*)')}")
+cached = [s for s, h in by_source.items() if "immutable" in h.get("Cache-Control", "")]
+vercel_hashed = "/:file(" + hashed.removeprefix("^/").removesuffix("$").replace("(_bg)", "(?:_bg)") + ")"
+expect(cached == [vercel_hashed], f"vercel.json cache rule: {cached}, nginx: {hashed}")
+rewrites = {r["source"]: r["destination"] for r in vercel["rewrites"]}
+for name in emailed:
+    expect(rewrites.get(f"/{name}/(.+)") == f"/{name}.html", f"vercel.json: no rewrite for /{name}/…")
+page_rule = rewrites.get("/:page([a-z0-9-]+)") == "/:page.html"
+expect(page_rule, "vercel.json: no /:page → /:page.html rewrite")
+for route in fixed:
+    expect(route == "/" or re.fullmatch(r"/[a-z0-9-]+", route), f"vercel.json: {route} has no rewrite")
+
+# CloudFront: the response headers policy, and the function's rewrites.
+policy = json.load(open(os.path.join(HOSTS, "cloudfront-response-headers-policy.json")))
+sec, custom = policy["SecurityHeadersConfig"], policy["CustomHeadersConfig"]["Items"]
+sent = {
+    "Content-Security-Policy": sec["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+    "Referrer-Policy": sec["ReferrerPolicy"]["ReferrerPolicy"],
+    "X-Frame-Options": sec["FrameOptions"]["FrameOption"],
+    **({"X-Content-Type-Options": "nosniff"} if "ContentTypeOptions" in sec else {}),
+    **{item["Header"]: item["Value"] for item in custom},
+}
+expect(sent == security, f"cloudfront-response-headers-policy.json: {sent}")
+expect(policy["CustomHeadersConfig"]["Quantity"] == len(custom), "CloudFront: Quantity != len(Items)")
+function = open(os.path.join(HOSTS, "cloudfront-function.js")).read()
+alternatives = re.search(r"\^\\/\(([a-z|-]+)\)\\/", function).group(1).split("|")
+expect(sorted(alternatives) == emailed, f"cloudfront-function.js emailed links: {alternatives}")
+if shutil.which("node"):
+    paths = [r.replace(":uid", "MQ").replace(":token", "c4g7xk-0a1b2c") for r in routes]
+    paths += ["/login/", "/app-29b47e2829ff11a2_bg.wasm"]
+    script = function + "\nfor (const uri of JSON.parse(process.argv[1])) console.log(handler({request: {uri}}).uri);"
+    out = subprocess.run(["node", "-e", script, json.dumps(paths)], capture_output=True, text=True, check=True)
+    got = dict(zip(paths, out.stdout.split()))
+    for route, path in zip(routes, paths):
+        name = route.split("/")[1] or "index"
+        expect(got[path] == f"/{name}.html", f"cloudfront-function.js: {path} -> {got[path]}")
+    expect(got["/login/"] == "/login.html", "cloudfront-function.js: /login/")
+    expect(got["/app-29b47e2829ff11a2_bg.wasm"] == "/app-29b47e2829ff11a2_bg.wasm", "CloudFront: hashed file rewritten")
+
+# Netlify and GitHub Pages: they parse and say what the guide says.
+netlify = tomllib.load(open(os.path.join(HOSTS, "netlify.toml"), "rb"))
+expect(netlify["build"]["publish"] == "dist", "netlify.toml: publish")
+workflow = open(os.path.join(HOSTS, "github-pages.yml")).read()
+expect("write-headers.sh" in workflow and "cp index.html 404.html" in workflow, "github-pages.yml: steps")
+try:
+    import yaml  # optional
+
+    expect("deploy" in yaml.safe_load(workflow)["jobs"], "github-pages.yml: no deploy job")
+except ImportError:
+    pass
+
+for problem in problems:
+    print("deploy/hosts:", problem, file=sys.stderr)
+sys.exit(1 if problems else 0)
