@@ -26,6 +26,7 @@ mod dev_server;
 mod first_paint;
 mod hostile_input;
 mod nginx;
+mod notes;
 mod robustness;
 mod sessions;
 mod settings;

@@ -27,7 +27,7 @@ pub use backend::{Backend, BackendOptions};
 pub use browser::Browser;
 pub use http::{Api, HttpResponse};
 pub use outbox::url_path;
-pub use static_server::{Recorded, StaticConfig, StaticServer};
+pub use static_server::{example_dist_dir, Recorded, StaticConfig, StaticServer};
 pub use tmp::TestDir;
 
 /// Where the app keeps its session in localStorage.

@@ -66,6 +66,14 @@ pub struct StaticServer {
 }
 
 /// The build folder: `DIST_DIR`, else `<crate>/dist`.
+/// The build with the worked example of a page of your own (`make build-example`):
+/// `EXAMPLE_DIST_DIR`, else `<crate>/dist-example`.
+pub fn example_dist_dir() -> PathBuf {
+    std::env::var_os("EXAMPLE_DIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("dist-example"))
+}
+
 pub fn dist_dir() -> PathBuf {
     std::env::var_os("DIST_DIR")
         .map(PathBuf::from)
