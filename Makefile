@@ -44,10 +44,12 @@ lint:
 	cargo clippy --all-targets --features prerender,notes-example -- -D warnings
 	cargo clippy $(WASM) --lib --bins -- -D warnings
 	cargo clippy $(WASM) --lib --bins --features notes-example -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features notes-example
 
 # Pure logic, natively: unit tests and property tests (thousands of hostile inputs).
 unit-tests:
 	cargo test --lib --features prerender,notes-example --test properties
+	cargo test --doc --features prerender,notes-example
 
 backend-tests:
 	scripts/setup.sh backend

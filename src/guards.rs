@@ -31,7 +31,12 @@ pub fn safe_next(next: &str) -> Option<String> {
         .then(|| next.to_string())
 }
 
-/// Shows its children to a signed-in user; sends anyone else to sign in, and back here after.
+/// Shows its children to a signed-in user; sends anyone else to sign in, and back here after
+/// (`/login?next=<this path>`). Wrap each protected page in it, in the route switch (`app.rs`):
+///
+/// ```text
+/// Route::Notes => html! { <RequireAuth><NotesPage /></RequireAuth> },
+/// ```
 #[function_component(RequireAuth)]
 pub fn require_auth(props: &ChildrenProps) -> Html {
     let session = use_session();

@@ -1,7 +1,7 @@
 //! The session engine: one place that signs in, signs out, refreshes on a timer and hands out
 //! fresh access tokens. The Yew provider only renders what it says.
 //!
-//! Its state is one [`Phase`], written only by [`SessionManager::transition`], which also arms
+//! Its state is one [`Phase`], written only by `SessionManager::transition`, which also arms
 //! the one refresh timer and tells the UI. What other tabs did is read from two stores:
 //! localStorage (fast, and its `storage` event tells every tab) and IndexedDB ([`latest`]: one
 //! copy for every tab, where localStorage may lag). Every write that could undo another tab's

@@ -46,7 +46,30 @@ pub fn session_provider(props: &ChildrenProps) -> Html {
     }
 }
 
-/// The session, from any component under [`SessionProvider`].
+/// The session, from any component under [`SessionProvider`] (the app puts every page under
+/// it): `state` to render from, `manager` to act through (sign out, [`SessionManager::send`]
+/// for your own API).
+///
+/// ```no_run
+/// use djoser_auth_spa::session::{use_session, SessionState};
+/// use yew::prelude::*;
+///
+/// #[function_component(Greeting)]
+/// fn greeting() -> Html {
+///     let session = use_session();
+///     let sign_out = {
+///         let manager = session.manager.clone();
+///         Callback::from(move |_: MouseEvent| manager.sign_out())
+///     };
+///     match &session.state {
+///         SessionState::SignedIn(current) => html! {
+///             <p>{ "Hello, " }{ current.user.display_name() }
+///                <button onclick={sign_out}>{ "Sign out" }</button></p>
+///         },
+///         _ => html! {},
+///     }
+/// }
+/// ```
 #[hook]
 pub fn use_session() -> SessionContext {
     use_context::<SessionContext>().expect("use_session() is only used under <SessionProvider>")
