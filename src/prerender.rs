@@ -196,6 +196,8 @@ mod tests {
         assert_eq!(title, "Sign in · Account");
         assert!(body.contains("id=\"login-form\""), "{body}");
         assert!(body.contains("disabled"), "{body}");
+        // Storage is only known to be blocked in the browser: no notice in the first paint.
+        assert!(!body.contains("storage-blocked"), "{body}");
         let (title, body) = render("/dashboard");
         assert_eq!(title, "Account");
         assert!(body.contains("data-loading"), "{body}");

@@ -103,9 +103,10 @@ async fn read_latest() -> Result<Option<Session>, latest::Unavailable> {
 impl SessionManager {
     /// Reads the stored session; no timers or listeners until [`SessionManager::attach`].
     pub fn new() -> Rc<SessionManager> {
-        // The build-time prerender has no storage and no clock: it draws the signed-out pages.
+        // The build-time prerender has no storage and no clock: it draws the signed-out pages,
+        // without the blocked-storage notice (a browser that blocks storage is the exception).
         if crate::PRERENDERING {
-            return SessionManager::with(Phase::SignedOut(SignedOutReason::NeverSignedIn), false);
+            return SessionManager::with(Phase::SignedOut(SignedOutReason::NeverSignedIn), true);
         }
         let now = now();
         let (session, reason) = match store::load(now) {
@@ -252,25 +253,30 @@ impl SessionManager {
         }
     }
 
-    /// Takes what another tab stored: new tokens, a new sign-in, or a sign-out. An entry older
-    /// than this tab's session is never taken (a write this tab failed to make leaves one).
+    /// Takes what another tab stored: new tokens, a new sign-in, a profile saved, or a sign-out.
+    /// An entry older than this tab's session is never taken (a write this tab failed to make
+    /// leaves one).
     /// `told`: another tab's write announced it (a `storage` event), so a missing entry means
     /// a sign-out even if this tab's own last write was refused.
     fn adopt_stored(self: &Rc<Self>, told: bool) {
         let mine = self.current();
         match store::load(now()) {
-            Loaded::Session(stored) => {
-                if mine
-                    .as_deref()
-                    .is_none_or(|mine| stored.is_newer_than(mine))
-                {
+            Loaded::Session(stored) => match mine {
+                Some(mine) if *stored == *mine => {}
+                // The same tokens with a new profile (saved in another tab).
+                Some(mine) if stored.access_token == mine.access_token => {
+                    let next = self.phase.borrow().with_session(Rc::new(*stored));
+                    self.transition(next, "another tab updated the profile");
+                }
+                Some(mine) if !stored.is_newer_than(&mine) => {}
+                _ => {
                     self.store_behind.set(false);
                     self.transition(
                         Phase::SignedIn(Rc::new(*stored)),
                         "another tab stored a session",
                     );
                 }
-            }
+            },
             Loaded::Nothing | Loaded::Discarded(_) => {
                 if mine.is_some() && (told || !self.store_behind.get()) {
                     self.transition(
