@@ -11,12 +11,16 @@ used up, such requests pass through untouched. A FAULT is STATUS-BODY, BODY bein
 hostile JSON body: `huge` (10 MB), `deep` (10,000 levels of nesting), `keys` (100,000 keys),
 or `200-instant`: the real answer, its access token re-issued with exp == iat, as SimpleJWT's
 refresh view now and then issues 1-second tokens (it dates `exp` and `iat` from two clock
-readings, each cut to whole seconds).
-Example: "POST /auth/jwt/create/=500-html,200-empty;GET /auth/users/me/=200-empty".
+readings, each cut to whole seconds), or `delay-MS`: the real answer, held back MS
+milliseconds after the view has run (the server has acted on the request, e.g. rotated a
+refresh token, but the browser hears of it late, as over a slow network).
+Example: "POST /auth/jwt/create/=500-html,200-empty;GET /auth/users/me/=200-empty;
+POST /auth/jwt/refresh/=delay-3000".
 """
 import json
 import re
 import threading
+import time
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
@@ -35,12 +39,13 @@ HOSTILE = {
 }
 RULE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S*)=(.+)$")
 FAULT = re.compile(
-    r"^(?:(200)-(instant)|([1-5][0-9][0-9])-(" + "|".join([*BODIES, *HOSTILE]) + r"))$"
+    r"^(?:(200)-(instant)|([1-5][0-9][0-9])-(" + "|".join([*BODIES, *HOSTILE]) + r")|(delay)-([0-9]{1,6}))$"
 )
 
 
 def parse(spec):
-    """{(method, path): [(status, body kind), ...]}; ImproperlyConfigured on any typo."""
+    """{(method, path): [(status, body kind) or ("delay", milliseconds), ...]}; ImproperlyConfigured
+    on any typo."""
     rules = {}
     for rule in filter(None, (part.strip() for part in spec.split(";"))):
         match = RULE.match(rule)
@@ -54,10 +59,13 @@ def parse(spec):
             fault_match = FAULT.match(fault.strip())
             if not fault_match:
                 raise ImproperlyConfigured(
-                    f"AUTH_FAULTS: bad fault {fault!r} in {rule!r} (want STATUS-{'|'.join([*BODIES, *HOSTILE])} or 200-instant)"
+                    f"AUTH_FAULTS: bad fault {fault!r} in {rule!r} (want STATUS-{'|'.join([*BODIES, *HOSTILE])}, 200-instant or delay-MS)"
                 )
-            status, kind = [group for group in fault_match.groups() if group]
-            parsed.append((int(status), kind))
+            first, second = [group for group in fault_match.groups() if group]
+            if first == "delay":
+                parsed.append(("delay", int(second)))
+            else:
+                parsed.append((int(first), second))
         rules[(method, path)] = parsed
     return rules
 
@@ -80,6 +88,10 @@ class FaultMiddleware:
         if fault is None:
             return self.get_response(request)
         status, kind = fault
+        if status == "delay":
+            response = self.get_response(request)
+            time.sleep(kind / 1000)
+            return response
         if kind == "instant":
             return instant_access(self.get_response(request))
         if kind in HOSTILE:

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import redirect_stdout
 from email import policy
 from pathlib import Path
@@ -290,9 +291,40 @@ class FaultTests(ApiTestCase):
             self.assertEqual(access["exp"], access["iat"])
             self.assertIn("refresh", answer.json())
 
+    def test_delay_holds_the_real_answer_back(self):
+        self.active_user()
+        refresh = self.login("alice@example.com").json()["refresh"]
+        with override_settings(MIDDLEWARE=WITH_FAULTS, AUTH_FAULTS="POST /auth/jwt/refresh/=delay-300"):
+            client = APIClient()
+            started = time.monotonic()
+            answer = client.post("/auth/jwt/refresh/", {"refresh": refresh}, format="json")
+            self.assertGreaterEqual(time.monotonic() - started, 0.3)
+            self.assertEqual(answer.status_code, 200)
+            self.assertEqual(set(answer.json()), {"access", "refresh"})
+            # The view ran: the old refresh token is spent (rotation), the new one is good.
+            again = client.post("/auth/jwt/refresh/", {"refresh": refresh}, format="json")
+            self.assertEqual(again.status_code, 401)
+            started = time.monotonic()
+            fresh = client.post("/auth/jwt/refresh/", {"refresh": answer.json()["refresh"]}, format="json")
+            self.assertEqual(fresh.status_code, 200)
+            # Only the first matching request was held back.
+            self.assertLess(time.monotonic() - started, 0.3)
+
     def test_typos_are_refused(self):
         self.assertEqual(faults.parse(FAULTS)[("GET", "/auth/users/me/")], [(200, "blank")])
-        for spec in ("POST /auth/jwt/create/", "FETCH /x/=500-html", "GET /x/=500-xml", "GET /x/=5000-html"):
+        self.assertEqual(
+            faults.parse("POST /auth/jwt/refresh/=delay-3000,200-instant")[("POST", "/auth/jwt/refresh/")],
+            [("delay", 3000), (200, "instant")],
+        )
+        for spec in (
+            "POST /auth/jwt/create/",
+            "FETCH /x/=500-html",
+            "GET /x/=500-xml",
+            "GET /x/=5000-html",
+            "GET /x/=delay",
+            "GET /x/=delay-soon",
+            "GET /x/=delay-1234567",
+        ):
             with self.assertRaises(ImproperlyConfigured, msg=spec):
                 faults.parse(spec)
 
