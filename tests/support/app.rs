@@ -14,6 +14,10 @@ pub struct AppOptions {
     pub static_headers: Vec<(String, String)>,
     /// The static server holds back the `.wasm` this long (the prerendered page shows meanwhile).
     pub wasm_delay: Option<Duration>,
+    /// Leave `--disable-back-forward-cache` out of chromedriver's switches (`excludeSwitches`).
+    /// chromedriver 156 doesn't pass it, so the cache is on either way; this keeps it on with
+    /// a chromedriver that does.
+    pub back_forward_cache: bool,
 }
 
 /// One isolated world: static server + backend + browser. Dropping it stops everything.
@@ -48,9 +52,16 @@ impl App {
             .expect("bind the static server");
         let spa_origin = format!("http://{}", listener.local_addr().expect("address"));
         // The backend and the browser start side by side; each cleans up after itself if the other panics.
+        let browser = async {
+            if opts.back_forward_cache {
+                Browser::start_with_back_forward_cache(dir.path()).await
+            } else {
+                Browser::start(dir.path()).await
+            }
+        };
         let (backend, browser) = tokio::join!(
             Backend::start(dir.path(), &spa_origin, &opts.backend),
-            Browser::start(dir.path()),
+            browser,
         );
         let server = StaticServer::start(
             listener,
