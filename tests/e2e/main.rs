@@ -33,6 +33,7 @@ mod settings;
 mod size_budget;
 mod smoke;
 mod storage_blocked;
+mod storage_failures;
 
 /// The gate: true with `E2E=1`; otherwise says on stderr (not captured by the test runner) which
 /// test it skips, and fails under CI.

@@ -12,10 +12,16 @@ const EMAIL: &str = "robust@example.com";
 const PASSWORD: &str = "Correct-horse-42";
 
 /// Each hostile body (10 MB, 10,000 levels deep, 100,000 keys) gives the plain "doesn't
-/// understand" message, quickly after it arrives, with the input kept and no crash.
+/// understand" message on screen within 100 ms of the answer's last byte arriving (Resource
+/// Timing `responseEnd`, to the first animation frame after the message is in the page), with
+/// the input kept, no crash, and no freeze: a probe ticking every 5 ms on the main thread never
+/// waits 100 ms or more between ticks from the submit until after the message.
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_error_bodies_get_a_clear_message_at_once() {
     skip_unless_e2e!();
+    /// From the answer's arrival to the message on screen, and the longest the main thread may
+    /// be busy at a stretch.
+    const LIMIT_MS: f64 = 100.0;
     let app = App::start_with(BackendOptions {
         extra_env: vec![(
             "AUTH_FAULTS".into(),
@@ -28,13 +34,26 @@ async fn hostile_error_bodies_get_a_clear_message_at_once() {
     app.fill("email", EMAIL).await;
     app.fill("password", PASSWORD).await;
     for body in ["10 MB", "10,000 levels deep", "100,000 keys"] {
-        // When the alert appears, against when the answer's last byte arrived.
+        // When the alert is in the page and on screen (the next frame), and a probe of the main
+        // thread: the longest wait between its ticks, until a moment after the alert.
         app.js(
-            "window.__alertAt = null;
+            "window.__alertAt = null; window.__shownAt = null; window.__longestGap = 0;
+             clearInterval(window.__probe);
+             let last = performance.now(), after = null;
+             window.__probe = setInterval(() => {
+                 const now = performance.now();
+                 window.__longestGap = Math.max(window.__longestGap, now - last);
+                 last = now;
+                 if (window.__shownAt !== null && (after ??= now) < now - 200) clearInterval(window.__probe);
+             }, 5);
              const alert = () => document.querySelector('#login-form .form-alert');
              if (alert()) alert().remove();
              new MutationObserver((_, observer) => {
-                 if (alert()) { window.__alertAt = performance.now(); observer.disconnect(); }
+                 if (alert()) {
+                     window.__alertAt = performance.now();
+                     requestAnimationFrame(() => { window.__shownAt = performance.now(); });
+                     observer.disconnect();
+                 }
              }).observe(document.body, { childList: true, subtree: true });",
             vec![],
         )
@@ -46,19 +65,37 @@ async fn hostile_error_bodies_get_a_clear_message_at_once() {
             alert.contains("doesn't understand (HTTP 400)"),
             "{body}: {alert:?}"
         );
-        let lag = app
-            .js(
-                "const answers = performance.getEntriesByType('resource').filter(e => e.name.includes('/auth/jwt/create/'));
-                 return window.__alertAt - answers[answers.length - 1].responseEnd;",
-                vec![],
-            )
-            .await
-            .as_f64()
-            .expect("a number");
-        println!("{body}: message {lag:.1} ms after the answer arrived");
+        let probe = app
+            .poll("the probe to finish", Duration::from_secs(5), || async {
+                let v = app
+                    .js(
+                        "if (window.__shownAt === null || performance.now() - window.__shownAt < 250) return null;
+                         const answers = performance.getEntriesByType('resource').filter(e => e.name.includes('/auth/jwt/create/'));
+                         const answer = answers[answers.length - 1];
+                         return { inPage: window.__alertAt - answer.responseEnd, shown: window.__shownAt - answer.responseEnd,
+                                  gap: window.__longestGap };",
+                        vec![],
+                    )
+                    .await;
+                v.is_object().then_some(v)
+            })
+            .await;
+        let ms = |k: &str| probe[k].as_f64().unwrap_or(f64::NAN);
+        println!(
+            "{body}: message in the page {:.1} ms and on screen {:.1} ms after the answer's last byte; longest main-thread stall {:.1} ms",
+            ms("inPage"),
+            ms("shown"),
+            ms("gap")
+        );
         assert!(
-            lag < 100.0,
-            "{body}: the message came {lag:.1} ms after the answer"
+            ms("shown") < LIMIT_MS,
+            "{body}: the message showed {:.1} ms after the answer arrived",
+            ms("shown")
+        );
+        assert!(
+            ms("gap") < LIMIT_MS,
+            "{body}: the main thread froze for {:.1} ms",
+            ms("gap")
         );
         assert_eq!(app.value("email").await, EMAIL);
         assert_eq!(app.value("password").await, PASSWORD);

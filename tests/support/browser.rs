@@ -44,7 +44,15 @@ impl Browser {
 
     /// Like [`Browser::start`], with extra Chromium command-line switches (e.g. the benchmark's
     /// `--enable-precise-memory-info`).
+    /// The back-forward cache stays on, as in users' browsers: `--disable-back-forward-cache` is
+    /// taken out of chromedriver's switches (some versions pass it; 156 doesn't).
     pub async fn start_with_args(dir: &Path, extra_args: &[&str]) -> Browser {
+        Browser::launch(dir, extra_args, &["disable-back-forward-cache"]).await
+    }
+
+    /// chromedriver and a Chromium session with `extra_args` added to our switches and
+    /// `exclude_switches` taken out of chromedriver's own (goog:chromeOptions `excludeSwitches`).
+    async fn launch(dir: &Path, extra_args: &[&str], exclude_switches: &[&str]) -> Browser {
         let port = free_port();
         let driver_log = dir.join("chromedriver.log");
         let log = File::create(&driver_log).expect("chromedriver log");
@@ -92,6 +100,9 @@ impl Browser {
         });
         if let Some(args) = options["args"].as_array_mut() {
             args.extend(extra_args.iter().map(|a| json!(a)));
+        }
+        if !exclude_switches.is_empty() {
+            options["excludeSwitches"] = json!(exclude_switches);
         }
         let mut caps = serde_json::Map::new();
         caps.insert("goog:chromeOptions".to_string(), options);

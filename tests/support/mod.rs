@@ -7,6 +7,7 @@
 //! `mod support;`.
 
 pub mod app;
+pub mod auth_calls;
 pub mod axe;
 pub mod backend;
 pub mod browser;

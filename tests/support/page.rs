@@ -283,6 +283,18 @@ impl App {
         v.as_u64().unwrap_or(0) as usize
     }
 
+    /// Runs `source` in every document this tab opens from now on, before the page's own
+    /// scripts (CDP `Page.addScriptToEvaluateOnNewDocument`, for the current tab only): to
+    /// break a browser API before the app starts, or to watch the page.
+    pub async fn add_init_script(&self, source: &str) {
+        self.browser
+            .cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": source }),
+            )
+            .await;
+    }
+
     /// Makes the page match `prefers-color-scheme: dark` (or light) from now on, in this tab
     /// (CDP `Emulation.setEmulatedMedia`; it lasts across navigations).
     pub async fn emulate_color_scheme(&self, dark: bool) {
