@@ -129,8 +129,9 @@ async fn send(
 
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(|controller| controller.signal());
-    let _deadline =
-        controller.map(|controller| Timeout::new(REQUEST_TIMEOUT_MS, move || controller.abort()));
+    let _deadline = controller
+        .clone()
+        .map(|controller| Timeout::new(REQUEST_TIMEOUT_MS, move || controller.abort()));
     let failed = |_| match &signal {
         Some(signal) if signal.aborted() => ApiError::Timeout,
         _ => ApiError::Network,
@@ -156,15 +157,31 @@ async fn send(
 
     let response = request.send().await.map_err(failed)?;
     let status = response.status();
-    let text = response.text().await.map_err(failed)?;
     if !(200..300).contains(&status) {
-        let retry_after = response.headers().get("Retry-After");
+        let headers = response.headers();
+        let retry_after = headers.get("Retry-After");
+        // An error body declared past the cap isn't read at all: copying megabytes into the
+        // wasm only to refuse them would hold the page up.
+        let oversized = headers
+            .get("Content-Length")
+            .and_then(|length| length.trim().parse::<usize>().ok())
+            .is_some_and(|length| length > error::MAX_ERROR_BODY_BYTES);
+        let text = if oversized {
+            // And the rest of it isn't fetched.
+            if let Some(controller) = &controller {
+                controller.abort();
+            }
+            String::new()
+        } else {
+            response.text().await.map_err(failed)?
+        };
         return Err(ApiError::from_response(
             status,
             retry_after.as_deref(),
             &text,
         ));
     }
+    let text = response.text().await.map_err(failed)?;
     Ok((status, text))
 }
 

@@ -20,6 +20,7 @@ use wasm_bindgen_futures::spawn_local;
 
 use super::latest;
 use super::lock::with_lock;
+use super::other_tabs::{listen_for_wake, read_latest, Elsewhere};
 use super::phase::Phase;
 use super::state::{Session, SessionState, SignedOutReason, StoredSessionError};
 use super::store::{self, Loaded};
@@ -28,7 +29,6 @@ use crate::api::{self, ApiError, ApiRequest, User};
 pub(super) const REFRESH_LOCK: &str = "djoser-auth.refresh";
 /// A profile fetched this recently isn't fetched again (the dashboard right after sign-in).
 const PROFILE_FRESH_SECS: f64 = 60.0;
-
 /// Signs in and out, keeps the access token fresh, and shares all of it with the other tabs.
 /// Pages reach it as `use_session().manager`.
 pub struct SessionManager {
@@ -36,10 +36,10 @@ pub struct SessionManager {
     me: Weak<SessionManager>,
     phase: RefCell<Phase>,
     /// The browser lets the session outlive this tab (site storage isn't blocked).
-    persistent: bool,
+    pub(super) persistent: bool,
     /// The last localStorage write was refused (full quota): the entry there is older than this
     /// tab's session, or missing, and says nothing about other tabs.
-    store_behind: Cell<bool>,
+    pub(super) store_behind: Cell<bool>,
     /// When `users/me/` last answered in this tab (local seconds).
     profile_fetched_at: Cell<Option<f64>>,
     /// The one refresh under way, which every caller awaits instead of starting another.
@@ -50,54 +50,9 @@ pub struct SessionManager {
     on_change: RefCell<Option<Box<dyn Fn()>>>,
 }
 
-/// What the other tabs did, as the stores tell it, compared with this tab's session.
-enum Elsewhere {
-    /// Nothing newer: this tab's session is still the one stored (or can't be compared).
-    Unchanged,
-    /// Another tab refreshed or signed in since: its session.
-    Newer(Box<Session>),
-    /// Another tab signed out.
-    SignedOut,
-}
-
-/// Calls `on_wake` when the page comes back: shown again (`visibilitychange`), shown from the
-/// back-forward cache or anew (`pageshow`), or back online (`online`).
-fn listen_for_wake(on_wake: impl Fn() + 'static) -> Vec<EventListener> {
-    let Some(window) = web_sys::window() else {
-        return Vec::new();
-    };
-    let on_wake = Rc::new(on_wake);
-    let mut listeners = Vec::new();
-    if let Some(document) = window.document() {
-        let on_wake = on_wake.clone();
-        let visible_document = document.clone();
-        listeners.push(EventListener::new(
-            &document,
-            "visibilitychange",
-            move |_| {
-                if !visible_document.hidden() {
-                    on_wake();
-                }
-            },
-        ));
-    }
-    for event in ["pageshow", "online"] {
-        let on_wake = on_wake.clone();
-        listeners.push(EventListener::new(&window, event, move |_| on_wake()));
-    }
-    listeners
-}
-
 /// Local time in Unix seconds.
 pub fn now() -> f64 {
     js_sys::Date::now() / 1000.0
-}
-
-/// The session stored in IndexedDB: `Err` where it can't be read, `Ok(None)` if none is.
-async fn read_latest() -> Result<Option<Session>, latest::Unavailable> {
-    Ok(latest::read()
-        .await?
-        .and_then(|text| Session::from_stored(&text, now()).ok()))
 }
 
 impl SessionManager {
@@ -175,12 +130,17 @@ impl SessionManager {
         self.persistent
     }
 
+    /// The phase, to read (only `transition` writes it).
+    pub(super) fn phase(&self) -> std::cell::Ref<'_, Phase> {
+        self.phase.borrow()
+    }
+
     pub(super) fn current(&self) -> Option<Rc<Session>> {
         self.phase.borrow().session().cloned()
     }
 
     /// The only writer of the phase: also re-arms the refresh timer and re-renders.
-    fn transition(&self, next: Phase, why: &str) {
+    pub(super) fn transition(&self, next: Phase, why: &str) {
         let previous = self.phase.replace(next);
         if cfg!(debug_assertions) {
             let line = format!(
@@ -219,83 +179,6 @@ impl SessionManager {
             }
         }
         self.transition(Phase::SignedIn(Rc::new(session)), why);
-    }
-
-    /// What the other tabs did since this tab got `mine`. localStorage goes first (the
-    /// `storage` event's store); IndexedDB fills in where this tab's copy lags or its last
-    /// write was refused.
-    async fn elsewhere(&self, mine: &Session) -> Elsewhere {
-        if !self.persistent {
-            return Elsewhere::Unchanged;
-        }
-        let stored = match store::load(now()) {
-            Loaded::Session(stored) => Some(*stored),
-            Loaded::Nothing | Loaded::Discarded(_) => None,
-        };
-        let latest = read_latest().await;
-        let newer = [stored.clone(), latest.clone().ok().flatten()]
-            .into_iter()
-            .flatten()
-            .filter(|other| other.is_newer_than(mine))
-            .max_by(|a, b| a.access_received_at.total_cmp(&b.access_received_at));
-        if let Some(newer) = newer {
-            return Elsewhere::Newer(Box::new(newer));
-        }
-        let signed_out = if self.store_behind.get() {
-            matches!(latest, Ok(None))
-        } else {
-            stored.is_none()
-        };
-        if signed_out {
-            Elsewhere::SignedOut
-        } else {
-            Elsewhere::Unchanged
-        }
-    }
-
-    /// Takes what another tab stored: new tokens, a new sign-in, a profile saved, or a sign-out.
-    /// An entry older than this tab's session is never taken (a write this tab failed to make
-    /// leaves one).
-    /// `told`: another tab's write announced it (a `storage` event), so a missing entry means
-    /// a sign-out even if this tab's own last write was refused.
-    fn adopt_stored(self: &Rc<Self>, told: bool) {
-        let mine = self.current();
-        match store::load(now()) {
-            Loaded::Session(stored) => match mine {
-                Some(mine) if *stored == *mine => {}
-                // The same tokens with a new profile (saved in another tab).
-                Some(mine) if stored.access_token == mine.access_token => {
-                    let next = self.phase.borrow().with_session(Rc::new(*stored));
-                    self.transition(next, "another tab updated the profile");
-                }
-                Some(mine) if !stored.is_newer_than(&mine) => {}
-                _ => {
-                    self.store_behind.set(false);
-                    self.transition(
-                        Phase::SignedIn(Rc::new(*stored)),
-                        "another tab stored a session",
-                    );
-                }
-            },
-            Loaded::Nothing | Loaded::Discarded(_) => {
-                if mine.is_some() && (told || !self.store_behind.get()) {
-                    self.transition(
-                        Phase::SignedOut(SignedOutReason::SignedOut),
-                        "another tab signed out",
-                    );
-                }
-            }
-        }
-    }
-
-    /// The page is back (tab shown, restored from the back-forward cache, network back): timers
-    /// may have slept through the refresh point and other tabs may have moved on. Take what they
-    /// stored, and refresh now if it is due (or was failing for want of a network).
-    fn catch_up(self: &Rc<Self>) {
-        self.adopt_stored(false);
-        if self.phase.borrow().refresh_due(now()) {
-            drop(self.refresh());
-        }
     }
 
     /// Signs in with Djoser's login field (email or username) and password.
@@ -544,14 +427,14 @@ impl SessionManager {
                     Elsewhere::Unchanged => self.keep(next, "refreshed").await,
                     moved_on => {
                         revoke_if_rotated(&next, &session);
-                        self.take(moved_on);
+                        self.take(moved_on, &session);
                     }
                 }
             }
             Err(error) if error.is_rejection() => {
                 // Refused: but another tab may have refreshed meanwhile and stored newer tokens
-                // (in either store). Take those rather than signing every tab out.
-                if !self.take_elsewhere(&session).await {
+                // (in either store), or be about to. Take those rather than signing every tab out.
+                if !self.wait_for_elsewhere(&session).await {
                     if self.persistent {
                         store::clear();
                         latest::write(None).await;
@@ -569,32 +452,6 @@ impl SessionManager {
                 if let Some(next) = next {
                     self.transition(next, "no server for the refresh");
                 }
-            }
-        }
-    }
-
-    /// Takes what another tab did since `mine` (newer tokens, or a sign-out); false if nothing.
-    async fn take_elsewhere(&self, mine: &Session) -> bool {
-        self.take(self.elsewhere(mine).await)
-    }
-
-    fn take(&self, elsewhere: Elsewhere) -> bool {
-        match elsewhere {
-            Elsewhere::Unchanged => false,
-            Elsewhere::Newer(newer) => {
-                self.store_behind.set(false);
-                self.transition(
-                    Phase::SignedIn(Rc::new(*newer)),
-                    "another tab refreshed or signed in",
-                );
-                true
-            }
-            Elsewhere::SignedOut => {
-                self.transition(
-                    Phase::SignedOut(SignedOutReason::SignedOut),
-                    "another tab signed out",
-                );
-                true
             }
         }
     }
