@@ -30,7 +30,7 @@ pub(super) enum Elsewhere {
 }
 
 /// Calls `on_wake` when the page comes back: shown again (`visibilitychange`), shown from the
-/// back-forward cache or anew (`pageshow`), or back online (`online`).
+/// back-forward cache or anew (`pageshow`), back online (`online`), or unfrozen (`resume`).
 pub(super) fn listen_for_wake(on_wake: impl Fn() + 'static) -> Vec<EventListener> {
     let Some(window) = web_sys::window() else {
         return Vec::new();
@@ -53,6 +53,11 @@ pub(super) fn listen_for_wake(on_wake: impl Fn() + 'static) -> Vec<EventListener
     for event in ["pageshow", "online"] {
         let on_wake = on_wake.clone();
         listeners.push(EventListener::new(&window, event, move |_| on_wake()));
+    }
+    // Unfrozen (Page Lifecycle: a discarded-then-resumed tab, a laptop waking), which need not
+    // make the page visible again.
+    if let Some(document) = window.document() {
+        listeners.push(EventListener::new(&document, "resume", move |_| on_wake()));
     }
     listeners
 }

@@ -170,3 +170,36 @@ async fn a_page_frozen_past_its_refresh_point_refreshes_on_resume() {
     app.wait_for_text("#user-email", EMAIL).await;
     app.assert_no_crash().await;
 }
+
+/// A laptop waking after its sign-in's refresh token ran out lands on the sign-in page with the
+/// session-expired notice and the way back (`next`), not on a bare /login.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_frozen_past_its_sign_ins_lifetime_asks_to_sign_in_again() {
+    skip_unless_e2e!();
+    // The refresh token lives 12 s, the access token longer: no refresh is due before then.
+    let app = App::start_with(BackendOptions {
+        access_seconds: 300,
+        refresh_seconds: 12,
+        ..Default::default()
+    })
+    .await;
+    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    app.sign_in(EMAIL, PASSWORD).await;
+    app.goto("/settings").await;
+    app.wait_for("form#password-form").await;
+    app.browser
+        .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
+        .await;
+    tokio::time::sleep(Duration::from_secs(14)).await;
+    app.browser
+        .cdp("Page.setWebLifecycleState", json!({ "state": "active" }))
+        .await;
+    app.wait_for("[data-notice=\"expired\"]").await;
+    assert_eq!(app.path().await, "/login?next=%2Fsettings");
+    assert_eq!(
+        app.backend.refresh_calls().await,
+        0,
+        "nothing to refresh with"
+    );
+    app.assert_no_crash().await;
+}
