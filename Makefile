@@ -86,8 +86,8 @@ bench: build
 	  cargo bench --bench bench
 
 # Screenshots of each page from the real app (light/dark, phone/desktop) into docs/screenshots/
-# (examples/screenshots.rs, not part of `make test`).
+# (examples/screenshots.rs, not part of `make test`), from the example build (it has /notes too).
 .PHONY: screenshots
-screenshots: build
+screenshots: build-example
 	scripts/setup.sh backend browser
-	cargo run --example screenshots
+	DIST_DIR=$(CURDIR)/dist-example cargo run --example screenshots

@@ -161,6 +161,17 @@ mod shots {
             app.click("button#delete-account").await;
             app.wait_for("form#delete-account-form").await;
             capture(&app, &shot("settings-delete"), &mut written).await;
+            // The worked example of a page of your own (the example build's /notes).
+            app.goto("/notes").await;
+            app.wait_for("#notes-empty, #notes").await;
+            if app.exists("#notes-empty").await {
+                for text in ["Renew the passport", "Call the bank about the new card"] {
+                    app.fill("text", text).await;
+                    app.submit().await;
+                    app.wait_for_text("#notes .note-text", text).await;
+                }
+            }
+            capture(&app, &shot("notes"), &mut written).await;
             app.js("window.localStorage.clear();", vec![]).await;
         }
         drop(app);

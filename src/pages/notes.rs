@@ -169,6 +169,7 @@ pub fn notes_page() -> Html {
             <section class="card card-wide" aria-labelledby="page-title">
                 <p class="brand" aria-hidden="true"><span class="brand-mark"></span>{ "Account" }</p>
                 <h1 id="page-title" tabindex="-1">{ "Your notes" }</h1>
+                <p class="lead">{ "Only you can see them." }</p>
                 if let Some(problem) = &*problem {
                     <Notice kind={NoticeKind::Warning} id="notes-problem"><p>{ problem }</p></Notice>
                 }
