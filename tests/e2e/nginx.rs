@@ -344,6 +344,11 @@ async fn nginx_serves_the_build_with_the_documented_config() {
     // A hashed file that doesn't exist (an old release's): 404, not index.html.
     let r = browser_get(&app, "/djoser-auth-spa-0123456789abcdef_bg.wasm").await;
     assert_eq!(r["status"], json!(404), "a missing hashed file: {r}");
+    assert_eq!(
+        header(&r, "cache-control"),
+        "no-cache",
+        "a 404 under a hashed name must not be kept for a year: {r}"
+    );
 }
 
 /// deploy/write-headers.sh (Netlify and Cloudflare Pages `_headers`): the security headers for
