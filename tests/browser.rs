@@ -113,9 +113,13 @@ async fn latest_session_round_trips_through_indexeddb() {
     // sign-out removes it.
     latest::write(Some("first")).await;
     latest::write(Some("second")).await;
-    assert_eq!(latest::read().await.as_deref(), Some("second"));
+    assert_eq!(latest::read().await, Ok(Some("second".to_string())));
     latest::write(None).await;
-    assert_eq!(latest::read().await, None);
+    assert_eq!(
+        latest::read().await,
+        Ok(None),
+        "IndexedDB works here, and holds nothing"
+    );
 }
 
 // JSON goes through the browser's JSON.parse/stringify here (src/json.rs), through serde_json
@@ -212,7 +216,8 @@ fn a_session_survives_storage_exactly() {
         refresh: jwt(1_700_000_000, 1_700_086_400),
     };
     let session = djoser_auth_spa::session::Session::new(user, tokens, now).unwrap();
-    let text = store::save(&session).expect("stored");
+    let text = session.stored().expect("the session as text");
+    assert!(store::save(&text), "localStorage refused the write");
     assert_eq!(raw().as_deref(), Some(text.as_str()));
     let Loaded::Session(loaded) = store::load(now + 1.0) else {
         panic!("the stored session didn't load back: {text}");
