@@ -18,11 +18,14 @@ pub fn app() -> Html {
             let _ = root.set_attribute("data-app", "running");
         }
     });
-    if let Some(problem) = crate::config::get().problem() {
-        return html! { <NotConfiguredPage {problem} /> };
+    let config = crate::config::get();
+    if let Some(problem) = config.problem() {
+        return html! { <NotConfiguredPage problem={problem.to_string()} /> };
     }
+    // Routes match the path under the base path; links and redirects get it back (`routes::href`).
+    let basename = (config.base_path != "/").then(|| AttrValue::from(config.base_path.clone()));
     html! {
-        <BrowserRouter>
+        <BrowserRouter {basename}>
             <Pages />
         </BrowserRouter>
     }

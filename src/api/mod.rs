@@ -55,7 +55,7 @@ async fn send(
     token: Option<&str>,
 ) -> Result<(u16, String), ApiError> {
     let config = crate::config::get();
-    let url = format!("{}/auth/{}", config.api_base, path);
+    let url = format!("{}{}{}", config.api_base, config.api_prefix, path);
 
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(|controller| controller.signal());

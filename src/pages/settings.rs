@@ -201,7 +201,7 @@ pub fn settings_page() -> Html {
     html! {
         <main class="shell">
             <section class="card card-wide" aria-labelledby="page-title">
-                <p class="brand" aria-hidden="true"><span class="brand-mark"></span>{ "Account" }</p>
+                { brand() }
                 <h1 id="page-title" tabindex="-1">{ "Account settings" }</h1>
                 <p class="lead">{ "Signed in as " }<strong id="settings-email">{ email }</strong></p>
 
