@@ -146,7 +146,7 @@ impl Config {
             "djoser-api-prefix",
             DEFAULT_API_PREFIX,
             is_plain_dir,
-            "a path that starts and ends with /, such as /auth/ or /api/v1/auth/",
+            "a plain path that starts and ends with /, such as /auth/ or /api/v1/auth/",
         );
         let login_field = match setting(
             "djoser-login-field",
@@ -169,7 +169,7 @@ impl Config {
             "app-base-path",
             DEFAULT_BASE_PATH,
             is_plain_dir,
-            "a path that starts and ends with /, such as / or /account/",
+            "a plain path that starts and ends with /, such as / or /account/",
         );
         if let Some(here) = pathname.filter(|here| within_base(&base_path, here).is_none()) {
             problems.push(format!(

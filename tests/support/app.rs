@@ -2,6 +2,7 @@
 //! Chromium, wired together, and where each is. What a test does with it: page.rs (the page) and
 //! flows.rs (sign-in and checks many tests share).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::static_server::dist_dir;
@@ -14,6 +15,9 @@ pub struct AppOptions {
     pub static_headers: Vec<(String, String)>,
     /// The static server holds back the `.wasm` this long (the prerendered page shows meanwhile).
     pub wasm_delay: Option<Duration>,
+    /// The build folder to serve instead of `DIST_DIR` (e.g. a copy configured by
+    /// `scripts/configure-dist.py`, see `dist.rs`).
+    pub dist: Option<PathBuf>,
 }
 
 /// One isolated world: static server + backend + browser. Dropping it stops everything.
@@ -55,7 +59,7 @@ impl App {
         let server = StaticServer::start(
             listener,
             StaticConfig {
-                dist: dist_dir(),
+                dist: opts.dist.unwrap_or_else(dist_dir),
                 api_base: backend.base_url(),
                 extra_headers: opts.static_headers,
                 wasm_delay: opts.wasm_delay,

@@ -10,6 +10,7 @@ pub mod app;
 pub mod axe;
 pub mod backend;
 pub mod browser;
+pub mod dist;
 pub mod flows;
 pub mod http;
 pub mod nginx;
