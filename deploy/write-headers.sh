@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes DIST/_headers for Netlify and Cloudflare Pages (same syntax): the security headers for
-# every path, and a year of caching for each content-hashed file of this build, by exact name.
+# every path (under the build's base path), and a year of caching for each content-hashed file of
+# this build, by exact name.
 # (Their path patterns can't say "name-<hash>.ext"; exact names always work, and index.html keeps
 # the hosts' default `max-age=0, must-revalidate`.) Run it after every build, before uploading.
 #   deploy/write-headers.sh dist https://api.example.com
@@ -10,11 +11,15 @@ dist=${1:?usage: $0 DIST_DIR API_ORIGIN}
 api=${2:?usage: $0 DIST_DIR API_ORIGIN (e.g. https://api.example.com)}
 [ -f "$dist/index.html" ] || { echo "error: $dist/index.html not found: build first (make build)" >&2; exit 1; }
 
+# The path the build is served under (scripts/configure-dist.py --base), from its pages.
+base=$(sed -n 's/.*<meta name="app-base-path" content="\([^"]*\)".*/\1/p' "$dist/index.html" | head -n 1)
+base=${base:-/}
+
 csp="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self' $api; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'"
 
 {
   echo "# Written by deploy/write-headers.sh for this build; see docs/deploy.md."
-  echo "/*"
+  echo "${base}*"
   echo "  Content-Security-Policy: $csp"
   echo "  Referrer-Policy: no-referrer"
   echo "  X-Content-Type-Options: nosniff"
@@ -26,7 +31,7 @@ csp="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self';
   for path in "$dist"/*; do
     file=${path##*/}
     if [ -f "$path" ] && [[ $file =~ ^[^/]+-[0-9a-f]{1,16}(_bg)?\.[a-z0-9]+$ ]]; then
-      echo "/$file"
+      echo "${base}$file"
       echo "  Cache-Control: public, max-age=31536000, immutable"
     fi
   done

@@ -1,5 +1,6 @@
-// The page's loader (scripts/post-build.py fills in the two file names). It starts the app, and
-// says so on the page when it can't: no WebAssembly, a failed download, or no start within 10 s.
+// The page's loader (scripts/post-build.py fills in the two file names, relative to this file so
+// that the build runs under any base path). It starts the app, and says so on the page when it
+// can't: no WebAssembly, a failed download, or no start within 10 s.
 const started = () => document.documentElement.dataset.app === "running";
 
 // A banner at the top of the page, in the crash banner's look (src/main.rs draws the same).
@@ -39,7 +40,7 @@ if (typeof WebAssembly !== "object") {
   setTimeout(() => notStarted("The page is taking too long to start. Check your connection and reload."), 10000);
   try {
     const glue = await import("__GLUE__");
-    const wasm = await glue.default({ module_or_path: "__WASM__" });
+    const wasm = await glue.default({ module_or_path: new URL("__WASM__", import.meta.url) });
     window.wasmBindings = glue;
     dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm } }));
   } catch (error) {

@@ -6,9 +6,14 @@ prerendered pages, minified JS glue and precompressed twins.
    and no per-build hash to copy into the CDN's headers. The loader says so on the page, with a
    reload button, when WebAssembly is missing or the app fails to start within 10 s.
 2. In release builds, minifies wasm-bindgen's JS glue with terser (55 KB -> ~25 KB raw,
-   ~9 KB -> ~7 KB gzip) and updates its modulepreload integrity.
+   ~9 KB -> ~7 KB gzip) and updates its modulepreload integrity; minifies the loader too (terser)
+   and the stylesheet (comments and spacing: 2.6 -> 2.1 KB gzip), and leaves the comments out of
+   the pages (index.html has them). (trunk's own `minify` would also rewrite the HTML: attributes
+   reordered, empty ones dropped, which the deployers' meta tags can't have.)
 3. In release builds, writes the prerendered HTML of every page (src/bin/prerender.rs, built and
-   run natively) from the finished index.html, so a first visit paints before the wasm runs.
+   run natively) from the finished index.html, so a first visit paints before the wasm runs; and
+   under login-field/ the pages that differ where users sign in by username, for
+   scripts/configure-dist.py.
 4. In release builds, writes a gzip -9 twin (`name.gz`) and a brotli -q 11 twin (`name.br`) of
    each content-hashed file of 1 kB or more, for servers that send precompressed files (nginx
    `gzip_static` / `brotli_static`, deploy/nginx.conf) instead of compressing the wasm on every
@@ -22,6 +27,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 staging = os.environ["TRUNK_STAGING_DIR"]
 source = os.environ["TRUNK_SOURCE_DIR"]
@@ -37,6 +43,15 @@ def fail(message):
 
 def integrity(data):
     return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+
+
+def minify_css(css):
+    """Comments and the spacing around punctuation out. Enough for assets/style.css, whose
+    strings (font names, attribute values) hold no spacing or punctuation this would change."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+    css = re.sub(r"\s+", " ", css)
+    css = re.sub(r"\s*([{};,>])\s*", r"\1", css)
+    return re.sub(r":\s+", ":", css).replace(";}", "}").strip()
 
 
 def tool(name):
@@ -60,9 +75,15 @@ if not glue_url or not wasm_url:
 # shows, its forms unable to submit; if that lasts, say why instead of leaving it as it is.
 with open(os.path.join(source, "scripts", "boot.js"), encoding="utf-8") as f:
     boot = f.read()
+# Relative to the loader itself (which the pages name under their base path): the same build
+# runs under any path (scripts/configure-dist.py).
 code = (
-    boot.replace("__GLUE__", glue_url.group(1)).replace("__WASM__", wasm_url.group(1))
+    boot.replace("__GLUE__", "." + glue_url.group(1)).replace("__WASM__", "." + wasm_url.group(1))
 ).encode()
+if release:
+    code = subprocess.run(
+        [tool("terser"), "--module", "--compress", "--mangle"], input=code, capture_output=True, check=True
+    ).stdout
 name = f"boot-{hashlib.sha256(code).hexdigest()[:16]}.js"
 with open(os.path.join(staging, name), "wb") as f:
     f.write(code)
@@ -83,6 +104,18 @@ if release:
         minified = f.read()
     html = preload.sub(lambda m: m.group(1) + integrity(minified) + m.group(4), html)
 
+    stylesheet = re.compile(r'(<link rel="?stylesheet"? href="?/([^" >]+\.css)"?[^>]*?integrity=")([^"]+)(")')
+    links = stylesheet.findall(html)
+    if len(links) != 1:
+        fail(f"expected one stylesheet link in index.html, found {len(links)}")
+    css_path = os.path.join(staging, links[0][1])
+    with open(css_path, encoding="utf-8") as f:
+        css = minify_css(f.read()).encode()
+    with open(css_path, "wb") as f:
+        f.write(css)
+    html = stylesheet.sub(lambda m: m.group(1) + integrity(css) + m.group(4), html)
+    html = re.sub(r"[ \t]*<!--.*?-->\n?", "", html, flags=re.DOTALL)
+
 with open(html_path, "w", encoding="utf-8") as f:
     f.write(html)
 
@@ -97,12 +130,33 @@ if release:
         for k, v in os.environ.items()
         if k != "RUSTUP_TOOLCHAIN" and not k.startswith(("CARGO_UNSTABLE_", "CARGO_TARGET_WASM32"))
     }
-    subprocess.run(
-        ["cargo", "run", "--quiet", "--features", features, "--bin", "prerender", "--", staging],
-        cwd=source,
-        env=env,
-        check=True,
-    )
+    def prerender(into, *options):
+        subprocess.run(
+            ["cargo", "run", "--quiet", "--features", features, "--bin", "prerender", "--", into, *options],
+            cwd=source,
+            env=env,
+            check=True,
+        )
+
+    prerender(staging)
+    # The pages that differ where users sign in by username (the sign-in and registration forms),
+    # both ways, so scripts/configure-dist.py can put either in place.
+    with tempfile.TemporaryDirectory() as variant:
+        with open(os.path.join(variant, "index.html"), "w", encoding="utf-8") as f:
+            f.write(html)
+        prerender(variant, "--login-field", "username")
+        for name in sorted(os.listdir(variant)):
+            if not name.endswith(".html"):
+                continue
+            pages = {}
+            for field, folder in (("username", variant), ("email", staging)):
+                with open(os.path.join(folder, name), encoding="utf-8") as f:
+                    pages[field] = f.read()
+            if pages["username"] != pages["email"]:
+                for field, page in pages.items():
+                    os.makedirs(os.path.join(staging, "login-field", field), exist_ok=True)
+                    with open(os.path.join(staging, "login-field", field, name), "w", encoding="utf-8") as f:
+                        f.write(page)
 
     hashed = re.compile(r"^[^/]+-[0-9a-f]{1,16}(_bg)?\.[a-z0-9]+$")
     twins = []

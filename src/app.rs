@@ -1,6 +1,7 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use crate::config::LoginField;
 use crate::guards::{GuestOnly, Landing, RequireAuth};
 use crate::pages::*;
 use crate::routes::Route;
@@ -18,11 +19,14 @@ pub fn app() -> Html {
             let _ = root.set_attribute("data-app", "running");
         }
     });
-    if let Some(problem) = crate::config::get().problem() {
-        return html! { <NotConfiguredPage {problem} /> };
+    let config = crate::config::get();
+    if let Some(problem) = config.problem() {
+        return html! { <NotConfiguredPage problem={problem.to_string()} /> };
     }
+    // Routes match the path under the base path; links and redirects get it back (`routes::href`).
+    let basename = (config.base_path != "/").then(|| AttrValue::from(config.base_path.clone()));
     html! {
-        <BrowserRouter>
+        <BrowserRouter {basename}>
             <Pages />
         </BrowserRouter>
     }
@@ -55,6 +59,10 @@ fn switch(route: Route) -> Html {
             html! { <ConfirmEmailResetPage {uid} {token} /> }
         }
         // Asked for signed out (the password is forgotten) or from /settings.
+        // Djoser's reset_email/ exists only where the email is the sign-in name.
+        Route::ResetEmail if crate::config::get().login_field == LoginField::Username => {
+            html! { <NotFoundPage /> }
+        }
         Route::ResetEmail => html! { <ResetEmailPage /> },
         Route::Dashboard => html! { <RequireAuth><DashboardPage /></RequireAuth> },
         Route::Settings => html! { <RequireAuth><SettingsPage /></RequireAuth> },

@@ -1,86 +1,221 @@
-//! Runtime configuration: one build runs in any environment.
+//! Runtime configuration: one build runs in any environment, under any path.
 //!
-//! The deployer sets `<meta name="djoser-api-base" content="https://api.example.com">` (and
-//! optionally `<meta name="djoser-auth-header" content="Bearer">`) in the built pages.
-//! An empty value falls back to `DJOSER_API_BASE` given at build time, then, in development
-//! builds only, to the local reference backend. A release build with no address, or a bad one,
-//! shows a "not configured" page rather than calling anything.
+//! The deployer sets meta tags in the built pages (`scripts/configure-dist.py` writes them all):
+//!
+//! | tag | default | what |
+//! |---|---|---|
+//! | `djoser-api-base` | `DJOSER_API_BASE` at build time; dev builds `http://127.0.0.1:8000` | the API's origin |
+//! | `djoser-auth-header` | `JWT` | SimpleJWT's `AUTH_HEADER_TYPES` |
+//! | `djoser-api-prefix` | `/auth/` | where Djoser's routes are on the API |
+//! | `djoser-login-field` | `email` | `email` or `username`: what `jwt/create/` takes |
+//! | `app-name` | `Account` | shown in the card header and the page titles |
+//! | `app-base-path` | `/` | the path the app is served under, e.g. `/account/` |
+//!
+//! A blank value takes the default. A release build with no address, or any bad value, shows a
+//! "not configured" page naming the tag rather than calling anything.
 
 use std::sync::OnceLock;
 
+use crate::api::User;
+use crate::url::within_base;
+
 pub const DEFAULT_API_BASE: &str = "http://127.0.0.1:8000";
 pub const DEFAULT_AUTH_HEADER_TYPE: &str = "JWT";
+pub const DEFAULT_API_PREFIX: &str = "/auth/";
+pub const DEFAULT_APP_NAME: &str = "Account";
+pub const DEFAULT_BASE_PATH: &str = "/";
+/// Longer names don't fit the card header or a browser tab.
+pub const MAX_APP_NAME_CHARS: usize = 60;
+
+/// What users sign in with: Djoser's `LOGIN_FIELD` (the user model's `USERNAME_FIELD`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginField {
+    Email,
+    Username,
+}
+
+impl LoginField {
+    /// Djoser's name for it: the key `jwt/create/` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            LoginField::Email => "email",
+            LoginField::Username => "username",
+        }
+    }
+
+    /// What `user` signs in with (empty for an account without a username).
+    pub fn value_of(self, user: &User) -> &str {
+        match self {
+            LoginField::Email => &user.email,
+            LoginField::Username => user.username.as_deref().unwrap_or_default(),
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    /// Where Djoser lives, without a trailing slash; endpoints are `{api_base}/auth/...`.
-    /// Empty when nothing configured it in a release build.
+    /// Where the API lives, without a trailing slash. Empty when nothing configured it in a
+    /// release build.
     pub api_base: String,
     /// The prefix of the `Authorization` header (SimpleJWT's `AUTH_HEADER_TYPES`).
     pub auth_header_type: String,
+    /// Djoser's routes on the API, starting and ending with `/`: endpoints are
+    /// `{api_base}{api_prefix}users/…`.
+    pub api_prefix: String,
+    pub login_field: LoginField,
+    pub app_name: String,
+    /// The path the app is served under, starting and ending with `/`.
+    pub base_path: String,
+    /// The first thing wrong, in words for the deployer (the settings above then hold defaults).
+    problem: Option<String>,
+}
+
+/// What is wrong with the value of `<meta name="{name}">`, for the deployer.
+fn bad_value(name: &str, value: &str, rule: &str) -> String {
+    format!("<meta name=\"{name}\"> says \"{value}\", but it should be {rule}.")
+}
+
+/// A path of plain characters that starts and ends with `/`, without empty, `.` or `..` segments.
+fn is_plain_dir(path: &str) -> bool {
+    path.starts_with('/')
+        && path.ends_with('/')
+        && !path.contains("//")
+        && path
+            .split('/')
+            .all(|segment| segment != "." && segment != "..")
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/-._~".contains(c))
+}
+
+fn is_api_base(base: &str) -> bool {
+    let host = base
+        .strip_prefix("https://")
+        .or_else(|| base.strip_prefix("http://"))
+        .unwrap_or("");
+    let host = host.split('/').next().unwrap_or("");
+    let bad_char = |c: char| c.is_whitespace() || c.is_control() || "\"'<>\\?#@".contains(c);
+    !host.is_empty() && !base.chars().any(bad_char)
+}
+
+fn is_word(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+}
+
+fn is_login_field(text: &str) -> bool {
+    text == "email" || text == "username"
+}
+
+fn is_app_name(name: &str) -> bool {
+    name.chars().count() <= MAX_APP_NAME_CHARS && !name.chars().any(char::is_control)
 }
 
 impl Config {
-    /// Picks each setting from the first non-blank source: page meta tag, build-time value,
-    /// default.
+    /// Reads each setting from `meta` (a tag's content by name), falling back to its default;
+    /// `build_api_base` is `DJOSER_API_BASE` given at build time. `pathname` is where the page is
+    /// (it must be under the base path), if known.
     pub fn resolve(
-        meta_api_base: Option<&str>,
+        meta: &dyn Fn(&str) -> Option<String>,
         build_api_base: Option<&str>,
-        meta_header_type: Option<&str>,
+        pathname: Option<&str>,
     ) -> Config {
-        let first = |candidates: &[Option<&str>], default: &str| {
-            candidates
-                .iter()
-                .flatten()
-                .map(|value| value.trim())
-                .find(|value| !value.is_empty())
-                .unwrap_or(default)
-                .to_string()
+        let read = |name: &str| {
+            meta(name)
+                .map(|value| value.trim().to_string())
+                .filter(|value| !value.is_empty())
         };
+        let mut problems = vec![];
+        // A tag's value if it passes `valid`, else (saying why) its default.
+        let mut setting =
+            |name: &str, default: &str, valid: fn(&str) -> bool, rule: &str| match read(name) {
+                Some(value) if valid(&value) => value,
+                Some(value) => {
+                    problems.push(bad_value(name, &value, rule));
+                    default.to_string()
+                }
+                None => default.to_string(),
+            };
+        let auth_header_type = setting(
+            "djoser-auth-header",
+            DEFAULT_AUTH_HEADER_TYPE,
+            is_word,
+            "one word, such as JWT or Bearer",
+        );
+        let api_prefix = setting(
+            "djoser-api-prefix",
+            DEFAULT_API_PREFIX,
+            is_plain_dir,
+            "a plain path that starts and ends with /, such as /auth/ or /api/v1/auth/",
+        );
+        let login_field = match setting(
+            "djoser-login-field",
+            "email",
+            is_login_field,
+            "email or username (Djoser's LOGIN_FIELD)",
+        )
+        .as_str()
+        {
+            "username" => LoginField::Username,
+            _ => LoginField::Email,
+        };
+        let app_name = setting(
+            "app-name",
+            DEFAULT_APP_NAME,
+            is_app_name,
+            "one line of at most 60 characters",
+        );
+        let mut base_path = setting(
+            "app-base-path",
+            DEFAULT_BASE_PATH,
+            is_plain_dir,
+            "a plain path that starts and ends with /, such as / or /account/",
+        );
+        if let Some(here) = pathname.filter(|here| within_base(&base_path, here).is_none()) {
+            problems.push(format!(
+                "This page ({here}) isn't under the path {base_path} that <meta name=\"app-base-path\"> says the app is served under."
+            ));
+            base_path = DEFAULT_BASE_PATH.into();
+        }
+
         // Development builds talk to the local reference backend unless told otherwise.
         let fallback = if cfg!(debug_assertions) {
             DEFAULT_API_BASE
         } else {
             ""
         };
+        let api_base = read("djoser-api-base")
+            .or_else(|| build_api_base.map(|base| base.trim().to_string()))
+            .filter(|base| !base.is_empty())
+            .unwrap_or_else(|| fallback.to_string())
+            .trim_end_matches('/')
+            .to_string();
+        if api_base.is_empty() {
+            problems.insert(0, "No API address is set: put your Djoser backend's origin in <meta name=\"djoser-api-base\"> in the built pages.".into());
+        } else if !is_api_base(&api_base) {
+            problems.insert(
+                0,
+                bad_value(
+                    "djoser-api-base",
+                    &api_base,
+                    "an http(s) address such as https://api.example.com",
+                ),
+            );
+        }
         Config {
-            api_base: first(&[meta_api_base, build_api_base], fallback)
-                .trim_end_matches('/')
-                .to_string(),
-            auth_header_type: first(&[meta_header_type], DEFAULT_AUTH_HEADER_TYPE),
+            api_base,
+            auth_header_type,
+            api_prefix,
+            login_field,
+            app_name,
+            base_path,
+            problem: problems.into_iter().next(),
         }
     }
 
     /// What is wrong with this configuration, in words for the deployer; `None` if it works.
-    pub fn problem(&self) -> Option<String> {
-        let base = &self.api_base;
-        if base.is_empty() {
-            return Some(
-                "No API address is set: put your Djoser backend's origin in <meta name=\"djoser-api-base\"> in the built pages.".into(),
-            );
-        }
-        let host = base
-            .strip_prefix("https://")
-            .or_else(|| base.strip_prefix("http://"))
-            .unwrap_or("");
-        let host = host.split('/').next().unwrap_or("");
-        let bad_char = |c: char| c.is_whitespace() || c.is_control() || "\"'<>\\?#@".contains(c);
-        if host.is_empty() || base.chars().any(bad_char) {
-            return Some(format!(
-                "The API address {base:?} in <meta name=\"djoser-api-base\"> isn't an http(s) address such as https://api.example.com."
-            ));
-        }
-        let header_ok = !self.auth_header_type.is_empty()
-            && self
-                .auth_header_type
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
-        (!header_ok).then(|| {
-            format!(
-                "The header type {:?} in <meta name=\"djoser-auth-header\"> should be one word, such as JWT or Bearer.",
-                self.auth_header_type
-            )
-        })
+    pub fn problem(&self) -> Option<&str> {
+        self.problem.as_deref()
     }
 }
 
@@ -88,7 +223,8 @@ static CONFIG: OnceLock<Config> = OnceLock::new();
 
 /// Reads the meta tags once at start-up.
 pub fn init_from_document() {
-    let document = web_sys::window().and_then(|window| window.document());
+    let window = web_sys::window();
+    let document = window.as_ref().and_then(|window| window.document());
     let meta = |name: &str| {
         document
             .as_ref()?
@@ -97,12 +233,12 @@ pub fn init_from_document() {
             .flatten()
             .and_then(|element| element.get_attribute("content"))
     };
-    let config = Config::resolve(
-        meta("djoser-api-base").as_deref(),
+    let pathname = window.and_then(|window| window.location().pathname().ok());
+    init(Config::resolve(
+        &meta,
         option_env!("DJOSER_API_BASE"),
-        meta("djoser-auth-header").as_deref(),
-    );
-    init(config);
+        pathname.as_deref(),
+    ));
 }
 
 /// Sets the configuration, once; later calls change nothing.
@@ -110,27 +246,55 @@ pub fn init(config: Config) {
     let _ = CONFIG.set(config);
 }
 
-/// The configuration in force (the defaults if [`init_from_document`] hasn't run, as in tests).
+/// The configuration in force (the defaults if [`init_from_document`] hasn't run, as in tests
+/// and the prerender).
 pub fn get() -> &'static Config {
-    CONFIG.get_or_init(|| Config::resolve(None, option_env!("DJOSER_API_BASE"), None))
+    CONFIG.get_or_init(|| Config::resolve(&|_| None, option_env!("DJOSER_API_BASE"), None))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A configuration from these meta tags (the API address set unless given).
+    fn with(tags: &[(&str, &str)]) -> Config {
+        let tags: Vec<(String, String)> = [("djoser-api-base", "https://api.example.com")]
+            .iter()
+            .chain(tags)
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        let meta = move |name: &str| {
+            tags.iter()
+                .rev()
+                .find(|(tag, _)| tag == name)
+                .map(|(_, value)| value.clone())
+        };
+        Config::resolve(&meta, None, None)
+    }
+
+    /// `<meta name="{name}">`, as the messages name it.
+    fn tag(name: &str) -> String {
+        format!("<meta name=\"{name}\">")
+    }
+
     #[test]
     fn meta_tag_wins_and_loses_its_trailing_slash() {
-        let config = Config::resolve(Some("https://api.example.com/"), Some("http://b"), None);
+        let config = Config::resolve(
+            &|name| (name == "djoser-api-base").then(|| "https://api.example.com/".into()),
+            Some("http://b"),
+            None,
+        );
         assert_eq!(config.api_base, "https://api.example.com");
         assert_eq!(config.auth_header_type, "JWT");
     }
 
     #[test]
     fn bad_addresses_are_named() {
-        let config = |base: &str| Config::resolve(Some(base), None, None);
-        assert_eq!(config("https://api.example.com/").problem(), None);
-        assert_eq!(config("http://127.0.0.1:8000/api").problem(), None);
+        assert_eq!(with(&[]).problem(), None);
+        assert_eq!(
+            with(&[("djoser-api-base", "http://127.0.0.1:8000/api")]).problem(),
+            None
+        );
         for bad in [
             "api.example.com",
             "ftp://api.example.com",
@@ -140,26 +304,150 @@ mod tests {
             "https://api example.com",
             "javascript:alert(1)",
         ] {
-            assert!(config(bad).problem().is_some(), "{bad:?}");
+            let problem = with(&[("djoser-api-base", bad)])
+                .problem()
+                .map(str::to_string);
+            assert!(
+                problem
+                    .as_deref()
+                    .is_some_and(|p| p.contains("djoser-api-base")),
+                "{bad:?}: {problem:?}"
+            );
         }
-        let empty = Config {
-            api_base: String::new(),
-            auth_header_type: "JWT".into(),
-        };
-        assert!(empty.problem().unwrap().contains("No API address"));
-        assert!(Config::resolve(Some("https://a.b"), None, Some("Bearer x"))
+        let empty = Config::resolve(&|_| None, Some(" "), None);
+        if !cfg!(debug_assertions) {
+            assert!(empty.problem().unwrap().contains("No API address"));
+        }
+        assert!(with(&[("djoser-auth-header", "Bearer x")])
             .problem()
-            .is_some());
+            .is_some_and(|p| p.contains("djoser-auth-header")));
     }
 
     #[test]
     fn blank_values_fall_through_to_build_time_then_default() {
-        assert_eq!(
-            Config::resolve(Some("  "), Some("http://build:9000"), Some("")).api_base,
-            "http://build:9000"
+        let config = Config::resolve(
+            &|name| {
+                Some(
+                    if name == "djoser-auth-header" {
+                        ""
+                    } else {
+                        "  "
+                    }
+                    .into(),
+                )
+            },
+            Some("http://build:9000"),
+            None,
         );
-        let config = Config::resolve(None, None, Some("Bearer"));
-        assert_eq!(config.api_base, DEFAULT_API_BASE);
+        assert_eq!(config.api_base, "http://build:9000");
+        assert_eq!(config.auth_header_type, DEFAULT_AUTH_HEADER_TYPE);
+        assert_eq!(config.api_prefix, DEFAULT_API_PREFIX);
+        assert_eq!(config.login_field, LoginField::Email);
+        assert_eq!(config.app_name, DEFAULT_APP_NAME);
+        assert_eq!(config.base_path, DEFAULT_BASE_PATH);
+        assert_eq!(config.problem(), None);
+        let config = Config::resolve(
+            &|name| (name == "djoser-auth-header").then(|| "Bearer".into()),
+            None,
+            None,
+        );
         assert_eq!(config.auth_header_type, "Bearer");
+        if cfg!(debug_assertions) {
+            assert_eq!(config.api_base, DEFAULT_API_BASE);
+        }
+    }
+
+    #[test]
+    fn djoser_layouts_in_the_wild() {
+        for prefix in [
+            "/auth/",
+            "/api/",
+            "/api/v1/",
+            "/api/jwt/",
+            "/",
+            "/api/v1.2/auth_x/",
+        ] {
+            let config = with(&[("djoser-api-prefix", prefix)]);
+            assert_eq!(
+                (config.problem(), config.api_prefix.as_str()),
+                (None, prefix)
+            );
+        }
+        let config = with(&[("djoser-login-field", " username ")]);
+        assert_eq!(config.login_field, LoginField::Username);
+        assert_eq!(config.login_field.name(), "username");
+        assert_eq!(
+            with(&[("djoser-login-field", "email")]).login_field.name(),
+            "email"
+        );
+        let config = with(&[("app-name", " Acme & Co ")]);
+        assert_eq!(config.app_name, "Acme & Co");
+        let config = with(&[("app-base-path", "/account/")]);
+        assert_eq!(config.base_path, "/account/");
+    }
+
+    #[test]
+    fn bad_values_name_their_tag() {
+        let long_name = "x".repeat(MAX_APP_NAME_CHARS + 1);
+        for (name, bad) in [
+            ("djoser-api-prefix", "auth/"),
+            ("djoser-api-prefix", "/auth"),
+            ("djoser-api-prefix", "/api//auth/"),
+            ("djoser-api-prefix", "/api/../auth/"),
+            ("djoser-api-prefix", "/api/v1?x/"),
+            ("djoser-api-prefix", "https://evil.example/"),
+            ("djoser-login-field", "phone"),
+            ("djoser-login-field", "Email"),
+            ("app-name", long_name.as_str()),
+            ("app-name", "Two\nlines"),
+            ("app-base-path", "account"),
+            ("app-base-path", "/account"),
+            ("app-base-path", "//evil.example/"),
+            ("app-base-path", "/a b/"),
+        ] {
+            let config = with(&[(name, bad)]);
+            let problem = config.problem().unwrap_or_default();
+            assert!(problem.contains(&tag(name)), "{name}={bad:?}: {problem:?}");
+            // The settings in force stay usable (the defaults).
+            assert_eq!(config.api_prefix, DEFAULT_API_PREFIX);
+            assert_eq!(config.base_path, DEFAULT_BASE_PATH);
+            assert_eq!(config.app_name, DEFAULT_APP_NAME);
+        }
+    }
+
+    #[test]
+    fn the_page_must_be_under_the_base_path() {
+        let at = |base: &str, pathname: &str| {
+            let meta = |name: &str| match name {
+                "djoser-api-base" => Some("https://api.example.com".to_string()),
+                "app-base-path" => Some(base.to_string()),
+                _ => None,
+            };
+            Config::resolve(&meta, None, Some(pathname))
+        };
+        assert_eq!(at("/account/", "/account/login").problem(), None);
+        assert_eq!(at("/account/", "/account").problem(), None);
+        assert_eq!(at("/", "/anything").problem(), None);
+        for elsewhere in ["/login", "/accounts/login", "/other/account/"] {
+            let config = at("/account/", elsewhere);
+            assert!(
+                config
+                    .problem()
+                    .is_some_and(|p| p.contains("app-base-path")),
+                "{elsewhere}"
+            );
+            assert_eq!(config.base_path, "/");
+        }
+    }
+
+    #[test]
+    fn the_login_value_follows_the_login_field() {
+        let user: User =
+            crate::json::parse(r#"{"id": 1, "email": "alice@example.com", "username": "alice"}"#)
+                .unwrap();
+        assert_eq!(LoginField::Email.value_of(&user), "alice@example.com");
+        assert_eq!(LoginField::Username.value_of(&user), "alice");
+        let nameless: User = crate::json::parse(r#"{"id": 2, "email": "b@example.com"}"#).unwrap();
+        assert_eq!(LoginField::Username.value_of(&nameless), "");
     }
 }

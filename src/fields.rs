@@ -85,14 +85,15 @@ pub const NAME: Field = Field::new(
     },
 )
 .optional();
-pub const USERNAME: Field = Field::new(
+/// What users sign in with where Djoser's `LOGIN_FIELD` is `username`: required then.
+pub const LOGIN_USERNAME: Field = Field::new(
     "username",
     "Username",
     FieldKind::Text {
         autocomplete: "username",
     },
-)
-.optional();
+);
+pub const USERNAME: Field = LOGIN_USERNAME.optional();
 /// The password chosen at registration.
 pub const NEW_ACCOUNT_PASSWORD: Field =
     Field::new("password", "Password", FieldKind::NewPassword).hint("At least 8 characters.");

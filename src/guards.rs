@@ -7,18 +7,19 @@ use yew_router::prelude::*;
 use crate::components::Loading;
 use crate::routes::{go, login_path, Route};
 use crate::session::{use_session, SessionState, SignedOutReason};
-use crate::url::{percent_decode, use_query_param};
+use crate::url::{percent_decode, use_query_param, within_base};
 
 /// Longer than any real path; a longer `next` is someone's experiment.
 const MAX_NEXT_LEN: usize = 2048;
 
-/// `next` if it is a path on this origin, else `None`.
+/// The app path to go to for `next` (a browser path, `/account/dashboard` under the base path
+/// `/account/`) if it is a path of this app on this origin, else `None`.
 ///
-/// Refused: anything not starting with a single `/` (`//host`, schemes, `javascript:`),
-/// backslashes (browsers read `/\host` as `//host`), control characters and whitespace
-/// (browsers drop tabs and newlines, so `/\t/host` becomes `//host`), and the same tricks
-/// percent-encoded once more.
-pub fn safe_next(next: &str) -> Option<String> {
+/// Refused: anything outside `base`, anything not starting with a single `/` (`//host`,
+/// schemes, `javascript:`), backslashes (browsers read `/\host` as `//host`), control characters
+/// and whitespace (browsers drop tabs and newlines, so `/\t/host` becomes `//host`), and the same
+/// tricks percent-encoded once more or behind the base path.
+pub fn safe_next(next: &str, base: &str) -> Option<String> {
     fn plain_path(path: &str) -> bool {
         path.starts_with('/')
             && !path.starts_with("//")
@@ -26,9 +27,10 @@ pub fn safe_next(next: &str) -> Option<String> {
                 .chars()
                 .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
     }
-    let decoded = percent_decode(next)?;
-    (next.len() <= MAX_NEXT_LEN && plain_path(next) && plain_path(&decoded))
-        .then(|| next.to_string())
+    let inside = within_base(base, next)?;
+    let decoded = percent_decode(&inside)?;
+    (next.len() <= MAX_NEXT_LEN && plain_path(next) && plain_path(&inside) && plain_path(&decoded))
+        .then_some(inside)
 }
 
 /// Shows its children to a signed-in user; sends anyone else to sign in, and back here after
@@ -44,6 +46,7 @@ pub fn require_auth(props: &ChildrenProps) -> Html {
     let redirect = match &session.state {
         SessionState::SignedOut(SignedOutReason::SignedOut) => Some(login_path(None, None)),
         SessionState::SignedOut(_) => {
+            // The browser's path, base included: `next` is checked against the base path.
             let here = location
                 .map(|l| format!("{}{}", l.path(), l.query_str()))
                 .unwrap_or_else(|| Route::HOME.to_path());
@@ -66,8 +69,8 @@ pub fn require_auth(props: &ChildrenProps) -> Html {
 #[hook]
 pub fn use_destination_after_sign_in() -> String {
     use_query_param("next")
-        .and_then(|next| safe_next(&next))
         .filter(|next| resolves_on_this_origin(next))
+        .and_then(|next| safe_next(&next, &crate::config::get().base_path))
         .unwrap_or_else(|| Route::HOME.to_path())
 }
 
@@ -130,7 +133,34 @@ mod tests {
             "/settings#profile",
             "/a/b/c",
         ] {
-            assert_eq!(safe_next(next).as_deref(), Some(next));
+            assert_eq!(safe_next(next, "/").as_deref(), Some(next));
+        }
+    }
+
+    #[test]
+    fn under_a_base_path_only_its_paths_are_kept() {
+        let base = "/account/";
+        for (next, app) in [
+            ("/account/dashboard", "/dashboard"),
+            ("/account/settings?tab=x&y=%2F", "/settings?tab=x&y=%2F"),
+            ("/account/", "/"),
+            ("/account", "/"),
+        ] {
+            assert_eq!(safe_next(next, base).as_deref(), Some(app), "{next:?}");
+        }
+        for next in [
+            "/other/",
+            "/dashboard",
+            "/accounts/dashboard",
+            "/",
+            "/account//evil.example",
+            "/account/%2Fevil.example",
+            "/account/\\evil.example",
+            "/account/%5Cevil.example",
+            "//evil.example/account/",
+            "https://evil.example/account/",
+        ] {
+            assert_eq!(safe_next(next, base), None, "{next:?}");
         }
     }
 
@@ -160,8 +190,8 @@ mod tests {
             "/%C3",
             "data:text/html,hi",
         ] {
-            assert_eq!(safe_next(next), None, "{next:?}");
+            assert_eq!(safe_next(next, "/"), None, "{next:?}");
         }
-        assert_eq!(safe_next(&format!("/{}", "a".repeat(5000))), None);
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(5000)), "/"), None);
     }
 }

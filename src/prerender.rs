@@ -109,7 +109,7 @@ pub fn render(path: &str) -> (String, String) {
     let body = futures::executor::block_on(renderer.render());
     let title = TITLE
         .with(|slot| slot.borrow_mut().take())
-        .unwrap_or_else(|| "Account".to_string());
+        .unwrap_or_else(|| crate::config::get().app_name.clone());
     (title, body)
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use yew_router::history::{BrowserHistory, History};
 use yew_router::Routable;
 
-use crate::url::{encode_component, path_with_query, percent_decode};
+use crate::url::{encode_component, path_with_query, percent_decode, under_base};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Route {
@@ -141,18 +141,23 @@ impl Routable for Route {
     }
 }
 
-/// Goes to a path on this origin, replacing the current history entry (a redirect, not a
-/// step the Back button should return to).
+/// An app path (`/login`) as the browser has it: under the configured base path.
+pub fn href(path: &str) -> String {
+    under_base(&crate::config::get().base_path, path)
+}
+
+/// Goes to an app path, replacing the current history entry (a redirect, not a step the Back
+/// button should return to).
 pub fn go(path: &str) {
-    BrowserHistory::new().replace(path);
+    BrowserHistory::new().replace(href(path));
 }
 
-/// Goes to a path on this origin as a new history entry (a link followed).
+/// Goes to an app path as a new history entry (a link followed).
 pub fn go_forward(path: &str) {
-    BrowserHistory::new().push(path);
+    BrowserHistory::new().push(href(path));
 }
 
-/// `/login`, with where to go after signing in and a notice to show.
+/// `/login`, with where to go after signing in (a browser path, base included) and a notice.
 pub fn login_path(next: Option<&str>, notice: Option<&str>) -> String {
     Route::Login.with_query(&[("next", next), ("notice", notice)])
 }

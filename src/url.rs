@@ -3,6 +3,24 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+/// An app path (`/login?next=…`, as `Route` has them) as the browser has it under `base` (the
+/// configured base path, `/` or `/account/`).
+pub fn under_base(base: &str, path: &str) -> String {
+    format!("{}{path}", base.trim_end_matches('/'))
+}
+
+/// The app path of a browser path under `base` (`/account/login` is `/login`, `/account` is `/`);
+/// `None` for a path elsewhere (`/accounts/x`, `/other/`). Pure, so the checks of `next` can use it.
+pub fn within_base(base: &str, path: &str) -> Option<String> {
+    let rest = path.strip_prefix(base.trim_end_matches('/'))?;
+    match rest.chars().next() {
+        None => Some("/".into()),
+        Some('/') => Some(rest.into()),
+        Some('?' | '#') => Some(format!("/{rest}")),
+        Some(_) => None,
+    }
+}
+
 /// `path?name=value&…` for the values present, percent-encoded.
 pub fn path_with_query(path: &str, params: &[(&str, Option<&str>)]) -> String {
     let query: Vec<String> = params
@@ -77,6 +95,44 @@ mod tests {
         assert_eq!(query_param(query, "missing"), None);
         assert_eq!(query_param("?next=%zz", "next"), None);
         assert_eq!(query_param("", "next"), None);
+    }
+
+    #[test]
+    fn paths_go_under_the_base_and_back() {
+        assert_eq!(under_base("/", "/login?next=%2F"), "/login?next=%2F");
+        assert_eq!(under_base("/account/", "/login"), "/account/login");
+        assert_eq!(under_base("/account/", "/"), "/account/");
+        assert_eq!(
+            under_base("/a/b/", "/user-activation/MQ/t"),
+            "/a/b/user-activation/MQ/t"
+        );
+        for (base, path, app) in [
+            ("/", "/login", Some("/login")),
+            ("/", "/", Some("/")),
+            ("/", "login", None),
+            (
+                "/account/",
+                "/account/login?next=%2F",
+                Some("/login?next=%2F"),
+            ),
+            ("/account/", "/account/", Some("/")),
+            ("/account/", "/account", Some("/")),
+            ("/account/", "/account?x=1", Some("/?x=1")),
+            ("/account/", "/accounts/login", None),
+            ("/account/", "/other/", None),
+            ("/account/", "/", None),
+            (
+                "/account/",
+                "/account//evil.example",
+                Some("//evil.example"),
+            ),
+        ] {
+            assert_eq!(within_base(base, path).as_deref(), app, "{base} {path}");
+        }
+        for path in ["/", "/login", "/user-activation/MQ/t?x=1"] {
+            let browser = under_base("/a/b/", path);
+            assert_eq!(within_base("/a/b/", &browser).as_deref(), Some(path));
+        }
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use crate::api::FieldErrors;
 use crate::field_map::FieldMap;
 use crate::fields::{
-    CURRENT_PASSWORD, EMAIL, NAME, NEW_ACCOUNT_PASSWORD, NEW_EMAIL, NEW_PASSWORD, PASSWORD,
-    REPEAT_NEW_EMAIL, REPEAT_NEW_PASSWORD, REPEAT_PASSWORD, USERNAME,
+    CURRENT_PASSWORD, EMAIL, LOGIN_USERNAME, NAME, NEW_ACCOUNT_PASSWORD, NEW_EMAIL, NEW_PASSWORD,
+    PASSWORD, REPEAT_NEW_EMAIL, REPEAT_NEW_PASSWORD, REPEAT_PASSWORD, USERNAME,
 };
 
 /// A form's inputs by field name (Djoser's names: `email`, `re_password`, …).
@@ -100,6 +100,38 @@ pub fn login(values: &Values) -> FieldErrors {
             required(value(values, PASSWORD.name), "Enter your password."),
         ),
     ])
+}
+
+/// Where users sign in by username (`djoser-login-field`).
+pub fn login_with_username(values: &Values) -> FieldErrors {
+    errors([
+        (
+            LOGIN_USERNAME.name,
+            required(
+                value(values, LOGIN_USERNAME.name).trim(),
+                "Enter your username.",
+            ),
+        ),
+        (
+            PASSWORD.name,
+            required(value(values, PASSWORD.name), "Enter your password."),
+        ),
+    ])
+}
+
+/// The username to sign in with, chosen at registration.
+pub fn username_problem(username: &str) -> Option<&'static str> {
+    required(username.trim(), "Enter a username.").or_else(|| too_long(username))
+}
+
+/// Registration where users sign in by username: the email too (the activation link goes there).
+pub fn register_with_username(values: &Values) -> FieldErrors {
+    let mut found = errors([(
+        LOGIN_USERNAME.name,
+        username_problem(value(values, LOGIN_USERNAME.name)),
+    )]);
+    found.extend(register(values));
+    found
 }
 
 pub fn register(values: &Values) -> FieldErrors {
@@ -257,6 +289,37 @@ mod tests {
     fn login_needs_both_fields_but_no_length_rule() {
         assert_eq!(login(&values(&[])).len(), 2);
         assert!(login(&values(&[("email", "a@b.co"), ("password", "x")])).is_empty());
+    }
+
+    #[test]
+    fn username_sign_in_and_registration_need_the_username() {
+        assert_eq!(
+            login_with_username(&values(&[("username", " "), ("password", "")]))
+                .keys()
+                .collect::<Vec<_>>(),
+            ["username", "password"]
+        );
+        // Any text: no email shape asked for.
+        assert!(
+            login_with_username(&values(&[("username", "alice"), ("password", "x")])).is_empty()
+        );
+        let complete = [
+            ("email", "a@b.co"),
+            ("password", "long enough"),
+            ("re_password", "long enough"),
+        ];
+        assert_eq!(
+            register_with_username(&values(&complete))["username"],
+            vec!["Enter a username.".to_string()]
+        );
+        let long = "x".repeat(151);
+        for (username, problems) in [("alice", 0), (long.as_str(), 1)] {
+            let mut filled = complete.to_vec();
+            filled.push(("username", username));
+            assert_eq!(register_with_username(&values(&filled)).len(), problems);
+        }
+        // The email is still checked.
+        assert!(register_with_username(&values(&[("username", "alice")])).contains_key("email"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use djoser_auth_spa::api::ApiError;
 use djoser_auth_spa::guards::safe_next;
 use djoser_auth_spa::session::token::decode_claims;
 use djoser_auth_spa::session::Session;
+use djoser_auth_spa::url::under_base;
 use djoser_auth_spa::validate::{self, Values};
 use proptest::prelude::*;
 
@@ -66,12 +67,19 @@ proptest! {
     }
 
     #[test]
-    fn next_never_leaves_the_origin(next in tricky()) {
-        if let Some(path) = safe_next(&next) {
-            prop_assert!(path.starts_with('/'));
-            prop_assert!(!path.starts_with("//"));
-            prop_assert!(!path.contains('\\'));
-            prop_assert!(!path.chars().any(|c| c.is_control() || c.is_whitespace()));
+    fn next_never_leaves_the_origin(next in tricky(), behind_base in any::<bool>()) {
+        for base in ["/", "/account/"] {
+            let next = if behind_base { under_base(base, &next) } else { next.clone() };
+            if let Some(path) = safe_next(&next, base) {
+                prop_assert!(path.starts_with('/'));
+                prop_assert!(!path.starts_with("//"));
+                prop_assert!(!path.contains('\\'));
+                prop_assert!(!path.chars().any(|c| c.is_control() || c.is_whitespace()));
+                // Where the app goes: under the base path, still a plain path.
+                prop_assert!(next.starts_with(base.trim_end_matches('/')));
+                let browser = under_base(base, &path);
+                prop_assert!(browser.starts_with(base.trim_end_matches('/')) && !browser.starts_with("//"));
+            }
         }
     }
 
@@ -79,8 +87,17 @@ proptest! {
     fn next_refuses_every_host(host in "[a-zA-Z0-9.-]{1,30}", path in "[a-z/]{0,10}") {
         for prefix in ["//", "/\\", "\\\\", "https://", "http://", "HTTPS://", "javascript:", "/%2F", "/%5C", "%2F%2F", "/\t/"] {
             let next = format!("{prefix}{host}/{path}");
-            prop_assert_eq!(safe_next(&next), None, "{}", next);
+            prop_assert_eq!(safe_next(&next, "/"), None, "{}", next);
+            // …nor behind the base path.
+            let behind = format!("/account{next}");
+            prop_assert_eq!(safe_next(&behind, "/account/"), None, "{}", behind);
         }
+    }
+
+    #[test]
+    fn next_outside_the_base_path_is_refused(path in "/[a-z/%.]{0,20}") {
+        prop_assume!(!path.starts_with("/account/") && path != "/account");
+        prop_assert_eq!(safe_next(&path, "/account/"), None, "{}", path);
     }
 
     #[test]
@@ -91,12 +108,13 @@ proptest! {
     #[test]
     fn form_checks_never_panic(email in tricky(), password in tricky(), again in tricky()) {
         let values: Values = [("email", email), ("password", password.clone()), ("re_password", again.clone()),
-            ("new_password", password), ("re_new_password", again), ("current_password", String::new()),
-            ("name", String::new()), ("username", String::new())]
+            ("new_password", password), ("re_new_password", again.clone()), ("current_password", String::new()),
+            ("name", String::new()), ("username", again.clone())]
             .into_iter()
             .collect();
         for check in [validate::login, validate::register, validate::email_only, validate::new_password,
-            validate::password_change, validate::profile] {
+            validate::password_change, validate::profile, validate::login_with_username,
+            validate::register_with_username] {
             let _ = check(&values);
         }
     }

@@ -7,9 +7,10 @@ started (a stale server on the same port must not be mistaken for it), and use
 import os
 import threading
 
+from django.conf import settings
 from django.http import JsonResponse
 
-REFRESH_PATHS = ("/auth/jwt/refresh/", "/auth/jwt/refresh")
+REFRESH_PATHS = (f"/{settings.AUTH_API_PREFIX}jwt/refresh/", f"/{settings.AUTH_API_PREFIX}jwt/refresh")
 
 _lock = threading.Lock()  # runserver handles each request in its own thread
 _refresh_calls = 0

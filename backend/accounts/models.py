@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -47,7 +48,8 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     email = LowercaseEmailField("email", unique=True)
     name = models.CharField("name", max_length=150, blank=True)
-    # A display handle only: optional and not unique (the email identifies).
+    # A display handle, optional but unique when given (the constraint below); with
+    # AUTH_LOGIN_FIELD=username, what users sign in with (then required at registration).
     username = models.CharField("username", max_length=150, blank=True)
     is_active = models.BooleanField("active", default=True)
     # Djoser's permissions (e.g. listing all users) look at is_staff.
@@ -60,12 +62,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     objects = UserManager()
 
     EMAIL_FIELD = "email"
-    USERNAME_FIELD = "email"
-    REQUIRED_FIELDS = []
+    USERNAME_FIELD = settings.AUTH_LOGIN_FIELD
+    # createsuperuser asks for these besides USERNAME_FIELD: the email, when that isn't it.
+    REQUIRED_FIELDS = ["email"] if USERNAME_FIELD == "username" else []
 
     class Meta:
         verbose_name = "user"
         verbose_name_plural = "users"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["username"],
+                condition=~models.Q(username=""),
+                name="accounts_user_unique_username",
+            )
+        ]
 
     def save(self, *args, **kwargs):
         # Also keep the in-memory instance lower-cased, so API answers show

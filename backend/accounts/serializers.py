@@ -10,6 +10,9 @@ from refresh_policy import policy
 
 from .models import User, normalize_email
 
+# With AUTH_LOGIN_FIELD=username the username is what users sign in with: required, never blank.
+USERNAME_REQUIRED = User.USERNAME_FIELD == "username"
+
 USER_FIELDS = (
     "id",
     "email",
@@ -30,12 +33,14 @@ class UserSerializer(djoser_serializers.UserSerializer):
         fields = USER_FIELDS
         # first_name / last_name are model properties, so read-only anyway.
         read_only_fields = ("id", "email", "subscription_status", "has_active_subscription")
+        extra_kwargs = {"username": {"allow_blank": not USERNAME_REQUIRED}}
 
 
 class UserCreateSerializer(djoser_serializers.UserCreateSerializer):
     class Meta:
         model = User
         fields = ("id", "email", "password", "name", "username")
+        extra_kwargs = {"username": {"required": USERNAME_REQUIRED, "allow_blank": not USERNAME_REQUIRED}}
 
     def validate_email(self, value):
         # The unique check already ran case-insensitively (LowercaseEmailField);

@@ -250,3 +250,24 @@ DJOSER = {
 CORS_ALLOWED_ORIGINS = [SPA_ORIGIN]
 # So the SPA can read how long to wait after a 429.
 CORS_EXPOSE_HEADERS = ["Retry-After"]
+
+# The Djoser layout (issue #12): where its routes are and what users sign in with.
+# AUTH_API_PREFIX: the URL prefix of Djoser's and SimpleJWT's routes (config/urls.py), "auth/" by
+# default, e.g. "api/v1/auth/"; the SPA's <meta name="djoser-api-prefix"> says the same.
+_api_prefix = os.environ.get("AUTH_API_PREFIX", "auth/").strip().strip("/")
+AUTH_API_PREFIX = f"{_api_prefix}/" if _api_prefix else ""
+# AUTH_LOGIN_FIELD=username: users sign in with a username (required at registration, unique)
+# instead of their email (accounts/models.py); the SPA's <meta name="djoser-login-field"> says the same.
+AUTH_LOGIN_FIELD = os.environ.get("AUTH_LOGIN_FIELD", "").strip() or "email"
+if AUTH_LOGIN_FIELD not in ("email", "username"):
+    raise ImproperlyConfigured(f"AUTH_LOGIN_FIELD must be email or username, not {AUTH_LOGIN_FIELD!r}")
+DJOSER["LOGIN_FIELD"] = AUTH_LOGIN_FIELD
+if AUTH_LOGIN_FIELD == "username":
+    # Django wants USERNAME_FIELD unique without a condition; the username's UniqueConstraint
+    # leaves out the empty ones (accounts whose username is optional), and username sign-in
+    # requires one at registration.
+    SILENCED_SYSTEM_CHECKS = ["auth.E003"]
+# AUTH_SPA_PATH: the path the SPA is served under when not the root (e.g. /account/), for the
+# emailed links (Djoser writes {protocol}://{domain}/{url}).
+SPA_PATH = "/" + os.environ.get("AUTH_SPA_PATH", "").strip().strip("/")
+DJOSER["EMAIL_FRONTEND_DOMAIN"] = _spa.netloc + SPA_PATH.rstrip("/")

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
@@ -11,12 +13,15 @@ from accounts.views import UserViewSet
 users = DefaultRouter()
 users.register("users", UserViewSet)
 
+# Djoser's and SimpleJWT's routes: under "auth/" unless AUTH_API_PREFIX says otherwise.
+prefix = settings.AUTH_API_PREFIX
+
 urlpatterns = [
     # How the SPA revokes its refresh token on sign-out. Slash optional, like
     # Djoser's jwt/ routes.
-    re_path(r"^auth/jwt/blacklist/?$", TokenBlacklistView.as_view(), name="jwt-blacklist"),
-    path("auth/", include(users.urls)),
-    path("auth/", include("djoser.urls.jwt")),
+    re_path(rf"^{re.escape(prefix)}jwt/blacklist/?$", TokenBlacklistView.as_view(), name="jwt-blacklist"),
+    path(prefix, include(users.urls)),
+    path(prefix, include("djoser.urls.jwt")),
     path("api/", include("notes.urls")),
 ]
 if settings.AUTH_HEALTH:  # dev and test modes only (AUTH_MODE)

@@ -6,8 +6,14 @@ use serde::de::IgnoredAny;
 use super::types::*;
 use super::{json, request, ApiError, NO_BODY};
 
-pub async fn jwt_create(email: &str, password: &str) -> Result<TokenPair, ApiError> {
-    let body = Credentials { email, password };
+/// Signs in with `login`: the email, or the username where the backend signs in by username
+/// (`<meta name="djoser-login-field">`).
+pub async fn jwt_create(login: &str, password: &str) -> Result<TokenPair, ApiError> {
+    let body = Credentials {
+        login_field: crate::config::get().login_field,
+        login,
+        password,
+    };
     request(Method::POST, "jwt/create/", json(&body), None).await
 }
 

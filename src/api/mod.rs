@@ -19,7 +19,7 @@ use wasm_bindgen::JsValue;
 /// Long enough for a slow password hash, short enough that a dead network shows as an error.
 const REQUEST_TIMEOUT_MS: u32 = 15_000;
 
-/// Sends one request to Djoser's `{api_base}/auth/{path}` and reads the answer as `T`.
+/// Sends one request to Djoser's `{api_base}{api_prefix}{path}` and reads the answer as `T`.
 ///
 /// `Authorization` is sent only when a token is given: Djoser answers 401 to an expired token
 /// even on public endpoints.
@@ -33,8 +33,10 @@ async fn request<T: DeserializeOwned>(
     read_answer(status, &text)
 }
 
+/// `{api_base}{api_prefix}{path}`: Djoser's prefix (`/auth/` unless configured otherwise).
 fn djoser_url(path: &str) -> String {
-    format!("{}/auth/{}", crate::config::get().api_base, path)
+    let config = crate::config::get();
+    format!("{}{}{}", config.api_base, config.api_prefix, path)
 }
 
 /// A 2xx answer's body as `T`. An empty body reads as JSON `null`, so `T = ()` fits 204s.

@@ -1,12 +1,27 @@
 //! Request and response bodies of the Djoser and SimpleJWT endpoints.
 
 use serde::de::{self, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-#[derive(Serialize)]
+use crate::config::LoginField;
+
+/// `jwt/create/`: `{"email": …, "password": …}`, or `{"username": …}` where the backend signs in
+/// by username (the model's `USERNAME_FIELD`, which SimpleJWT reads).
 pub struct Credentials<'a> {
-    pub email: &'a str,
+    pub login_field: LoginField,
+    /// The email or username typed.
+    pub login: &'a str,
     pub password: &'a str,
+}
+
+impl Serialize for Credentials<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut body = serializer.serialize_struct("Credentials", 2)?;
+        body.serialize_field(self.login_field.name(), self.login)?;
+        body.serialize_field("password", self.password)?;
+        body.end()
+    }
 }
 
 /// `jwt/create/` answers both; `jwt/refresh/` too when rotation is on.
@@ -86,6 +101,9 @@ fn id_as_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::E
 #[derive(Serialize)]
 pub struct NewAccount<'a> {
     pub email: &'a str,
+    /// Asked for where users sign in by username; left out where they don't.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub username: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
     pub name: &'a str,
     pub password: &'a str,
@@ -178,11 +196,32 @@ mod tests {
     fn optional_name_is_left_out_of_the_registration() {
         let body = serde_json::to_string(&NewAccount {
             email: "a@b.co",
+            username: "",
             name: "",
             password: "p",
             re_password: "p",
         })
         .unwrap();
         assert!(!body.contains("name"));
+    }
+
+    #[test]
+    fn credentials_carry_the_login_field() {
+        let body = |login_field| {
+            serde_json::to_string(&Credentials {
+                login_field,
+                login: "alice",
+                password: "p",
+            })
+            .unwrap()
+        };
+        assert_eq!(
+            body(LoginField::Email),
+            r#"{"email":"alice","password":"p"}"#
+        );
+        assert_eq!(
+            body(LoginField::Username),
+            r#"{"username":"alice","password":"p"}"#
+        );
     }
 }

@@ -2,18 +2,39 @@
 //! release builds): `prerender <dir>` reads `<dir>/index.html` as the template and writes one
 //! HTML file per route (`crate::prerender`), plus `_redirects` for the hosts that read it
 //! (Netlify, Cloudflare Pages), sending the routes with parameters to their page.
+//!
+//! `--login-field username` draws the pages as they are where users sign in by username
+//! (`scripts/post-build.py` keeps those that differ, for `scripts/configure-dist.py`).
 
 use std::path::Path;
 use std::process::ExitCode;
 
+use djoser_auth_spa::config::{self, Config};
 use djoser_auth_spa::prerender::{fill, pages, render};
 
 fn main() -> ExitCode {
-    let Some(dir) = std::env::args().nth(1) else {
-        eprintln!("usage: prerender <build dir>");
-        return ExitCode::FAILURE;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let dir = match args.as_slice() {
+        [dir] => dir,
+        [dir, option, field] if option == "--login-field" => {
+            let config = Config::resolve(
+                &|name| (name == "djoser-login-field").then(|| field.clone()),
+                None,
+                None,
+            );
+            if config.login_field.name() != field {
+                eprintln!("prerender: unknown login field {field:?}");
+                return ExitCode::FAILURE;
+            }
+            config::init(config);
+            dir
+        }
+        _ => {
+            eprintln!("usage: prerender <build dir> [--login-field username]");
+            return ExitCode::FAILURE;
+        }
     };
-    match write_pages(Path::new(&dir)) {
+    match write_pages(Path::new(dir)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("prerender: {error}");

@@ -1,6 +1,6 @@
 use yew::prelude::*;
 
-use crate::routes::{go_forward, Route};
+use crate::routes::{go_forward, href, Route};
 
 #[derive(Properties, PartialEq)]
 pub struct AppLinkProps {
@@ -23,18 +23,15 @@ pub fn app_link(props: &AppLinkProps) -> Html {
         .iter()
         .map(|(name, value)| (*name, value.as_deref()))
         .collect();
-    let href = props.to.with_query(&query);
-    let onclick = {
-        let to = href.clone();
-        Callback::from(move |event: MouseEvent| {
-            let modified =
-                event.ctrl_key() || event.meta_key() || event.shift_key() || event.alt_key();
-            if !modified && event.button() == 0 {
-                event.prevent_default();
-                go_forward(&to);
-            }
-        })
-    };
+    let to = props.to.with_query(&query);
+    let href = href(&to);
+    let onclick = Callback::from(move |event: MouseEvent| {
+        let modified = event.ctrl_key() || event.meta_key() || event.shift_key() || event.alt_key();
+        if !modified && event.button() == 0 {
+            event.prevent_default();
+            go_forward(&to);
+        }
+    });
     html! {
         <a {href} class={props.class.clone()} {onclick}>{ props.children.clone() }</a>
     }

@@ -6,7 +6,7 @@ mod link;
 
 pub use form::{focus, input_id, submit_with, Form, SubmitFn};
 pub use layout::{
-    page_title, performance_mark, use_heading_focus, use_performance_mark, use_title, AuthCard,
-    Loading, Notice, NoticeKind,
+    brand, page_title, performance_mark, use_heading_focus, use_performance_mark, use_title,
+    AuthCard, Loading, Notice, NoticeKind,
 };
 pub use link::AppLink;

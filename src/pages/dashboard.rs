@@ -80,7 +80,7 @@ pub fn dashboard_page() -> Html {
     html! {
         <main class="shell">
             <section class="card card-wide" aria-labelledby="page-title">
-                <p class="brand" aria-hidden="true"><span class="brand-mark"></span>{ "Account" }</p>
+                { brand() }
                 <h1 id="page-title" tabindex="-1">{ title }</h1>
                 if let Some(error) = &*load_error {
                     <Notice kind={NoticeKind::Warning} id="profile-stale">

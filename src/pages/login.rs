@@ -1,27 +1,35 @@
 use yew::prelude::*;
 
 use super::use_prefilled_email;
-use crate::api::ApiError;
+use crate::api::{ApiError, FieldErrors};
 use crate::components::*;
-use crate::fields::{Field, EMAIL, PASSWORD};
+use crate::config::LoginField;
+use crate::fields::{Field, EMAIL, LOGIN_USERNAME, PASSWORD};
 use crate::guards::use_destination_after_sign_in;
 use crate::routes::{go, Route};
 use crate::session::{use_session, SessionState, SignedOutReason};
 use crate::url::use_query_param;
 use crate::validate::{self, value, Values};
 
-const FIELDS: &[Field] = &[EMAIL, PASSWORD];
+/// The form for each `djoser-login-field`: what it asks for and checks.
+fn form_for(login_field: LoginField) -> (&'static [Field], fn(&Values) -> FieldErrors) {
+    match login_field {
+        LoginField::Email => (&[EMAIL, PASSWORD], validate::login),
+        LoginField::Username => (&[LOGIN_USERNAME, PASSWORD], validate::login_with_username),
+    }
+}
 
 /// Djoser answers 401 alike for a wrong password and an account not activated yet, so say
 /// both and offer the way out of the second.
 fn activation_hint(error: &ApiError, values: &Values) -> Html {
     match error {
         ApiError::Rejected(rejection) if rejection.status == 401 => {
-            let email = value(values, EMAIL.name).trim().to_string();
+            // (Signing in by username, there is no address to fill in.)
+            let email = values.get(EMAIL.name).map(|email| email.trim().to_string());
             html! {
                 <p class="form-alert-hint">
                     { "Check your email and password. If you registered recently, activate your account first: " }
-                    <AppLink to={Route::ResendActivation} query={vec![("email", Some(email))]}>
+                    <AppLink to={Route::ResendActivation} query={vec![("email", email)]}>
                         { "resend the activation email" }
                     </AppLink>{ "." }
                 </p>
@@ -44,12 +52,14 @@ pub fn login_page() -> Html {
         notice.as_deref() == Some("account-deleted") || session.manager.account_deleted_recently();
 
     let destination = use_destination_after_sign_in();
+    let login_field = crate::config::get().login_field;
+    let (fields, validate) = form_for(login_field);
 
     let captured = (session.manager.clone(), destination);
-    let submit = submit_with(captured, |(manager, destination), values| async move {
-        let email = value(&values, EMAIL.name).trim();
+    let submit = submit_with(captured, move |(manager, destination), values| async move {
+        let login = value(&values, login_field.name()).trim();
         manager
-            .sign_in(email, value(&values, PASSWORD.name))
+            .sign_in(login, value(&values, PASSWORD.name))
             .await?;
         manager.forget_deleted_account();
         // Straight on, in the same render as the new session, rather than after
@@ -80,9 +90,8 @@ pub fn login_page() -> Html {
                     <p>{ "Your password has been changed. Sign in with your new password." }</p>
                 </Notice>
             }
-            <Form id="login-form" fields={FIELDS} {initial} {submit}
+            <Form id="login-form" {fields} {initial} {submit} {validate}
                 submit_label="Sign in" busy_label="Signing in…"
-                validate={validate::login as fn(&Values) -> _}
                 explain={Some(activation_hint as fn(&ApiError, &Values) -> Html)} />
         </AuthCard>
     }

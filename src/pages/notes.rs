@@ -167,7 +167,7 @@ pub fn notes_page() -> Html {
     html! {
         <main class="shell">
             <section class="card card-wide" aria-labelledby="page-title">
-                <p class="brand" aria-hidden="true"><span class="brand-mark"></span>{ "Account" }</p>
+                { brand() }
                 <h1 id="page-title" tabindex="-1">{ "Your notes" }</h1>
                 <p class="lead">{ "Only you can see them." }</p>
                 if let Some(problem) = &*problem {

@@ -1,22 +1,45 @@
 use yew::prelude::*;
 
+use crate::api::FieldErrors;
 use crate::api::{self, NewAccount};
 use crate::components::*;
-use crate::fields::{Field, EMAIL, NAME, NEW_ACCOUNT_PASSWORD, REPEAT_PASSWORD};
+use crate::config::LoginField;
+use crate::fields::{Field, EMAIL, LOGIN_USERNAME, NAME, NEW_ACCOUNT_PASSWORD, REPEAT_PASSWORD};
 use crate::routes::Route;
 use crate::validate::{self, value, Values};
 
-const FIELDS: &[Field] = &[EMAIL, NAME, NEW_ACCOUNT_PASSWORD, REPEAT_PASSWORD];
+/// The form for each `djoser-login-field`: signing in by username, the username is chosen here
+/// (the email is still asked for: the activation link goes there).
+fn form_for(login_field: LoginField) -> (&'static [Field], fn(&Values) -> FieldErrors) {
+    match login_field {
+        LoginField::Email => (
+            &[EMAIL, NAME, NEW_ACCOUNT_PASSWORD, REPEAT_PASSWORD],
+            validate::register,
+        ),
+        LoginField::Username => (
+            &[
+                EMAIL,
+                LOGIN_USERNAME,
+                NAME,
+                NEW_ACCOUNT_PASSWORD,
+                REPEAT_PASSWORD,
+            ],
+            validate::register_with_username,
+        ),
+    }
+}
 
 #[function_component(RegisterPage)]
 pub fn register_page() -> Html {
     use_title("Create an account");
     let sent_to = use_state(|| None::<String>);
+    let (fields, validate) = form_for(crate::config::get().login_field);
 
     let submit = submit_with(sent_to.clone(), |sent_to, values| async move {
         let email = value(&values, EMAIL.name).trim();
         api::register(&NewAccount {
             email,
+            username: value(&values, LOGIN_USERNAME.name).trim(),
             name: value(&values, NAME.name).trim(),
             password: value(&values, NEW_ACCOUNT_PASSWORD.name),
             re_password: value(&values, REPEAT_PASSWORD.name),
@@ -45,9 +68,8 @@ pub fn register_page() -> Html {
         },
         None => html! {
             <AuthCard title="Create an account" lead="It takes a minute. We'll email you a link to activate it." {footer}>
-                <Form id="register-form" fields={FIELDS} {submit}
-                    submit_label="Create account" busy_label="Creating account…"
-                    validate={validate::register as fn(&Values) -> _} />
+                <Form id="register-form" {fields} {submit} {validate}
+                    submit_label="Create account" busy_label="Creating account…" />
             </AuthCard>
         },
     }

@@ -79,6 +79,7 @@ pub fn settings_page() -> Html {
     let SessionState::SignedIn(current) = &session.state else {
         return html! { <Loading /> };
     };
+    let signs_in_by_email = crate::config::get().login_field == crate::config::LoginField::Email;
 
     let captured = (session.manager.clone(), saved.clone());
     let save_profile = submit_with(captured, |(manager, saved), values| async move {
@@ -201,7 +202,7 @@ pub fn settings_page() -> Html {
     html! {
         <main class="shell">
             <section class="card card-wide" aria-labelledby="page-title">
-                <p class="brand" aria-hidden="true"><span class="brand-mark"></span>{ "Account" }</p>
+                { brand() }
                 <h1 id="page-title" tabindex="-1">{ "Account settings" }</h1>
                 <p class="lead">{ "Signed in as " }<strong id="settings-email">{ email }</strong></p>
 
@@ -226,6 +227,9 @@ pub fn settings_page() -> Html {
                     submit_label="Change password" busy_label="Changing password…"
                     validate={validate::password_change as fn(&Values) -> _} />
 
+                // Djoser's set_email/reset_email exist where the email is the sign-in name
+                // (`set_{USERNAME_FIELD}`); where users sign in by username they don't.
+                if signs_in_by_email {
                 <h2 id="email-heading">{ "Email" }</h2>
                 if *saved == Saved::Email {
                     <Notice kind={NoticeKind::Success} id="email-changed">
@@ -241,6 +245,7 @@ pub fn settings_page() -> Html {
                 <Form key={*email_form_key} id="email-form" scoped_ids=true fields={EMAIL_FIELDS} submit={change_email}
                     submit_label="Change email" busy_label="Changing email…"
                     validate={validate::email_change as fn(&Values) -> _} />
+                }
 
                 <h2>{ "Sign out" }</h2>
                 <p class="aside">{ "Signs you out in every tab of this browser." }</p>

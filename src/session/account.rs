@@ -34,7 +34,8 @@ impl SessionManager {
     pub async fn sign_in_again(self: &Rc<Self>, new_password: &str) -> Result<(), ApiError> {
         let replaced = with_lock(REFRESH_LOCK, async {
             let replaced = self.current().ok_or(ApiError::NotSignedIn)?;
-            self.sign_in(&replaced.user.email, new_password).await?;
+            let login = crate::config::get().login_field.value_of(&replaced.user);
+            self.sign_in(login, new_password).await?;
             Ok::<_, ApiError>(replaced)
         })
         .await?;

@@ -22,6 +22,7 @@ mod support;
 mod accessibility;
 mod account;
 mod auth_flows;
+mod configuration;
 mod dev_server;
 mod first_paint;
 mod hostile_input;

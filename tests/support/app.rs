@@ -15,7 +15,8 @@ pub struct AppOptions {
     pub static_headers: Vec<(String, String)>,
     /// The static server holds back the `.wasm` this long (the prerendered page shows meanwhile).
     pub wasm_delay: Option<Duration>,
-    /// The build to serve instead of `dist/` (e.g. `support::example_dist_dir()`).
+    /// The build folder to serve instead of `DIST_DIR`: the example build
+    /// (`support::example_dist_dir()`), or a copy configured by `scripts/configure-dist.py` (`dist.rs`).
     pub dist: Option<PathBuf>,
 }
 
@@ -58,7 +59,7 @@ impl App {
         let server = StaticServer::start(
             listener,
             StaticConfig {
-                dist: opts.dist.clone().unwrap_or_else(dist_dir),
+                dist: opts.dist.unwrap_or_else(dist_dir),
                 api_base: backend.base_url(),
                 extra_headers: opts.static_headers,
                 wasm_delay: opts.wasm_delay,

@@ -11,6 +11,7 @@ pub mod auth_calls;
 pub mod axe;
 pub mod backend;
 pub mod browser;
+pub mod dist;
 pub mod flows;
 pub mod http;
 pub mod nginx;

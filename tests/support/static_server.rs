@@ -299,20 +299,26 @@ fn content_type(file: &Path) -> &'static str {
 /// Replaces the whole `<meta name="djoser-api-base" ...>` tag with one whose content is
 /// `api_base`; `None` when the page has no such tag.
 pub fn rewrite_api_base(html: &str, api_base: &str) -> Option<String> {
+    rewrite_meta(html, "djoser-api-base", api_base)
+}
+
+/// Replaces the whole `<meta name="{name}" ...>` tag with one whose content is `content` (as it
+/// is: a test may want any value there); `None` when the page has no such tag.
+pub fn rewrite_meta(html: &str, name: &str, content: &str) -> Option<String> {
     let mut from = 0;
     while let Some(offset) = html[from..].find("<meta") {
         let start = from + offset;
         let end = start + html[start..].find('>')? + 1;
         let tag = &html[start..end];
         let names_it = [
-            "name=\"djoser-api-base\"",
-            "name='djoser-api-base'",
-            "name=djoser-api-base",
+            format!("name=\"{name}\""),
+            format!("name='{name}'"),
+            format!("name={name}"),
         ]
         .iter()
-        .any(|n| tag.contains(n));
+        .any(|n| tag.contains(n.as_str()));
         if names_it {
-            let replacement = format!("<meta name=\"djoser-api-base\" content=\"{api_base}\">");
+            let replacement = format!("<meta name=\"{name}\" content=\"{content}\">");
             return Some(format!("{}{replacement}{}", &html[..start], &html[end..]));
         }
         from = end;

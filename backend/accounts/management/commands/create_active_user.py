@@ -26,6 +26,10 @@ class Command(BaseCommand):
             raise CommandError(f"Not a valid email address: {email}")
         if User.objects.filter(email=email).exists():
             raise CommandError(f"A user with the email {email.lower()} already exists.")
+        if User.USERNAME_FIELD == "username" and not username:
+            raise CommandError("--username is required: users sign in with it (AUTH_LOGIN_FIELD=username).")
+        if username and User.objects.filter(username=username).exists():
+            raise CommandError(f"A user with the username {username} already exists.")
         # No password validation on purpose: tests may want any password.
         user = User.objects.create_user(
             email, password, name=name, username=username, is_active=True

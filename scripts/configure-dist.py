@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Configures a release build for its deployment, without rebuilding: one command for every page.
+
+    scripts/configure-dist.py dist --api https://api.example.com [--auth-header JWT]
+        [--api-prefix /api/v1/auth/] [--login-field username] [--app-name "Acme"] [--base /account/]
+
+Sets the meta tags the app reads (README.md, Configuration) in every dist/*.html page; only the
+options given change, the rest stay as the pages have them, so it can be run again at any time.
+Besides the tags:
+  --base         moves every URL the pages name (stylesheet, icon, loader, JS glue, wasm, the
+                 prerendered links) and the routes in _redirects under the new base path;
+  --login-field  puts the prerendered sign-in and registration pages for it in place (the build
+                 keeps both kinds in dist/login-field/);
+  --app-name     goes into the prerendered titles and card headers too.
+Each value is checked as the app checks it; a bad one stops the script before anything is written.
+"""
+
+import argparse
+import html
+import os
+import re
+import sys
+
+# option -> meta tag
+TAGS = {
+    "api": "djoser-api-base",
+    "auth_header": "djoser-auth-header",
+    "api_prefix": "djoser-api-prefix",
+    "login_field": "djoser-login-field",
+    "app_name": "app-name",
+    "base": "app-base-path",
+}
+MAX_APP_NAME_CHARS = 60
+BRAND = '<span class="brand-mark"></span>'
+
+
+def plain_dir(path):
+    return (
+        re.fullmatch(r"[A-Za-z0-9/._~-]+", path) is not None
+        and path.startswith("/")
+        and path.endswith("/")
+        and "//" not in path
+        and all(segment not in (".", "..") for segment in path.split("/"))
+    )
+
+
+def problem(option, value):
+    """What is wrong with `value` for `option` (the app's own checks, src/config.rs), or None."""
+    if option == "api":
+        ok = value == "" or re.fullmatch(r"https?://[^\s\"'<>\\?#@/]+(/[^\s\"'<>\\?#@]*)?", value)
+        return None if ok else "should be an http(s) address such as https://api.example.com"
+    if option == "auth_header":
+        return None if re.fullmatch(r"[A-Za-z0-9_-]+", value) else "should be one word, such as JWT or Bearer"
+    if option in ("api_prefix", "base"):
+        return None if plain_dir(value) else "should be a path that starts and ends with /, such as /auth/ or /account/"
+    if option == "login_field":
+        return None if value in ("email", "username") else "should be email or username"
+    if option == "app_name":
+        ok = value and len(value) <= MAX_APP_NAME_CHARS and value.isprintable()
+        return None if ok else f"should be one line of 1 to {MAX_APP_NAME_CHARS} characters"
+    raise ValueError(option)
+
+
+def meta_pattern(name):
+    return re.compile(
+        r"<meta\s+name=[\"']?" + re.escape(name) + r"[\"']?\s+content=(?:\"([^\"]*)\"|'([^']*)'|([^\s>]*))\s*/?>"
+    )
+
+
+def read_meta(page, name, path):
+    found = meta_pattern(name).search(page)
+    if not found:
+        sys.exit(f"configure-dist: {path} has no <meta name=\"{name}\">: rebuild it (make build)")
+    return html.unescape(next(value for value in found.groups() if value is not None)).strip()
+
+
+def set_meta(page, name, value):
+    tag = f'<meta name="{name}" content="{html.escape(value)}" />'
+    return meta_pattern(name).sub(lambda _: tag, page, count=1)
+
+
+def move_urls(text, old, new):
+    """Every URL under the base path `old` in a `href` or `src`, under `new` (not `//host` ones)."""
+    pattern = re.compile(r"(\s(?:href|src)=[\"']?)" + re.escape(old) + r"(?!/)")
+    return pattern.sub(lambda found: found.group(1) + new, text)
+
+
+def rename(page, old, new):
+    """The prerendered title (`Sign in · Account`) and card header say the new app name."""
+    old, new = html.escape(old, quote=False), html.escape(new, quote=False)
+
+    def title(found):
+        text = found.group(2)
+        if text == old:
+            text = new
+        elif text.endswith(f" · {old}"):
+            text = text[: -len(old)] + new
+        return found.group(1) + text + found.group(3)
+
+    page = re.sub(r"(<title>)(.*?)(</title>)", title, page, count=1, flags=re.DOTALL)
+    return page.replace(f"{BRAND}{old}</p>", f"{BRAND}{new}</p>")
+
+
+def configure(dist, path, changes):
+    """One page, configured: its values with `changes`, from the prerendered page for the login
+    field wanted where the build has one."""
+    page = open(path, encoding="utf-8").read()
+    wanted = {option: read_meta(page, tag, path) for option, tag in TAGS.items()}
+    wanted.update(changes)
+    variant = os.path.join(dist, "login-field", wanted["login_field"], os.path.basename(path))
+    if os.path.isfile(variant):
+        page = open(variant, encoding="utf-8").read()
+    now = {option: read_meta(page, tag, path) for option, tag in TAGS.items()}
+    if now["base"] != wanted["base"]:
+        page = move_urls(page, now["base"] or "/", wanted["base"])
+    if now["app_name"] != wanted["app_name"]:
+        page = rename(page, now["app_name"] or "Account", wanted["app_name"])
+    for option, tag in TAGS.items():
+        page = set_meta(page, tag, wanted[option])
+    return page
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dist", help="the release build folder (make build writes dist/)")
+    parser.add_argument("--api", help="the API's origin, e.g. https://api.example.com")
+    parser.add_argument("--auth-header", help="SimpleJWT's AUTH_HEADER_TYPES, e.g. JWT or Bearer")
+    parser.add_argument("--api-prefix", help="where Djoser's routes are on the API, e.g. /auth/ or /api/v1/")
+    parser.add_argument("--login-field", help="what users sign in with: email or username (Djoser's LOGIN_FIELD)")
+    parser.add_argument("--app-name", help="the name in the card header and the page titles")
+    parser.add_argument("--base", help="the path the app is served under, e.g. /account/")
+    args = parser.parse_args()
+
+    changes = {}
+    for option in TAGS:
+        value = getattr(args, option)
+        if value is None:
+            continue
+        value = value.strip()
+        if option == "api":
+            value = value.rstrip("/")
+        why = problem(option, value)
+        if why:
+            sys.exit(f"configure-dist: --{option.replace('_', '-')} {value!r} {why}")
+        changes[option] = value
+
+    pages = sorted(name for name in os.listdir(args.dist) if name.endswith(".html"))
+    if "index.html" not in pages:
+        sys.exit(f"configure-dist: {args.dist}/index.html not found: build first (make build)")
+    configured = {name: configure(args.dist, os.path.join(args.dist, name), changes) for name in pages}
+
+    index = open(os.path.join(args.dist, "index.html"), encoding="utf-8").read()
+    old_base = read_meta(index, TAGS["base"], "index.html") or "/"
+    new_base = changes.get("base", old_base)
+    redirects = os.path.join(args.dist, "_redirects")
+    if new_base != old_base and os.path.isfile(redirects):
+        rules = open(redirects, encoding="utf-8").read()
+        rules = re.sub(r"(^|\s)" + re.escape(old_base) + r"(?!/)", lambda m: m.group(1) + new_base, rules, flags=re.M)
+        with open(redirects, "w", encoding="utf-8") as f:
+            f.write(rules)
+    for name, page in configured.items():
+        with open(os.path.join(args.dist, name), "w", encoding="utf-8") as f:
+            f.write(page)
+    settings = ", ".join(f"{TAGS[option]}={value!r}" for option, value in changes.items()) or "nothing changed"
+    print(f"configure-dist: {len(configured)} pages in {args.dist}: {settings}")
+
+
+if __name__ == "__main__":
+    main()
