@@ -54,7 +54,8 @@ fn empty_storage_loads_nothing() {
 #[wasm_bindgen_test]
 async fn unreachable_server_is_a_network_error() {
     // Port 9 (discard) has nothing listening: the fetch fails without a response.
-    config::init(Config::resolve(Some("http://127.0.0.1:9"), None, None));
+    let meta = |name: &str| (name == "djoser-api-base").then(|| "http://127.0.0.1:9".to_string());
+    config::init(Config::resolve(&meta, None, None));
     assert_eq!(
         api::reset_password("a@example.com").await,
         Err(ApiError::Network)
