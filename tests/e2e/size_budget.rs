@@ -1,6 +1,8 @@
 //! The size budget: a first visit to `/login` (wasm + JS + CSS + `login.html` of the release
-//! `dist/`, each `gzip -9`) transfers at most 165 KB: the 158.4 KB of the nightly build-std
-//! release build (issue #10) plus a small margin, so it can't creep back. Sizes are exact, so
+//! `dist/`, each `gzip -9`) transfers at most 170 KB: the 158.4 KB of the nightly build-std
+//! release build (issue #10), the ~4 KB that sessions safe across tabs and storage failures (issue
+//! #11) and the runtime configuration of any Djoser layout and path (issue #12) added, and a small
+//! margin, so it can't creep back. Sizes are exact, so
 //! this is a fair test; the timings stay in `make bench`. The report adds the brotli figure (what
 //! hosts with the build's `.br` twins send) when the `brotli` tool is installed.
 
@@ -11,7 +13,7 @@ use crate::support::static_server::dist_dir;
 
 /// In bytes (KB = 1000 bytes). A stable-toolchain build (`RELEASE_TOOLCHAIN=stable`) is ~20 KB
 /// over: the budget is for what `make build` ships.
-const BUDGET_GZIP: u64 = 165_000;
+const BUDGET_GZIP: u64 = 170_000;
 
 #[test]
 fn first_visit_fits_the_size_budget() {
