@@ -45,6 +45,7 @@ lint:
 	cargo clippy $(WASM) --lib --bins -- -D warnings
 	cargo clippy $(WASM) --lib --bins --features notes-example -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features notes-example
+	python3 deploy/hosts/check.py
 
 # Pure logic, natively: unit tests and property tests (thousands of hostile inputs).
 unit-tests:
