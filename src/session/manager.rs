@@ -170,15 +170,18 @@ impl SessionManager {
         });
     }
 
-    /// Stores `session` for every tab (both stores) and makes it this tab's.
+    /// Stores `session` for every tab (both stores) and makes it this tab's. The page moves on
+    /// at once; the IndexedDB copy is awaited after (under the refresh lock, it must be there
+    /// before the next holder reads it).
     async fn keep(&self, session: Session, why: &str) {
-        if let Some(text) = session.stored() {
-            if self.persistent {
-                self.store_behind.set(!store::save(&text));
-                latest::write(Some(&text)).await;
-            }
+        let text = session.stored().filter(|_| self.persistent);
+        if let Some(text) = &text {
+            self.store_behind.set(!store::save(text));
         }
         self.transition(Phase::SignedIn(Rc::new(session)), why);
+        if let Some(text) = &text {
+            latest::write(Some(text)).await;
+        }
     }
 
     /// Signs in with Djoser's login field (email or username) and password.

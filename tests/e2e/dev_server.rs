@@ -182,6 +182,15 @@ async fn dev_server_keeps_the_page_when_the_backend_writes() {
         "signing in reloaded the page\n{}",
         page.describe().await
     );
+    // A development build logs each change of the session's phase (issue #11).
+    let console = page.browser.console_messages().await;
+    assert!(
+        console
+            .iter()
+            .any(|line| line
+                .contains("session: signed out (never signed in) -> signed in (signed in)")),
+        "no session transition in the console of the development build: {console:#?}"
+    );
 
     // The backend writes behind the page's back: another registration (database + outbox).
     let other = "someone-else@example.com";
