@@ -14,7 +14,8 @@ from django.test import TestCase
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.tests import BACKEND_DIR, FAST, PASSWORD
+from accounts.processes import BACKEND_DIR
+from accounts.tests import FAST, PASSWORD
 
 LAYOUT_SCRIPT = """
 import json, re, django
