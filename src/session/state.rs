@@ -178,6 +178,19 @@ mod tests {
         }
     }
 
+    /// `session` refreshed at 400 with rotation: a new access and a new refresh token.
+    fn rotated(session: &Session) -> Session {
+        session
+            .refreshed(
+                RefreshedTokens {
+                    access: token(6_000, 6_300),
+                    refresh: Some(token(6_000, 6_000 + 86_400)),
+                },
+                400.0,
+            )
+            .unwrap()
+    }
+
     fn stored(session: &Session) -> String {
         serde_json::to_string(session).unwrap()
     }
@@ -195,15 +208,7 @@ mod tests {
     #[test]
     fn refresh_rotates_both_tokens_or_keeps_the_old_refresh() {
         let session = Session::new(user(), pair(300), 100.0).unwrap();
-        let rotated = session
-            .refreshed(
-                RefreshedTokens {
-                    access: token(6_000, 6_300),
-                    refresh: Some(token(6_000, 6_000 + 86_400)),
-                },
-                400.0,
-            )
-            .unwrap();
+        let rotated = rotated(&session);
         assert_ne!(rotated.refresh_token, session.refresh_token);
         assert_eq!(rotated.refresh_received_at, 400.0);
         assert_eq!(rotated.refresh_due_at(), 640.0);
@@ -223,15 +228,7 @@ mod tests {
     #[test]
     fn only_newer_tokens_count_as_newer_and_refreshes_keep_the_sign_in() {
         let session = Session::new(user(), pair(300), 100.0).unwrap();
-        let refreshed = session
-            .refreshed(
-                RefreshedTokens {
-                    access: token(6_000, 6_300),
-                    refresh: Some(token(6_000, 6_000 + 86_400)),
-                },
-                400.0,
-            )
-            .unwrap();
+        let refreshed = rotated(&session);
         assert!(refreshed.is_newer_than(&session));
         assert!(
             !session.is_newer_than(&refreshed),

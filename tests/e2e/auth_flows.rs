@@ -3,19 +3,9 @@
 //! accounts.rs: register, activate, reset and resend, and the forms' checks; sign_in.rs: signing
 //! in, where it lands, and the session until sign-out.
 
-use crate::support::App;
-
 mod accounts;
 mod sign_in;
 
 const PASSWORD: &str = "Correct-horse-42";
 const NEW_PASSWORD: &str = "Battery-staple-77";
 const NO_ACTIVE_ACCOUNT: &str = "No active account found with the given credentials";
-
-/// Fills and sends /login (whatever the answer).
-async fn submit_login(app: &App, email: &str, password: &str) {
-    app.wait_for("form#login-form").await;
-    app.fill("email", email).await;
-    app.fill("password", password).await;
-    app.submit().await;
-}

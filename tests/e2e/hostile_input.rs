@@ -20,14 +20,6 @@ const STRICT_CSP: &str =
      img-src 'self' data:; connect-src 'self' {api_base}; base-uri 'none'; form-action 'none'; \
      frame-ancestors 'none'; object-src 'none'; report-uri /csp-report";
 
-/// Fills and sends the login form.
-async fn submit_login(app: &App) {
-    app.wait_for("form#login-form").await;
-    app.fill("email", EMAIL).await;
-    app.fill("password", PASSWORD).await;
-    app.submit().await;
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn open_redirect_attempts_land_on_the_dashboard() {
     skip_unless_e2e!();
@@ -57,7 +49,7 @@ async fn open_redirect_attempts_land_on_the_dashboard() {
     ];
     for next in hostile {
         app.goto(&login_path(Some(next), None)).await;
-        submit_login(&app).await;
+        app.submit_login("email", EMAIL, PASSWORD).await;
         app.wait_for_pathname("/dashboard").await;
         let url = app.url().await;
         assert_eq!(
@@ -77,7 +69,7 @@ async fn open_redirect_attempts_land_on_the_dashboard() {
 
     // A safe next is honoured, so the ones above were refused for what they are.
     app.goto(&login_path(Some("/settings"), None)).await;
-    submit_login(&app).await;
+    app.submit_login("email", EMAIL, PASSWORD).await;
     app.wait_for_path("/settings").await;
 }
 
@@ -412,8 +404,10 @@ async fn server_errors_become_clear_messages() {
     let attempt = |fragment: &'static str| {
         let app = &app;
         async move {
-            app.submit_and_read_alert("login-form", fragment, || submit_login(app))
-                .await
+            app.submit_and_read_alert("login-form", fragment, || {
+                app.submit_login("email", EMAIL, PASSWORD)
+            })
+            .await
         }
     };
     let kept = || async {

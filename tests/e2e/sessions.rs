@@ -4,6 +4,8 @@
 //! stored data, a spent access token; races.rs, tabs without Web Locks and a sign-out during
 //! another tab's refresh; back_forward_cache.rs, a page restored after a sign-out.
 
+use fantoccini::wd::WindowHandle;
+
 use crate::support::App;
 
 mod back_forward_cache;
@@ -19,4 +21,33 @@ async fn stored_access(app: &App) -> Option<String> {
     app.session()
         .await
         .and_then(|s| s["access_token"].as_str().map(str::to_string))
+}
+
+/// Opens another tab of the same WebDriver session and switches to it, with nothing loaded yet.
+async fn new_tab(app: &App) -> WindowHandle {
+    let handle = app
+        .browser
+        .client
+        .new_window(true)
+        .await
+        .expect("open a new tab")
+        .handle;
+    app.switch_to(&handle).await;
+    handle
+}
+
+/// Opens another tab, switches to it and loads `path`.
+async fn open_tab(app: &App, path: &str) -> WindowHandle {
+    let handle = new_tab(app).await;
+    app.goto(path).await;
+    handle
+}
+
+/// Lines of the backend's request log answering `POST /auth/jwt/refresh/` with 401.
+fn refused_refreshes(app: &App) -> usize {
+    std::fs::read_to_string(app.backend.stderr_log())
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("POST /auth/jwt/refresh/") && l.contains("\" 401 "))
+        .count()
 }

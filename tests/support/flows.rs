@@ -12,12 +12,18 @@ impl App {
     /// Signs in through /login and waits for the dashboard to show `email`.
     pub async fn sign_in(&self, email: &str, password: &str) {
         self.goto("/login").await;
-        self.wait_for("form#login-form").await;
-        self.fill("email", email).await;
-        self.fill("password", password).await;
-        self.submit().await;
+        self.submit_login("email", email, password).await;
         self.wait_for_path("/dashboard").await;
         self.wait_for_text("#user-email", email).await;
+    }
+
+    /// Fills and sends the sign-in form on the page (whatever the answer): `login` in the input
+    /// `login_field` (`email`, or `username` where the app is configured so).
+    pub async fn submit_login(&self, login_field: &str, login: &str, password: &str) {
+        self.wait_for("form#login-form").await;
+        self.fill(login_field, login).await;
+        self.fill("password", password).await;
+        self.submit().await;
     }
 
     /// Submits form `form_id` with `submit` and waits for the answer — a new request whose

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{submit_login, NEW_PASSWORD, NO_ACTIVE_ACCOUNT, PASSWORD};
+use super::{NEW_PASSWORD, NO_ACTIVE_ACCOUNT, PASSWORD};
 use crate::support::{url_path, App, SESSION_KEY};
 
 /// Fills and sends /register, then waits for the check-email notice naming `email`.
@@ -78,7 +78,7 @@ async fn register_activate_sign_in_shows_the_profile() {
     app.click("main a[href=\"/login\"]").await;
     app.wait_for_path("/login").await;
 
-    submit_login(&app, email, PASSWORD).await;
+    app.submit_login("email", email, PASSWORD).await;
     app.wait_for_path("/dashboard").await;
     assert_eq!(app.text("#user-email").await.trim(), email);
     assert_eq!(app.text("#user-name").await.trim(), "Alice Liddell");
@@ -205,11 +205,11 @@ async fn password_reset_replaces_the_old_password() {
     app.wait_for(".notice[data-notice=\"password-reset\"]")
         .await;
 
-    submit_login(&app, email, PASSWORD).await;
+    app.submit_login("email", email, PASSWORD).await;
     app.wait_for_text("form#login-form .form-alert[role=alert]", NO_ACTIVE_ACCOUNT)
         .await;
 
-    submit_login(&app, email, NEW_PASSWORD).await;
+    app.submit_login("email", email, NEW_PASSWORD).await;
     app.wait_for_path("/dashboard").await;
     app.wait_for_text("#user-email", email).await;
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::{submit_login, NO_ACTIVE_ACCOUNT, PASSWORD};
+use super::{NO_ACTIVE_ACCOUNT, PASSWORD};
 use crate::support::{App, BackendOptions, SESSION_KEY};
 
 /// An href as written in the page, relative to the SPA (WebDriver may report it absolute).
@@ -68,7 +68,7 @@ async fn wrong_password_shows_the_server_message_and_a_resend_hint() {
         app.exists("main a[href=\"/reset-password\"]").await,
         "/login should link to /reset-password"
     );
-    submit_login(&app, email, "Wrong-password-1").await;
+    app.submit_login("email", email, "Wrong-password-1").await;
     app.wait_for_text("form#login-form .form-alert[role=alert]", NO_ACTIVE_ACCOUNT)
         .await;
     assert_eq!(
@@ -107,7 +107,7 @@ async fn deep_link_to_dashboard_returns_there_after_sign_in() {
 
     app.goto("/dashboard").await;
     app.wait_for_path("/login?next=%2Fdashboard").await;
-    submit_login(&app, "kim@example.com", PASSWORD).await;
+    app.submit_login("email", "kim@example.com", PASSWORD).await;
     app.wait_for_path("/dashboard").await;
     app.wait_for_text("#user-email", "kim@example.com").await;
 }
@@ -127,7 +127,7 @@ async fn unsafe_next_is_ignored_after_sign_in() {
         "https%3A%2F%2Fevil.example",
     ] {
         app.goto(&format!("/login?next={next}")).await;
-        submit_login(&app, "lee@example.com", PASSWORD).await;
+        app.submit_login("email", "lee@example.com", PASSWORD).await;
         app.wait_for_path("/dashboard").await;
         let url = app.url().await;
         assert!(

@@ -28,15 +28,6 @@ async fn requests_outside(app: &App, prefix: &str) -> Vec<String> {
     serde_json::from_value(names).expect("a list of URLs")
 }
 
-/// Fills and sends /login with the username.
-async fn sign_in_by_username(app: &App, password: &str) {
-    app.goto("/login").await;
-    app.wait_for("form#login-form").await;
-    app.fill("username", USERNAME).await;
-    app.fill("password", password).await;
-    app.submit().await;
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn username_sign_in_under_another_prefix() {
     skip_unless_e2e!();
@@ -105,11 +96,14 @@ async fn username_sign_in_under_another_prefix() {
     );
     assert!(!app.exists("input[name=email]").await, "an email input");
     // An address is no username: anything typed goes, the server decides.
-    sign_in_by_username(&app, "wrong-password").await;
+    app.goto("/login").await;
+    app.submit_login("username", USERNAME, "wrong-password")
+        .await;
     // (The hint offers the activation email again, with no address to fill in.)
     app.wait_for("form#login-form .form-alert a[href=\"/resend-activation\"]")
         .await;
-    sign_in_by_username(&app, PASSWORD).await;
+    app.goto("/login").await;
+    app.submit_login("username", USERNAME, PASSWORD).await;
     app.wait_for_path("/dashboard").await;
     app.wait_for_text("#user-username", USERNAME).await;
     app.wait_for_text("#user-email", EMAIL).await;
@@ -155,7 +149,8 @@ async fn username_sign_in_under_another_prefix() {
     app.submit().await;
     app.wait_for(".notice[data-notice=\"password-reset\"]")
         .await;
-    sign_in_by_username(&app, NEW_PASSWORD).await;
+    app.goto("/login").await;
+    app.submit_login("username", USERNAME, NEW_PASSWORD).await;
     app.wait_for_path("/dashboard").await;
     app.wait_for_text("#user-username", USERNAME).await;
     assert_eq!(

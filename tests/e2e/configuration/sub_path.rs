@@ -26,14 +26,6 @@ async fn loaded_outside_the_path(app: &App) -> Vec<String> {
     serde_json::from_value(urls).expect("a list of URLs")
 }
 
-/// Fills and sends /login.
-async fn submit_login(app: &App) {
-    app.wait_for("form#login-form").await;
-    app.fill("email", EMAIL).await;
-    app.fill("password", PASSWORD).await;
-    app.submit().await;
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_app_under_a_sub_path_stays_there() {
     skip_unless_e2e!();
@@ -87,7 +79,7 @@ async fn the_app_under_a_sub_path_stays_there() {
     app.goto("/account/settings?tab=x").await;
     app.wait_for_path("/account/login?next=%2Faccount%2Fsettings%3Ftab%3Dx")
         .await;
-    submit_login(&app).await;
+    app.submit_login("email", EMAIL, PASSWORD).await;
     app.wait_for_path("/account/settings?tab=x").await;
     app.wait_for_text("#settings-email", EMAIL).await;
 
@@ -115,7 +107,7 @@ async fn the_app_under_a_sub_path_stays_there() {
         "%2Faccount%2F%2Fevil.example",
     ] {
         app.goto(&format!("/account/login?next={next}")).await;
-        submit_login(&app).await;
+        app.submit_login("email", EMAIL, PASSWORD).await;
         app.wait_for_path("/account/dashboard").await;
         app.js("window.localStorage.clear();", vec![]).await;
     }

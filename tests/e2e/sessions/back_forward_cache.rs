@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::{EMAIL, PASSWORD};
+use super::{open_tab, EMAIL, PASSWORD};
 use crate::support::App;
 
 /// Every `pageshow` of the document: whether it came from the back-forward cache.
@@ -26,15 +26,7 @@ async fn a_page_restored_from_the_back_forward_cache_after_a_sign_out_leaves() {
     app.js("window.__kept = true;", vec![]).await;
 
     // A second tab, signed in too.
-    let second = app
-        .browser
-        .client
-        .new_window(true)
-        .await
-        .expect("open a new tab")
-        .handle;
-    app.switch_to(&second).await;
-    app.goto("/dashboard").await;
+    let second = open_tab(&app, "/dashboard").await;
     app.wait_for_text("#user-email", EMAIL).await;
 
     // The first tab leaves for another page: the dashboard goes into the cache.

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use fantoccini::wd::WindowHandle;
 use serde_json::json;
 
-use super::{EMAIL, PASSWORD};
+use super::{new_tab, refused_refreshes, EMAIL, PASSWORD};
 use crate::support::{App, BackendOptions};
 
 /// The browser has no Web Locks (an older browser, or a page outside a secure context).
@@ -14,30 +14,14 @@ const NO_WEB_LOCKS: &str = "delete Navigator.prototype.locks;";
 
 /// Opens another tab, switches to it, runs `init_scripts` in its documents from now on (CDP
 /// applies them per tab) and loads `path`.
-async fn open_tab(app: &App, init_scripts: &[&str], path: &str) -> WindowHandle {
-    let handle = app
-        .browser
-        .client
-        .new_window(true)
-        .await
-        .expect("open a new tab")
-        .handle;
-    app.switch_to(&handle).await;
+async fn open_recorded_tab(app: &App, init_scripts: &[&str], path: &str) -> WindowHandle {
+    let handle = new_tab(app).await;
     for script in init_scripts {
         app.add_init_script(script).await;
     }
     app.record_auth_calls().await;
     app.goto(path).await;
     handle
-}
-
-/// Lines of the backend's request log answering `POST /auth/jwt/refresh/` with 401.
-fn refused_refreshes(app: &App) -> usize {
-    std::fs::read_to_string(app.backend.stderr_log())
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.contains("POST /auth/jwt/refresh/") && l.contains("\" 401 "))
-        .count()
 }
 
 /// Without Web Locks both tabs' timers fire at about the same moment (they hold the same
@@ -100,7 +84,7 @@ async fn two_tabs_without_web_locks(backend: BackendOptions, second_tab_scripts:
         "the page still has Web Locks"
     );
     let scripts = [&[NO_WEB_LOCKS], second_tab_scripts].concat();
-    let second = open_tab(&app, &scripts, "/dashboard").await;
+    let second = open_recorded_tab(&app, &scripts, "/dashboard").await;
     app.wait_for_text("#user-email", EMAIL).await;
     assert_eq!(
         app.js("return 'locks' in navigator;", vec![]).await,
@@ -185,7 +169,7 @@ async fn a_sign_out_during_another_tabs_refresh_leaves_no_token_alive() {
     let first = app.browser.client.window().await.expect("window handle");
     app.record_auth_calls().await;
     app.sign_in(EMAIL, PASSWORD).await;
-    let second = open_tab(&app, &[], "/dashboard").await;
+    let second = open_recorded_tab(&app, &[], "/dashboard").await;
     app.wait_for_text("#user-email", EMAIL).await;
     let tabs = [first, second];
 

@@ -3,34 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::wd::WindowHandle;
 use serde_json::{json, Value};
 
-use super::{stored_access, EMAIL, PASSWORD};
+use super::{open_tab, refused_refreshes, stored_access, EMAIL, PASSWORD};
 use crate::support::{App, BackendOptions};
-
-/// Opens another tab of the same WebDriver session, switches to it and loads `path`.
-async fn open_tab(app: &App, path: &str) -> WindowHandle {
-    let handle = app
-        .browser
-        .client
-        .new_window(true)
-        .await
-        .expect("open a new tab")
-        .handle;
-    app.switch_to(&handle).await;
-    app.goto(path).await;
-    handle
-}
-
-/// Lines of the backend's request log answering `POST /auth/jwt/refresh/` with 401.
-fn refused_refreshes(app: &App) -> usize {
-    std::fs::read_to_string(app.backend.stderr_log())
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.contains("POST /auth/jwt/refresh/") && l.contains("\" 401 "))
-        .count()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn five_tabs_share_one_refresh_per_window() {
