@@ -70,8 +70,8 @@ fn required(text: &str, message: &'static str) -> Option<&'static str> {
     text.is_empty().then_some(message)
 }
 
-/// Collects the problems found, under their field names.
-fn errors<const N: usize>(checks: [(&str, Option<&'static str>); N]) -> FieldErrors {
+/// Collects the problems found, under their field names (a page's own checks use it too).
+pub fn errors<const N: usize>(checks: [(&str, Option<&'static str>); N]) -> FieldErrors {
     checks
         .into_iter()
         .filter_map(|(field, problem)| Some((field.to_string(), vec![problem?.to_string()])))

@@ -10,7 +10,7 @@ use crate::components::*;
 use crate::fields::{Field, FieldKind};
 use crate::routes::Route;
 use crate::session::use_session;
-use crate::validate::{value, Values};
+use crate::validate::{self, value, Values};
 
 /// The backend's limit (`backend/notes/models.py`).
 const MAX_NOTE_CHARS: usize = 500;
@@ -47,10 +47,7 @@ fn check_note(values: &Values) -> FieldErrors {
     } else {
         None
     };
-    problem
-        .map(|message| (TEXT.name.to_string(), vec![message.to_string()]))
-        .into_iter()
-        .collect()
+    validate::errors([(TEXT.name, problem)])
 }
 
 /// `2026-11-30T12:34:56.789Z` → `2026-11-30 12:34` (UTC, as the server sent it).

@@ -205,10 +205,7 @@ impl SessionManager {
         let Some(mine) = self.current() else {
             return;
         };
-        let stored = match store::load(now()) {
-            Loaded::Session(stored) if stored.same_sign_in(&mine) => Some(*stored),
-            _ => None,
-        };
+        let stored = store::stored_session(now()).filter(|stored| stored.same_sign_in(&mine));
         store::clear();
         self.store_behind.set(false);
         self.transition(
@@ -226,16 +223,15 @@ impl SessionManager {
                     .filter(|latest| latest.same_sign_in(&mine))
                     .map(|latest| latest.refresh_token),
             );
+            // Each once: the stores usually hold the token this tab holds.
+            revoked.sort_unstable();
             revoked.dedup();
             revoked
                 .iter()
                 .for_each(|token| api::revoke_refresh_token(token));
             with_lock(REFRESH_LOCK, async {
                 let late = [
-                    match store::load(now()) {
-                        Loaded::Session(stored) => Some(*stored),
-                        _ => None,
-                    },
+                    store::stored_session(now()),
                     read_latest().await.ok().flatten(),
                 ];
                 for session in late.into_iter().flatten() {

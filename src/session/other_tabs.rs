@@ -38,26 +38,27 @@ pub(super) fn listen_for_wake(on_wake: impl Fn() + 'static) -> Vec<EventListener
     let on_wake = Rc::new(on_wake);
     let mut listeners = Vec::new();
     if let Some(document) = window.document() {
-        let on_wake = on_wake.clone();
         let visible_document = document.clone();
+        let when_visible = on_wake.clone();
         listeners.push(EventListener::new(
             &document,
             "visibilitychange",
             move |_| {
                 if !visible_document.hidden() {
-                    on_wake();
+                    when_visible();
                 }
             },
         ));
+        // Unfrozen (Page Lifecycle: a discarded-then-resumed tab, a laptop waking), which need
+        // not make the page visible again.
+        let when_resumed = on_wake.clone();
+        listeners.push(EventListener::new(&document, "resume", move |_| {
+            when_resumed()
+        }));
     }
     for event in ["pageshow", "online"] {
         let on_wake = on_wake.clone();
         listeners.push(EventListener::new(&window, event, move |_| on_wake()));
-    }
-    // Unfrozen (Page Lifecycle: a discarded-then-resumed tab, a laptop waking), which need not
-    // make the page visible again.
-    if let Some(document) = window.document() {
-        listeners.push(EventListener::new(&document, "resume", move |_| on_wake()));
     }
     listeners
 }
@@ -77,16 +78,17 @@ impl SessionManager {
         if !self.persistent {
             return Elsewhere::Unchanged;
         }
-        let stored = match store::load(now()) {
-            Loaded::Session(stored) => Some(*stored),
-            Loaded::Nothing | Loaded::Discarded(_) => None,
-        };
+        let stored = store::stored_session(now());
         let latest = read_latest().await;
-        let newer = [stored.clone(), latest.clone().ok().flatten()]
-            .into_iter()
-            .flatten()
-            .filter(|other| other.is_newer_than(mine))
-            .max_by(|a, b| a.access_received_at.total_cmp(&b.access_received_at));
+        let newer = [
+            stored.as_ref(),
+            latest.as_ref().ok().and_then(Option::as_ref),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|other| other.is_newer_than(mine))
+        .max_by(|a, b| a.access_received_at.total_cmp(&b.access_received_at))
+        .cloned();
         if let Some(newer) = newer {
             return Elsewhere::Newer(Box::new(newer));
         }

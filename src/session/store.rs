@@ -42,6 +42,14 @@ pub fn load(now: f64) -> Loaded {
     }
 }
 
+/// The stored session, if a readable one is there (see [`load`] for why there isn't).
+pub fn stored_session(now: f64) -> Option<Session> {
+    match load(now) {
+        Loaded::Session(session) => Some(*session),
+        Loaded::Nothing | Loaded::Discarded(_) => None,
+    }
+}
+
 /// Stores a session (as [`Session::stored`] writes it); false where the browser refused (a
 /// full quota, blocked storage): the entry there, if any, is then older than the session.
 pub fn save(text: &str) -> bool {
