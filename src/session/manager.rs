@@ -187,6 +187,15 @@ impl SessionManager {
     /// Signs in with Djoser's login field (email or username) and password.
     pub async fn sign_in(self: &Rc<Self>, login: &str, password: &str) -> Result<(), ApiError> {
         let tokens = api::jwt_create(login, password).await?;
+        self.sign_in_with_tokens(tokens).await
+    }
+
+    /// Takes a sign-in's first tokens (from `jwt/create/`, or a social provider's callback):
+    /// reads the profile, stores the session for every tab and starts its timer.
+    pub async fn sign_in_with_tokens(
+        self: &Rc<Self>,
+        tokens: api::TokenPair,
+    ) -> Result<(), ApiError> {
         let user = api::me(&tokens.access).await?;
         self.profile_fetched_at.set(Some(now()));
         let session =
