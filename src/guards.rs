@@ -17,12 +17,18 @@ const MAX_NEXT_LEN: usize = 2048;
 ///
 /// Refused: anything outside `base`, anything not starting with a single `/` (`//host`,
 /// schemes, `javascript:`), backslashes (browsers read `/\host` as `//host`), control characters
-/// and whitespace (browsers drop tabs and newlines, so `/\t/host` becomes `//host`), and the same
-/// tricks percent-encoded once more or behind the base path.
+/// and whitespace (browsers drop tabs and newlines, so `/\t/host` becomes `//host`), dot segments
+/// (`/account/%2e%2e/other` resolves to `/other`), and the same tricks percent-encoded once more
+/// or behind the base path.
 pub fn safe_next(next: &str, base: &str) -> Option<String> {
     fn plain_path(path: &str) -> bool {
+        // Dot segments: browsers resolve `/account/../x` (and `%2e%2e`) out of the base path.
+        let path_only = path.split(['?', '#']).next().unwrap_or_default();
         path.starts_with('/')
             && !path.starts_with("//")
+            && !path_only
+                .split('/')
+                .any(|segment| segment == "." || segment == "..")
             && !path
                 .chars()
                 .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
@@ -59,8 +65,12 @@ pub fn require_auth(props: &ChildrenProps) -> Html {
             go(path);
         }
     });
-    match session.state {
-        SessionState::SignedIn(_) => props.children.clone(),
+    match &session.state {
+        // Keyed on the sign-in: another user's session never inherits this one's pages (their
+        // state, their fetched data); they are torn down and built anew.
+        SessionState::SignedIn(current) => html! {
+            <key={current.sign_in.clone()}>{ props.children.clone() }</>
+        },
         _ => html! { <Loading /> },
     }
 }
@@ -159,6 +169,12 @@ mod tests {
             "/account/%5Cevil.example",
             "//evil.example/account/",
             "https://evil.example/account/",
+            "/account/../other",
+            "/account/%2e%2e/other",
+            "/account/%2E%2e/other?x=1",
+            "/account/.%2e/other",
+            "/account/%2e/../other",
+            "/account/dashboard/../../other",
         ] {
             assert_eq!(safe_next(next, base), None, "{next:?}");
         }

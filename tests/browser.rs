@@ -7,9 +7,9 @@ use std::rc::Rc;
 
 use djoser_auth_spa::api::{self, ApiError};
 use djoser_auth_spa::config::{self, Config};
-use djoser_auth_spa::session::latest;
 use djoser_auth_spa::session::lock::with_lock;
-use djoser_auth_spa::session::store::{self, Loaded, STORAGE_KEY};
+use djoser_auth_spa::session::record::{self, Record};
+use djoser_auth_spa::session::shared::{self, Updated};
 use djoser_auth_spa::session::{SessionManager, SessionState, SignedOutReason};
 use gloo_storage::{LocalStorage, Storage};
 use gloo_timers::future::TimeoutFuture;
@@ -18,20 +18,25 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn put_raw(text: &str) {
-    LocalStorage::raw().set_item(STORAGE_KEY, text).unwrap();
+    LocalStorage::raw()
+        .set_item(&shared::name("session"), text)
+        .unwrap();
 }
 
 fn raw() -> Option<String> {
-    LocalStorage::raw().get_item(STORAGE_KEY).unwrap()
+    LocalStorage::raw()
+        .get_item(&shared::name("session"))
+        .unwrap()
 }
 
 #[wasm_bindgen_test]
-fn garbage_in_storage_starts_signed_out_and_is_cleared() {
+fn garbage_in_storage_starts_signed_out_and_a_newer_format_is_left_alone() {
     for garbage in [
         "garbage",
-        "{\"format\":1,\"user\":",
-        "{\"format\":1,\"user\":{\"id\":1,\"email\":\"a@b.c\"},\"access_token\":\"x.y.z\"}",
+        "{\"format\":2,\"user\":",
+        "{\"format\":2,\"generation\":1,\"api\":\"x\",\"session\":{\"access_token\":\"x.y.z\"}}",
         "{\"accessToken\":\"from-an-older-version\"}",
+        "{\"format\":99,\"from\":\"a newer deployment\"}",
         "null",
     ] {
         put_raw(garbage);
@@ -41,14 +46,20 @@ fn garbage_in_storage_starts_signed_out_and_is_cleared() {
             SessionState::SignedOut(SignedOutReason::NeverSignedIn),
             "{garbage}"
         );
-        assert_eq!(raw(), None, "the bad entry is removed: {garbage}");
+        // Nothing is deleted on reading: a newer tab's entry stays for it, and the next write
+        // here replaces the rest.
+        assert_eq!(raw().as_deref(), Some(garbage));
     }
+    LocalStorage::raw()
+        .remove_item(&shared::name("session"))
+        .unwrap();
 }
 
 #[wasm_bindgen_test]
-fn empty_storage_loads_nothing() {
-    store::clear();
-    assert!(matches!(store::load(0.0), Loaded::Nothing));
+fn names_are_this_apps_own() {
+    let name = shared::name("session");
+    assert!(name.contains(&shared::api()), "{name}");
+    assert!(name.ends_with(" / session"), "{name}");
 }
 
 #[wasm_bindgen_test]
@@ -109,17 +120,35 @@ async fn a_refused_lock_request_runs_unlocked() {
 }
 
 #[wasm_bindgen_test]
-async fn latest_session_round_trips_through_indexeddb() {
-    // What the refreshing tab leaves for the next lock holder: the last write wins, and a
-    // sign-out removes it.
-    latest::write(Some("first")).await;
-    latest::write(Some("second")).await;
-    assert_eq!(latest::read().await, Ok(Some("second".to_string())));
-    latest::write(None).await;
+async fn the_record_changes_atomically_through_indexeddb() {
+    // Two steps started together: each decides on what the other wrote, none is lost.
+    let bump = |current: &Record| {
+        let mut next = current.clone();
+        next.generation += 1;
+        Some(next)
+    };
+    let now = js_sys::Date::now() / 1000.0;
+    let start = shared::read(now)
+        .await
+        .map_or(0, |read| read.record.generation);
+    let (a, b) = futures::join!(shared::update(bump, now), shared::update(bump, now));
+    for updated in [a, b] {
+        assert!(
+            matches!(updated, Updated::Written(_)),
+            "both steps are stored"
+        );
+    }
+    let read = shared::read(now).await.expect("the record");
+    assert_eq!(read.record.generation, start + 2);
+    // The localStorage copy follows, never behind.
     assert_eq!(
-        latest::read().await,
-        Ok(None),
-        "IndexedDB works here, and holds nothing"
+        shared::read_copy(now).map(|read| read.record.generation),
+        Ok(start + 2)
+    );
+    // A step that changes nothing writes nothing.
+    let unchanged = shared::update(|_| None, now).await;
+    assert!(
+        matches!(unchanged, Updated::Unchanged(Some(read)) if read.record.generation == start + 2)
     );
 }
 
@@ -197,7 +226,7 @@ fn jwt(iat: i64, exp: i64) -> String {
 }
 
 #[wasm_bindgen_test]
-fn a_session_survives_storage_exactly() {
+async fn a_session_survives_storage_exactly() {
     let user: api::User = djoser_auth_spa::json::parse(
         r#"{"id":42,"email":"ada@example.com","name":"Ada","username":null,"image":"https://x.example/a.png","has_active_subscription":true,"unknown":{"x":[1]}}"#,
     )
@@ -216,13 +245,22 @@ fn a_session_survives_storage_exactly() {
         access: jwt(1_700_000_000, 1_700_000_300),
         refresh: jwt(1_700_000_000, 1_700_086_400),
     };
-    let session = djoser_auth_spa::session::Session::new(user, tokens, now).unwrap();
-    let text = session.stored().expect("the session as text");
-    assert!(store::save(&text), "localStorage refused the write");
-    assert_eq!(raw().as_deref(), Some(text.as_str()));
-    let Loaded::Session(loaded) = store::load(now + 1.0) else {
-        panic!("the stored session didn't load back: {text}");
+    let session =
+        djoser_auth_spa::session::Session::new(user, tokens, now, "sign-in".into()).unwrap();
+    let updated = shared::update(
+        move |current| record::signed_in(current, session.clone()),
+        now,
+    )
+    .await;
+    let Updated::Written(written) = updated else {
+        panic!("the session wasn't stored");
     };
-    assert_eq!(*loaded, session);
-    store::clear();
+    let text = written.stored().expect("the record as text");
+    assert_eq!(raw().as_deref(), Some(text.as_str()));
+    let loaded = shared::read_copy(now + 1.0).expect("the stored record reads back");
+    assert_eq!(loaded.record, written);
+    let read = shared::read(now + 1.0)
+        .await
+        .expect("IndexedDB holds it too");
+    assert_eq!(read.record, written);
 }

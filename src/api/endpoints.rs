@@ -17,14 +17,12 @@ pub async fn jwt_create(login: &str, password: &str) -> Result<TokenPair, ApiErr
     request(Method::POST, "jwt/create/", json(&body), None).await
 }
 
+/// Not given up on after a timeout: the server may still rotate the token and answer, and an
+/// answer given up on is a lost one. (A lost answer is retried with the same token, which the
+/// reference backend's rotation overlap answers again.)
 pub async fn jwt_refresh(refresh: &str) -> Result<RefreshedTokens, ApiError> {
-    request(
-        Method::POST,
-        "jwt/refresh/",
-        json(&RefreshToken { refresh }),
-        None,
-    )
-    .await
+    let body = json(&RefreshToken { refresh });
+    super::request_with(Method::POST, "jwt/refresh/", body, None, None).await
 }
 
 pub async fn me(access: &str) -> Result<User, ApiError> {

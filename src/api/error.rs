@@ -22,6 +22,8 @@ pub enum ApiError {
     Unexpected { status: u16 },
     /// An authenticated call with no session to authenticate it.
     NotSignedIn,
+    /// A 2xx answer whose token this client can't read (not a JWT, no lifetime).
+    BadToken,
 }
 
 /// A 4xx answer, with every Djoser body shape folded into one structure.
@@ -70,9 +72,30 @@ impl ApiError {
         }
     }
 
-    /// The refresh (or the credentials) were refused; retrying won't help.
-    pub fn is_rejection(&self) -> bool {
-        matches!(self, ApiError::Rejected(_))
+    /// The refresh was refused because its token is dead (rotated out, revoked, expired,
+    /// forged) or its user is gone: retrying won't help, the sign-in is over. Anything else
+    /// (a gateway's 403, a proxy's 413, a 404, an odd body) says nothing about the token and
+    /// counts as an unreachable server.
+    pub fn ends_session(&self) -> bool {
+        const DEAD: [&str; 4] = [
+            "token_not_valid",
+            "user_inactive",
+            "user_not_found",
+            "no_active_account",
+        ];
+        let ApiError::Rejected(r) = self else {
+            return false;
+        };
+        match r.status {
+            401 => {
+                r.code.as_deref().is_some_and(|code| DEAD.contains(&code))
+                    || r.detail
+                        .as_deref()
+                        .is_some_and(|detail| detail.starts_with("No active account"))
+            }
+            400 => r.fields.contains_key("refresh"),
+            _ => false,
+        }
     }
 
     /// The access token was refused: invalid (revoked, or the browser clock ran ahead of
@@ -134,6 +157,10 @@ impl ApiError {
                 format!("The server sent an answer this app doesn't understand (HTTP {status}).")
             }
             ApiError::NotSignedIn => "You're signed out. Sign in again to continue.".into(),
+            ApiError::BadToken => {
+                "The server sent a token this app can't read. Try again, or ask its administrator."
+                    .into()
+            }
         }
     }
 }
@@ -281,8 +308,50 @@ mod tests {
             None,
             r#"{"detail":"Token is blacklisted","code":"token_not_valid"}"#,
         );
-        assert!(error.is_rejection() && error.is_invalid_token());
+        assert!(error.ends_session() && error.is_invalid_token());
         assert_eq!(error.summary(), "Token is blacklisted");
+    }
+
+    #[test]
+    fn only_a_dead_token_ends_a_session() {
+        let answer = |status: u16, body: &str| ApiError::from_response(status, None, body);
+        let dead = [
+            answer(
+                401,
+                r#"{"detail":"Token is blacklisted","code":"token_not_valid"}"#,
+            ),
+            answer(
+                401,
+                r#"{"detail":"User is inactive","code":"user_inactive"}"#,
+            ),
+            answer(
+                401,
+                r#"{"detail":"No active account found for the given token."}"#,
+            ),
+            answer(401, r#"{"detail":"x","code":"no_active_account"}"#),
+            answer(400, r#"{"refresh":["This field may not be blank."]}"#),
+        ];
+        for error in dead {
+            assert!(error.ends_session(), "{error:?}");
+        }
+        let alive = [
+            answer(403, r#"{"detail":"Forbidden by the gateway"}"#),
+            answer(413, r#"{"detail":"Request entity too large"}"#),
+            answer(404, r#"{"detail":"Not found."}"#),
+            answer(
+                401,
+                r#"{"detail":"Authentication credentials were not provided."}"#,
+            ),
+            answer(400, r#"{"non_field_errors":["x"]}"#),
+            answer(502, "<html>"),
+            answer(429, ""),
+            ApiError::Network,
+            ApiError::Timeout,
+            ApiError::BadToken,
+        ];
+        for error in alive {
+            assert!(!error.ends_session(), "{error:?}");
+        }
     }
 
     #[test]
@@ -351,7 +420,10 @@ mod tests {
         // Brackets inside strings don't count; Djoser's own shapes pass.
         let fine = r#"{"email":["[[[[[[[[[[[[[[[[[[[[ \" {{{{"]}"#;
         assert_eq!(nesting_depth(fine), 2);
-        assert!(ApiError::from_response(400, None, fine).is_rejection());
+        assert!(matches!(
+            ApiError::from_response(400, None, fine),
+            ApiError::Rejected(_)
+        ));
     }
 
     #[test]

@@ -29,7 +29,18 @@ async fn request<T: DeserializeOwned>(
     body: Result<Option<String>, ApiError>,
     token: Option<&str>,
 ) -> Result<T, ApiError> {
-    let (status, text) = send(method, &djoser_url(path), body?, token).await?;
+    request_with(method, path, body, token, Some(REQUEST_TIMEOUT_MS)).await
+}
+
+/// [`request`] with its own deadline (`None`: wait for the answer however long it takes).
+async fn request_with<T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: Result<Option<String>, ApiError>,
+    token: Option<&str>,
+    deadline_ms: Option<u32>,
+) -> Result<T, ApiError> {
+    let (status, text) = send(method, &djoser_url(path), body?, token, deadline_ms).await?;
     read_answer(status, &text)
 }
 
@@ -107,7 +118,15 @@ impl ApiRequest {
     pub(crate) async fn send_with(&self, token: &str) -> Result<(u16, String), ApiError> {
         let path = self.path.trim_start_matches('/');
         let url = format!("{}/{}", crate::config::get().api_base, path);
-        send(self.method.clone(), &url, self.body.clone()?, Some(token)).await
+        let body = self.body.clone()?;
+        send(
+            self.method.clone(),
+            &url,
+            body,
+            Some(token),
+            Some(REQUEST_TIMEOUT_MS),
+        )
+        .await
     }
 }
 
@@ -126,6 +145,7 @@ async fn send(
     url: &str,
     json: Option<String>,
     token: Option<&str>,
+    deadline_ms: Option<u32>,
 ) -> Result<(u16, String), ApiError> {
     let config = crate::config::get();
 
@@ -133,7 +153,8 @@ async fn send(
     let signal = controller.as_ref().map(|controller| controller.signal());
     let _deadline = controller
         .clone()
-        .map(|controller| Timeout::new(REQUEST_TIMEOUT_MS, move || controller.abort()));
+        .zip(deadline_ms)
+        .map(|(controller, ms)| Timeout::new(ms, move || controller.abort()));
     let failed = |_| match &signal {
         Some(signal) if signal.aborted() => ApiError::Timeout,
         _ => ApiError::Network,
@@ -187,24 +208,29 @@ async fn send(
     Ok((status, text))
 }
 
-/// Revokes a refresh token (SimpleJWT's `TokenBlacklistView`) with a request that outlives the
-/// page (`keepalive`): a sign-out in a tab being closed still reaches the server. Best effort,
-/// and nobody waits for the answer: the session is gone here whatever the server says.
-pub fn revoke_refresh_token(refresh: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Some(body) = crate::json::print(&RefreshToken { refresh }) else {
-        return;
-    };
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    // Not in web-sys's RequestInit: set as the plain property the browser reads.
-    let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &true.into());
-    init.set_body(&JsValue::from_str(&body));
-    let headers = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&headers, &"Content-Type".into(), &"application/json".into());
-    init.set_headers(&headers);
-    // The promise rejects only without a network; either way there is nothing left to do.
-    let _ = window.fetch_with_str_and_init(&djoser_url("jwt/blacklist/"), &init);
+/// Revokes a refresh token (SimpleJWT's `TokenBlacklistView`), sent at once, before anything
+/// else the caller does: form-encoded, so that it is a CORS "simple" request (no preflight to
+/// wait for), and `keepalive`, so that it outlives a tab being closed. Resolves to whether the
+/// server answered at all (any answer: a token already revoked or expired is as good as
+/// revoked); `false` means no network, and the caller keeps the token to try again.
+pub fn revoke_refresh_token(refresh: &str) -> impl std::future::Future<Output = bool> {
+    let sent = web_sys::window().map(|window| {
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        // Not in web-sys's RequestInit: set as the plain property the browser reads.
+        let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &true.into());
+        let body = format!("refresh={}", urlencoding::encode(refresh));
+        init.set_body(&JsValue::from_str(&body));
+        let headers = js_sys::Object::new();
+        let form = "application/x-www-form-urlencoded";
+        let _ = js_sys::Reflect::set(&headers, &"Content-Type".into(), &form.into());
+        init.set_headers(&headers);
+        window.fetch_with_str_and_init(&djoser_url("jwt/blacklist/"), &init)
+    });
+    async move {
+        match sent {
+            Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
+            None => false,
+        }
+    }
 }

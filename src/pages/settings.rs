@@ -106,25 +106,12 @@ pub fn settings_page() -> Html {
         password_form_key.clone(),
     );
     let change_password = submit_with(captured, |(manager, saved, key), values| async move {
-        authorized(&manager, &|token| {
-            let values = values.clone();
-            async move {
-                let change = PasswordChange {
-                    current_password: value(&values, CURRENT_PASSWORD.name),
-                    new_password: value(&values, NEW_PASSWORD.name),
-                    re_new_password: value(&values, REPEAT_NEW_PASSWORD.name),
-                };
-                api::set_password(&token, &change).await
-            }
-            .boxed_local()
-        })
-        .await?;
-        // The change is done whatever happens next; if signing in again fails, the session
-        // goes on with the tokens it has for as long as the server takes them.
-        let signed_in_again = manager
-            .sign_in_again(value(&values, NEW_PASSWORD.name))
-            .await
-            .is_ok();
+        let change = PasswordChange {
+            current_password: value(&values, CURRENT_PASSWORD.name),
+            new_password: value(&values, NEW_PASSWORD.name),
+            re_new_password: value(&values, REPEAT_NEW_PASSWORD.name),
+        };
+        let signed_in_again = manager.change_password(&change).await?;
         saved.set(Saved::Password { signed_in_again });
         key.set(*key + 1);
         Ok(())

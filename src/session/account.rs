@@ -3,18 +3,16 @@
 use std::rc::Rc;
 
 use super::lock::with_lock;
-use super::manager::{now, SessionManager, REFRESH_LOCK};
-use crate::api::{self, ApiError};
+use super::manager::{now, SessionManager};
+use super::record;
+use super::shared::{self, local_storage, name, Updated};
+use super::state::Session;
+use crate::api::{self, ApiError, PasswordChange};
 
-/// Where a tab that deleted the account leaves word of it for the sign-in page of the other tabs,
-/// which only see the session vanish: the local time it happened (whole Unix seconds).
-const ACCOUNT_DELETED_KEY: &str = "djoser-auth.account-deleted";
-/// How long the sign-in page goes on saying so (unless someone signs in meanwhile).
+/// How long the sign-in page goes on saying that the account was deleted (unless someone signs
+/// in meanwhile). The mark (`name("account-deleted")`) is the local time it happened, in whole
+/// Unix seconds: the other tabs only see their session vanish.
 const ACCOUNT_DELETED_NOTICE_SECS: i64 = 24 * 3600;
-
-fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
 
 /// Whether a deletion marked at `marked_at` (the stored text) is recent enough to mention.
 /// Whole seconds: parsing an `f64` would cost the wasm ~10 KB of tables.
@@ -25,28 +23,64 @@ fn deletion_worth_mentioning(marked_at: &str, now: i64) -> bool {
 }
 
 impl SessionManager {
-    /// After a password change: the backend has revoked every refresh token of the account
-    /// (and one with SimpleJWT's `CHECK_REVOKE_TOKEN` refuses every token issued before), so
-    /// sign in again with the new password while it is at hand: this browser stays signed in
-    /// while the others are signed out. Under the refresh lock, so that no refresh with the old
-    /// tokens (here or in another tab) lands after it; the other tabs take the new session from
-    /// storage. The replaced refresh token is revoked (best effort).
-    pub async fn sign_in_again(self: &Rc<Self>, new_password: &str) -> Result<(), ApiError> {
-        let replaced = with_lock(REFRESH_LOCK, async {
-            let replaced = self.current().ok_or(ApiError::NotSignedIn)?;
-            let login = crate::config::get().login_field.value_of(&replaced.user);
-            self.sign_in(login, new_password).await?;
-            Ok::<_, ApiError>(replaced)
+    /// Changes the password, then signs in again with the new one while it is at hand: the
+    /// backend has revoked every refresh token of the account (and one with SimpleJWT's
+    /// `CHECK_REVOKE_TOKEN` refuses every token issued before), so this browser stays signed
+    /// in while the others are signed out. All of it under the refresh lock, so that no refresh
+    /// with the old tokens (here or in another tab) lands in between and ends this sign-in.
+    /// `Ok(false)`: the password changed but signing in again failed; the session goes on with
+    /// the tokens it has for as long as the server takes them.
+    pub async fn change_password(
+        self: &Rc<Self>,
+        change: &PasswordChange<'_>,
+    ) -> Result<bool, ApiError> {
+        // Fresh before the lock: a refresh needs the lock itself.
+        let token = self.access_token().await?;
+        with_lock(&name("refresh"), async {
+            api::set_password(&token, change).await?;
+            Ok(self.sign_in_again(change.new_password).await.is_ok())
         })
-        .await?;
-        api::revoke_refresh_token(&replaced.refresh_token);
+        .await
+    }
+
+    /// New tokens for the same sign-in (the same user, the same tabs): stored onto it only if
+    /// it is still the one stored, else they are revoked.
+    async fn sign_in_again(self: &Rc<Self>, new_password: &str) -> Result<(), ApiError> {
+        let mine = self.current().ok_or(ApiError::NotSignedIn)?;
+        let login = crate::config::get().login_field.value_of(&mine.user);
+        let tokens = api::jwt_create(login, new_password).await?;
+        let user = api::me(&tokens.access).await;
+        let next = user.and_then(|user| {
+            Session::new(user, tokens.clone(), now(), mine.sign_in.clone())
+                .map_err(|_| ApiError::BadToken)
+        });
+        let updated = match next {
+            Ok(next) => {
+                let mine = mine.clone();
+                shared::update(
+                    move |current| record::refreshed(current, &mine, next.clone()),
+                    now(),
+                )
+                .await
+            }
+            Err(error) => {
+                api::revoke_refresh_token(&tokens.refresh).await;
+                return Err(error);
+            }
+        };
+        if matches!(updated, Updated::Unchanged(_)) {
+            api::revoke_refresh_token(&tokens.refresh).await;
+        } else {
+            api::revoke_refresh_token(&mine.refresh_token).await;
+        }
+        self.apply(updated, "signed in again with the new password");
         Ok(())
     }
 
     /// After `DELETE users/me/`: signs out every tab, and tells their sign-in pages why.
-    pub fn end_deleted_account(&self) {
+    pub fn end_deleted_account(self: &Rc<Self>) {
         if let Some(storage) = local_storage() {
-            let _ = storage.set_item(ACCOUNT_DELETED_KEY, &(now() as i64).to_string());
+            let _ = storage.set_item(&name("account-deleted"), &(now() as i64).to_string());
         }
         self.sign_out();
     }
@@ -57,14 +91,14 @@ impl SessionManager {
             return false;
         }
         local_storage()
-            .and_then(|storage| storage.get_item(ACCOUNT_DELETED_KEY).ok().flatten())
+            .and_then(|storage| storage.get_item(&name("account-deleted")).ok().flatten())
             .is_some_and(|marked_at| deletion_worth_mentioning(&marked_at, now() as i64))
     }
 
     /// Someone signed in again: the deletion is old news.
     pub fn forget_deleted_account(&self) {
         if let Some(storage) = local_storage() {
-            let _ = storage.remove_item(ACCOUNT_DELETED_KEY);
+            let _ = storage.remove_item(&name("account-deleted"));
         }
     }
 }

@@ -8,6 +8,18 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+/// The browser's Web Locks (`navigator.locks`), where it has them.
+fn locks() -> Option<wasm_bindgen::JsValue> {
+    web_sys::window()
+        .and_then(|window| Reflect::get(&window.navigator(), &"locks".into()).ok())
+        .filter(|locks| !locks.is_undefined() && !locks.is_null())
+}
+
+/// Whether tabs can take turns here (a browser with Web Locks, in a secure context).
+pub fn available() -> bool {
+    locks().is_some()
+}
+
 /// Runs `work` while holding the browser-wide lock `name`. Where the browser has no Web
 /// Locks (an old browser, or a page not served from a secure context), or refuses the
 /// request, it runs unlocked.
@@ -22,9 +34,7 @@ pub async fn with_lock<T>(name: &str, work: impl std::future::Future<Output = T>
 
 /// Waits for the lock; returns the function that releases it.
 async fn acquire(name: &str) -> Option<Function> {
-    let locks = web_sys::window()
-        .and_then(|window| Reflect::get(&window.navigator(), &"locks".into()).ok())
-        .filter(|locks| !locks.is_undefined() && !locks.is_null())?;
+    let locks = locks()?;
     let request: Function = Reflect::get(&locks, &"request".into())
         .ok()?
         .dyn_into()

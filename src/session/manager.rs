@@ -2,31 +2,31 @@
 //! fresh access tokens. The Yew provider only renders what it says.
 //!
 //! Its state is one [`Phase`], written only by `SessionManager::transition`, which also arms
-//! the one refresh timer and tells the UI. What other tabs did is read from two stores:
-//! localStorage (fast, and its `storage` event tells every tab) and IndexedDB ([`latest`]: one
-//! copy for every tab, where localStorage may lag). Every write that could undo another tab's
-//! work is checked against them first: the session this tab last saw must still be the one
-//! stored, else the newer one is taken and this tab's answer revoked.
+//! the one refresh timer and tells the UI. Every change that other tabs must see is one atomic
+//! step on the shared record (`shared::update`, deciding with the pure functions of `record`);
+//! what other tabs did reaches this one through `reconcile` (`other_tabs`).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::{Rc, Weak};
 
-use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use futures::future::{select, Either, FutureExt, LocalBoxFuture, Shared};
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
+use gloo_timers::future::TimeoutFuture;
 use serde::de::DeserializeOwned;
 use wasm_bindgen_futures::spawn_local;
 
-use super::latest;
-use super::lock::with_lock;
-use super::other_tabs::{listen_for_wake, read_latest, Elsewhere};
+use super::lock::{self, with_lock};
+use super::other_tabs::listen_for_wake;
 use super::phase::Phase;
+use super::record::{self, Read};
+use super::revocations;
+use super::shared::{self, Updated};
 use super::state::{Session, SessionState, SignedOutReason, StoredSessionError};
-use super::store::{self, Loaded};
-use crate::api::{self, ApiError, ApiRequest, User};
+use super::timing::{REFUSAL_PATIENCE_MS, REFUSAL_PATIENCE_STEP_MS, REVOCATION_PATIENCE_MS};
+use crate::api::{self, ApiError, ApiRequest, TokenPair, User};
 
-pub(super) const REFRESH_LOCK: &str = "djoser-auth.refresh";
 /// A profile fetched this recently isn't fetched again (the dashboard right after sign-in).
 const PROFILE_FRESH_SECS: f64 = 60.0;
 /// Signs in and out, keeps the access token fresh, and shares all of it with the other tabs.
@@ -36,10 +36,9 @@ pub struct SessionManager {
     me: Weak<SessionManager>,
     phase: RefCell<Phase>,
     /// The browser lets the session outlive this tab (site storage isn't blocked).
-    pub(super) persistent: bool,
-    /// The last localStorage write was refused (full quota): the entry there is older than this
-    /// tab's session, or missing, and says nothing about other tabs.
-    pub(super) store_behind: Cell<bool>,
+    persistent: bool,
+    /// A sign-out is under way (waiting for the server to confirm the revocation).
+    signing_out: Cell<bool>,
     /// When `users/me/` last answered in this tab (local seconds).
     profile_fetched_at: Cell<Option<f64>>,
     /// The one refresh under way, which every caller awaits instead of starting another.
@@ -55,6 +54,20 @@ pub fn now() -> f64 {
     js_sys::Date::now() / 1000.0
 }
 
+/// A new sign-in's id: random, never reused.
+fn new_sign_in_id() -> String {
+    let part = || (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+    format!("{:08x}{:08x}{:08x}", part(), part(), part())
+}
+
+/// Whether `work` finished within `ms` (it goes on regardless: a request isn't cancelled).
+async fn within(ms: u32, work: impl Future<Output = bool>) -> bool {
+    match select(std::pin::pin!(work), TimeoutFuture::new(ms)).await {
+        Either::Left((done, _)) => done,
+        Either::Right(_) => false,
+    }
+}
+
 impl SessionManager {
     /// Reads the stored session; no timers or listeners until [`SessionManager::attach`].
     pub fn new() -> Rc<SessionManager> {
@@ -64,13 +77,16 @@ impl SessionManager {
             return SessionManager::with(Phase::SignedOut(SignedOutReason::NeverSignedIn), true);
         }
         let now = now();
-        let (session, reason) = match store::load(now) {
-            Loaded::Session(session) => (Some(*session), SignedOutReason::NeverSignedIn),
-            Loaded::Nothing => (None, SignedOutReason::NeverSignedIn),
-            Loaded::Discarded(StoredSessionError::Expired) => (None, SignedOutReason::Expired),
-            Loaded::Discarded(_) => (None, SignedOutReason::NeverSignedIn),
+        // The localStorage copy, at once; the agreed record follows in `attach`.
+        let (session, reason) = match shared::read_copy(now) {
+            Ok(Read {
+                record,
+                dropped: Some(StoredSessionError::Expired),
+            }) if record.session.is_none() => (None, SignedOutReason::Expired),
+            Ok(read) => (read.record.session, SignedOutReason::NeverSignedIn),
+            Err(_) => (None, SignedOutReason::NeverSignedIn),
         };
-        SessionManager::with(Phase::loaded(session, reason, now), store::available())
+        SessionManager::with(Phase::loaded(session, reason, now), shared::available())
     }
 
     fn with(phase: Phase, persistent: bool) -> Rc<SessionManager> {
@@ -78,7 +94,7 @@ impl SessionManager {
             me: me.clone(),
             phase: RefCell::new(phase),
             persistent,
-            store_behind: Cell::new(false),
+            signing_out: Cell::new(false),
             profile_fetched_at: Cell::new(None),
             in_flight: RefCell::new(None),
             timer: RefCell::new(None),
@@ -92,9 +108,9 @@ impl SessionManager {
     pub fn attach(self: &Rc<Self>, on_change: impl Fn() + 'static) {
         *self.on_change.borrow_mut() = Some(Box::new(on_change));
         let this = Rc::downgrade(self);
-        let mut listeners: Vec<EventListener> = store::listen_for_other_tabs(move || {
+        let mut listeners: Vec<EventListener> = shared::listen(move || {
             if let Some(this) = this.upgrade() {
-                this.adopt_stored(true);
+                this.take_copy();
             }
         })
         .into_iter()
@@ -107,6 +123,8 @@ impl SessionManager {
         }));
         *self.listeners.borrow_mut() = listeners;
         self.arm_timer();
+        // The copy read at load may lag the agreed record; and revocations may be waiting.
+        self.catch_up();
     }
 
     pub fn detach(&self) {
@@ -170,17 +188,18 @@ impl SessionManager {
         });
     }
 
-    /// Stores `session` for every tab (both stores) and makes it this tab's. The page moves on
-    /// at once; the IndexedDB copy is awaited after (under the refresh lock, it must be there
-    /// before the next holder reads it).
-    async fn keep(&self, session: Session, why: &str) {
-        let text = session.stored().filter(|_| self.persistent);
-        if let Some(text) = &text {
-            self.store_behind.set(!store::save(text));
-        }
-        self.transition(Phase::SignedIn(Rc::new(session)), why);
-        if let Some(text) = &text {
-            latest::write(Some(text)).await;
+    /// Applies what an atomic step left stored: this tab's change, or what another tab did.
+    pub(super) fn apply(&self, updated: Updated, why: &str) {
+        match updated {
+            Updated::Written(record) | Updated::Refused(record) => self.reconcile(
+                &Read {
+                    record,
+                    dropped: None,
+                },
+                why,
+            ),
+            Updated::Unchanged(Some(read)) => self.reconcile(&read, "another tab moved on"),
+            Updated::Unchanged(None) => {}
         }
     }
 
@@ -191,67 +210,91 @@ impl SessionManager {
     }
 
     /// Takes a sign-in's first tokens (from `jwt/create/`, or a social provider's callback):
-    /// reads the profile, stores the session for every tab and starts its timer.
-    pub async fn sign_in_with_tokens(
-        self: &Rc<Self>,
-        tokens: api::TokenPair,
-    ) -> Result<(), ApiError> {
-        let user = api::me(&tokens.access).await?;
+    /// reads the profile, stores the session for every tab and starts its timer. If that
+    /// fails, the refresh token just issued is revoked: no sign-in is left alive unseen.
+    pub async fn sign_in_with_tokens(self: &Rc<Self>, tokens: TokenPair) -> Result<(), ApiError> {
+        let session = match api::me(&tokens.access).await.and_then(|user| {
+            Session::new(user, tokens.clone(), now(), new_sign_in_id())
+                .map_err(|_| ApiError::BadToken)
+        }) {
+            Ok(session) => session,
+            Err(error) => {
+                spawn_local(revocations::send_now(vec![tokens.refresh]));
+                return Err(error);
+            }
+        };
         self.profile_fetched_at.set(Some(now()));
-        let session =
-            Session::new(user, tokens, now()).map_err(|_| ApiError::Unexpected { status: 200 })?;
-        self.keep(session, "signed in").await;
+        let replaced = Rc::new(RefCell::new(None));
+        let updated = shared::update(
+            {
+                let replaced = replaced.clone();
+                move |current| {
+                    *replaced.borrow_mut() =
+                        current.session.as_ref().map(|s| s.refresh_token.clone());
+                    record::signed_in(current, session.clone())
+                }
+            },
+            now(),
+        )
+        .await;
+        // A sign-in it replaced (another tab's, of another user) is over.
+        if let Some(token) = replaced.take() {
+            spawn_local(revocations::send_now(vec![token]));
+        }
+        self.apply(updated, "signed in");
         Ok(())
     }
 
-    /// Ends the session in every tab at once, and revokes its refresh tokens (best effort:
-    /// the session is gone here whatever the server says).
-    ///
-    /// Then, under the refresh lock (once a refresh under way in another tab has finished),
-    /// anything stored since from the same sign-in is revoked and wiped too: a sign-out is
-    /// never undone by a late refresh answer.
-    pub fn sign_out(&self) {
+    /// Ends the session in every tab, for good. The revocation goes out first, before any
+    /// storage wait; the tombstone is stored once the server has answered it (or, without a
+    /// network, after a short wait: then the revocation is kept and sent when back online),
+    /// so that no tab shows the sign-in page while a refresh token of this sign-in still works.
+    pub fn sign_out(self: &Rc<Self>) {
         let Some(mine) = self.current() else {
             return;
         };
-        let stored = store::stored_session(now()).filter(|stored| stored.same_sign_in(&mine));
-        store::clear();
-        self.store_behind.set(false);
-        self.transition(
-            Phase::SignedOut(SignedOutReason::SignedOut),
-            "signed out here",
-        );
-        let mut revoked = vec![mine.refresh_token.clone()];
-        revoked.extend(stored.map(|stored| stored.refresh_token));
+        if self.signing_out.replace(true) {
+            return;
+        }
+        let revoked = api::revoke_refresh_token(&mine.refresh_token);
+        let this = self.clone();
         spawn_local(async move {
-            let latest = read_latest().await.ok().flatten();
-            // First, so that a refresh answering in another tab sees the sign-out.
-            latest::write(None).await;
-            revoked.extend(
-                latest
-                    .filter(|latest| latest.same_sign_in(&mine))
-                    .map(|latest| latest.refresh_token),
-            );
-            // Each once: the stores usually hold the token this tab holds.
-            revoked.sort_unstable();
-            revoked.dedup();
-            revoked
-                .iter()
-                .for_each(|token| api::revoke_refresh_token(token));
-            with_lock(REFRESH_LOCK, async {
-                let late = [
-                    store::stored_session(now()),
-                    read_latest().await.ok().flatten(),
-                ];
-                for session in late.into_iter().flatten() {
-                    if session.same_sign_in(&mine) && !revoked.contains(&session.refresh_token) {
-                        api::revoke_refresh_token(&session.refresh_token);
-                        store::clear();
-                        latest::write(None).await;
+            let mut unsent = Vec::new();
+            if !within(REVOCATION_PATIENCE_MS, revoked).await {
+                unsent.push(mine.refresh_token.clone());
+            }
+            // Another tab's refresh may have stored a newer token of this sign-in meanwhile.
+            let late = Rc::new(RefCell::new(None));
+            let updated = shared::update(
+                {
+                    let (late, mine) = (late.clone(), mine.clone());
+                    move |current| {
+                        *late.borrow_mut() = current
+                            .session
+                            .as_ref()
+                            .map(|s| s.refresh_token.clone())
+                            .filter(|token| *token != mine.refresh_token);
+                        record::signed_out(current, &mine.sign_in)
                     }
-                }
-            })
+                },
+                now(),
+            )
             .await;
+            if let Some(token) = late.take() {
+                if !within(REVOCATION_PATIENCE_MS, api::revoke_refresh_token(&token)).await {
+                    unsent.push(token);
+                }
+            }
+            revocations::keep(unsent);
+            this.signing_out.set(false);
+            this.apply(updated, "signed out here");
+            // Storage refused or missing: this tab signs out all the same.
+            if this.current().is_some_and(|s| s.sign_in == mine.sign_in) {
+                this.transition(
+                    Phase::SignedOut(SignedOutReason::SignedOut),
+                    "signed out here",
+                );
+            }
         });
     }
 
@@ -343,40 +386,27 @@ impl SessionManager {
             .is_some_and(|at| now() - at < PROFILE_FRESH_SECS)
     }
 
-    /// Keeps the profile shown (and stored) up to date after `users/me/`. Changes only the
-    /// user: tokens another tab stored meanwhile are kept, never written over with older ones,
-    /// and a session another tab ended isn't stored again.
+    /// Keeps the profile shown (and stored) up to date after `users/me/`: saved only onto the
+    /// same user's same sign-in, whatever tokens it holds by now. A profile of another user
+    /// (an answer that arrives after someone else signed in) is dropped.
     pub fn update_user(self: &Rc<Self>, user: User) {
         self.profile_fetched_at.set(Some(now()));
         let Some(mine) = self.current() else {
             return;
         };
-        let tokens_from = match store::load(now()) {
-            Loaded::Session(stored) if stored.is_newer_than(&mine) => Rc::new(*stored),
-            Loaded::Nothing | Loaded::Discarded(_)
-                if self.persistent && !self.store_behind.get() =>
-            {
-                // Signed out in another tab; its `storage` event ends this one's session.
-                return self.adopt_stored(true);
-            }
-            _ => mine.clone(),
-        };
-        if mine.user == user && Rc::ptr_eq(&tokens_from, &mine) {
+        if mine.user == user || mine.user.id != user.id {
             return;
         }
-        let session = Session {
-            user,
-            ..(*tokens_from).clone()
-        };
-        if let Some(text) = session.stored().filter(|_| self.persistent) {
-            self.store_behind.set(!store::save(&text));
-        }
-        let next = if Rc::ptr_eq(&tokens_from, &mine) {
-            self.phase.borrow().with_session(Rc::new(session))
-        } else {
-            Phase::SignedIn(Rc::new(session))
-        };
-        self.transition(next, "profile updated");
+        let this = self.clone();
+        spawn_local(async move {
+            let sign_in = mine.sign_in.clone();
+            let updated = shared::update(
+                move |current| record::profile_saved(current, &sign_in, user.clone()),
+                now(),
+            )
+            .await;
+            this.apply(updated, "profile updated");
+        });
     }
 
     /// Starts a refresh, or joins the one under way.
@@ -389,7 +419,7 @@ impl SessionManager {
         // replaced it, and then there is nothing left to do.
         let stale = self.current();
         let refresh = async move {
-            with_lock(REFRESH_LOCK, this.refresh_holding_lock(stale)).await;
+            with_lock(&shared::name("refresh"), this.refresh_holding_lock(stale)).await;
             this.in_flight.borrow_mut().take();
         }
         .boxed_local()
@@ -401,74 +431,110 @@ impl SessionManager {
     }
 
     async fn refresh_holding_lock(self: &Rc<Self>, stale: Option<Rc<Session>>) {
-        let Some(session) = self.current() else {
+        let moved_on = |this: &Self| {
+            this.current().map(|s| s.access_token.clone())
+                != stale.as_ref().map(|s| s.access_token.clone())
+        };
+        // Another tab may have refreshed (or signed out) while this one waited for the lock:
+        // its answer is stored before it let the lock go.
+        if !moved_on(self) {
+            if let Some(read) = shared::read(now()).await {
+                self.reconcile(&read, "another tab refreshed or signed out");
+            }
+        }
+        let Some(mine) = self.current().filter(|_| !moved_on(self)) else {
             return;
         };
-        // Another tab refreshed while this one waited, and its tokens have already arrived
-        // here (storage event): refreshing again would spend a second call in this window.
-        if stale.is_none_or(|stale| stale.access_token != session.access_token) {
-            return;
-        }
-        // Another tab may have refreshed (or signed out) while this one waited for the lock.
-        if self.take_elsewhere(&session).await {
-            return;
-        }
-        let outcome = api::jwt_refresh(&session.refresh_token).await;
-        let refreshed = outcome.and_then(|tokens| {
-            session
-                .refreshed(tokens, now())
-                .map_err(|_| ApiError::Unexpected { status: 200 })
-        });
-        // Signed out, or signed in anew, in this tab meanwhile: the answer is for a session
-        // that's gone; its new refresh token must not outlive it.
-        if self.current().map(|s| s.refresh_token.clone()) != Some(session.refresh_token.clone()) {
-            if let Ok(next) = &refreshed {
-                revoke_if_rotated(next, &session);
-            }
-            return;
-        }
-        match refreshed {
+        let outcome = api::jwt_refresh(&mine.refresh_token)
+            .await
+            .and_then(|tokens| {
+                mine.refreshed(tokens, now())
+                    .map_err(|_| ApiError::BadToken)
+            });
+        match outcome {
             Ok(next) => {
-                // Compare-and-set: stored only if no other tab moved on meanwhile (without Web
-                // Locks two tabs may refresh at once, and a sign-out doesn't wait).
-                match self.elsewhere(&session).await {
-                    Elsewhere::Unchanged => self.keep(next, "refreshed").await,
-                    moved_on => {
-                        revoke_if_rotated(&next, &session);
-                        self.take(moved_on, &session);
+                let new_token = next.refresh_token.clone();
+                let updated = shared::update(
+                    {
+                        let mine = mine.clone();
+                        move |current| record::refreshed(current, &mine, next.clone())
+                    },
+                    now(),
+                )
+                .await;
+                // Not stored: someone moved on meanwhile. Unless this sign-in lives on (then the
+                // token is of its own family), the new refresh token must not outlive it.
+                if let Updated::Unchanged(current) = &updated {
+                    let lives_on = current
+                        .as_ref()
+                        .is_some_and(|read| read.record.session_of(&mine.sign_in).is_some());
+                    if !lives_on && new_token != mine.refresh_token {
+                        spawn_local(revocations::send_now(vec![new_token]));
                     }
                 }
+                self.apply(updated, "refreshed");
             }
-            Err(error) if error.is_rejection() => {
-                // Refused: but another tab may have refreshed meanwhile and stored newer tokens
-                // (in either store), or be about to. Take those rather than signing every tab out.
-                if !self.wait_for_elsewhere(&session).await {
-                    if self.persistent {
-                        store::clear();
-                        latest::write(None).await;
-                    }
-                    self.transition(
-                        Phase::SignedOut(SignedOutReason::Expired),
-                        "the refresh was refused",
-                    );
-                }
-            }
-            // Server down, 5xx, throttled, garbled: keep the session and try again later.
-            Err(_) => {
+            Err(error) if error.ends_session() => self.refused(&mine).await,
+            // Server down, 5xx, throttled, a gateway's odd answer: keep the session and try
+            // again later.
+            Err(error) => {
+                let retry_after = match error {
+                    ApiError::Throttled { retry_after } => retry_after,
+                    _ => None,
+                };
                 // Bound first: the phase must not stay borrowed while `transition` writes it.
-                let next = self.phase.borrow().unreachable(now());
+                let next =
+                    self.phase
+                        .borrow()
+                        .unreachable(now(), js_sys::Math::random(), retry_after);
                 if let Some(next) = next {
                     self.transition(next, "no server for the refresh");
                 }
             }
         }
     }
-}
 
-/// A refresh answer that won't be kept: its new refresh token is revoked, so that it can't
-/// sign anyone back in.
-fn revoke_if_rotated(next: &Session, used: &Session) {
-    if next.refresh_token != used.refresh_token {
-        api::revoke_refresh_token(&next.refresh_token);
+    /// The server refused `mine` for good. Without Web Locks another tab may have refreshed
+    /// with the same token a moment earlier (the server refuses the second): its answer may
+    /// still be on its way, so wait a little for it before ending the sign-in.
+    async fn refused(self: &Rc<Self>, mine: &Rc<Session>) {
+        let patience = if lock::available() {
+            0
+        } else {
+            REFUSAL_PATIENCE_MS
+        };
+        let mut waited = 0;
+        loop {
+            let updated = shared::update(
+                {
+                    let mine = mine.clone();
+                    move |current| record::refused(current, &mine)
+                },
+                now(),
+            )
+            .await;
+            let Updated::Unchanged(Some(read)) = updated else {
+                break;
+            };
+            // Stored newer tokens of this sign-in are taken; a tombstone ends it here.
+            self.reconcile(&read, "another tab refreshed or signed out");
+            if self
+                .current()
+                .is_none_or(|s| s.refresh_token != mine.refresh_token)
+            {
+                return;
+            }
+            if waited >= patience {
+                break;
+            }
+            TimeoutFuture::new(REFUSAL_PATIENCE_STEP_MS).await;
+            waited += REFUSAL_PATIENCE_STEP_MS;
+        }
+        if self.current().is_some_and(|s| s.sign_in == mine.sign_in) {
+            self.transition(
+                Phase::SignedOut(SignedOutReason::Expired),
+                "the refresh was refused",
+            );
+        }
     }
 }

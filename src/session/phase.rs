@@ -3,10 +3,9 @@
 
 use std::rc::Rc;
 
+use super::record::Read;
 use super::state::{Session, SessionState, SignedOutReason};
-
-/// Retry delays while the server can't be reached: 1, 2, 4, … up to 30 seconds.
-const MAX_RETRY_DELAY_SECS: f64 = 30.0;
+use super::timing::{MAX_RETRY_DELAY_SECS, MIN_RETRY_DELAY_SECS};
 
 /// Where the session stands. `SessionManager::transition` is the only writer.
 #[derive(Clone, Debug, PartialEq)]
@@ -91,8 +90,48 @@ impl Phase {
         }
     }
 
-    /// After a refresh at `now` that found no server: `Reconnecting`, one more failure counted.
-    pub fn unreachable(&self, now: f64) -> Option<Phase> {
+    /// What this tab becomes, given the record the tabs agree on (`None`: nothing changes).
+    ///
+    /// Newer tokens or a saved profile of this sign-in are taken; a sign-out of it (its
+    /// tombstone) ends it here. Another sign-in is never taken straight over this one: the tab
+    /// passes through signed-out first, so every page built on the old user is torn down, and
+    /// takes the new one on the next call. Only copies of a later generation count: a stale
+    /// or failed copy never undoes what this tab holds.
+    pub fn reconciled(&self, read: &Read, now: f64) -> Option<Phase> {
+        let record = &read.record;
+        let newer = |mine: &Session| record.generation > mine.generation;
+        match (self.session(), &record.session) {
+            (None, Some(stored)) => (!record.has_ended(&stored.sign_in))
+                .then(|| Phase::loaded(Some(stored.clone()), SignedOutReason::NeverSignedIn, now)),
+            (Some(mine), Some(stored)) if stored.sign_in == mine.sign_in => {
+                if !newer(mine) {
+                    None
+                } else if stored.access_token == mine.access_token {
+                    Some(self.with_session(Rc::new(stored.clone())))
+                } else {
+                    Some(Phase::loaded(
+                        Some(stored.clone()),
+                        SignedOutReason::NeverSignedIn,
+                        now,
+                    ))
+                }
+            }
+            (Some(mine), _) if newer(mine) || record.has_ended(&mine.sign_in) => {
+                let expired = read.dropped.is_some() || mine.refresh_expired(now);
+                Some(Phase::SignedOut(if expired {
+                    SignedOutReason::Expired
+                } else {
+                    SignedOutReason::SignedOut
+                }))
+            }
+            _ => None,
+        }
+    }
+
+    /// After a refresh at `now` that found no server: `Reconnecting`, one more failure counted,
+    /// retried after a random share of the backoff (`random` in 0..1: clients that lost the
+    /// server together don't come back together), and never before the server's `Retry-After`.
+    pub fn unreachable(&self, now: f64, random: f64, retry_after: Option<u32>) -> Option<Phase> {
         let (session, failures) = match self {
             Phase::SignedOut(_) => return None,
             Phase::Restoring(session) | Phase::SignedIn(session) => (session, 1),
@@ -103,7 +142,7 @@ impl Phase {
         Some(Phase::Reconnecting {
             session: session.clone(),
             failures,
-            retry_at: now + retry_delay(failures),
+            retry_at: now + retry_delay(failures, random, retry_after),
         })
     }
 
@@ -130,16 +169,21 @@ impl Phase {
     }
 }
 
-/// Seconds until the retry after `failures` failures in a row: 1, 2, 4, … capped at 30.
-fn retry_delay(failures: u32) -> f64 {
-    2f64.powi(failures.clamp(1, 8) as i32 - 1)
-        .min(MAX_RETRY_DELAY_SECS)
+/// Seconds until the retry after `failures` failures in a row: a random share (full jitter) of
+/// 1, 2, 4, … capped at 30, at least half a second, and at least `retry_after`.
+fn retry_delay(failures: u32, random: f64, retry_after: Option<u32>) -> f64 {
+    let ceiling = 2f64
+        .powi(failures.clamp(1, 8) as i32 - 1)
+        .min(MAX_RETRY_DELAY_SECS);
+    let jittered = (ceiling * random.clamp(0.0, 1.0)).max(MIN_RETRY_DELAY_SECS);
+    jittered.max(f64::from(retry_after.unwrap_or(0)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::api::TokenPair;
+    use crate::session::record::Record;
     use crate::session::token::tests::token;
 
     fn session(received_at: f64, lifetime: i64) -> Rc<Session> {
@@ -148,7 +192,7 @@ mod tests {
             access: token(5_000, 5_000 + lifetime),
             refresh: token(5_000, 5_000 + 86_400),
         };
-        Rc::new(Session::new(user, tokens, received_at).unwrap())
+        Rc::new(Session::new(user, tokens, received_at, "a".into()).unwrap())
     }
 
     #[test]
@@ -181,15 +225,15 @@ mod tests {
         let signed_out = Phase::SignedOut(SignedOutReason::SignedOut);
         assert_eq!(signed_out.refresh_at(), None);
         assert!(!signed_out.refresh_due(f64::MAX));
-        assert_eq!(signed_out.unreachable(0.0), None);
+        assert_eq!(signed_out.unreachable(0.0, 1.0, None), None);
     }
 
     #[test]
     fn a_missing_server_backs_off_and_keeps_the_session_usable() {
         let signed_in = Phase::SignedIn(session(1_000.0, 300));
-        let once = signed_in.unreachable(1_240.0).unwrap();
+        let once = signed_in.unreachable(1_240.0, 1.0, None).unwrap();
         assert_eq!(once.refresh_at(), Some(1_241.0));
-        let twice = once.unreachable(1_241.0).unwrap();
+        let twice = once.unreachable(1_241.0, 1.0, None).unwrap();
         assert!(matches!(twice, Phase::Reconnecting { failures: 2, .. }));
         assert_eq!(twice.refresh_at(), Some(1_243.0));
         assert_eq!(twice.session(), signed_in.session());
@@ -200,9 +244,101 @@ mod tests {
         );
         // Retried at once when the page comes back, whatever the timer says.
         assert!(twice.refresh_due(0.0));
-        let delays: Vec<f64> = (1..=10).map(retry_delay).collect();
+        let delays: Vec<f64> = (1..=10).map(|n| retry_delay(n, 1.0, None)).collect();
         assert_eq!(&delays[..6], &[1.0, 2.0, 4.0, 8.0, 16.0, 30.0]);
         assert!(delays.iter().all(|&d| d <= MAX_RETRY_DELAY_SECS));
-        assert_eq!(retry_delay(u32::MAX), MAX_RETRY_DELAY_SECS);
+        assert_eq!(retry_delay(u32::MAX, 1.0, None), MAX_RETRY_DELAY_SECS);
+    }
+
+    #[test]
+    fn retries_are_spread_out_and_wait_for_retry_after() {
+        assert_eq!(retry_delay(6, 0.5, None), 15.0);
+        assert_eq!(retry_delay(6, 0.0, None), MIN_RETRY_DELAY_SECS);
+        assert_eq!(retry_delay(1, f64::NAN.max(2.0), None), 1.0);
+        assert_eq!(retry_delay(1, 0.5, Some(59)), 59.0);
+        assert_eq!(retry_delay(9, 1.0, Some(3)), MAX_RETRY_DELAY_SECS);
+    }
+
+    fn read(session: Option<Session>, generation: u32, ended: &[&str]) -> Read {
+        Read {
+            record: Record {
+                generation,
+                session: session.map(|session| Session {
+                    generation,
+                    ..session
+                }),
+                ended: ended.iter().map(|s| s.to_string()).collect(),
+                ..Record::empty("api")
+            },
+            dropped: None,
+        }
+    }
+
+    fn at(session: &Rc<Session>, generation: u32) -> Rc<Session> {
+        Rc::new(Session {
+            generation,
+            ..(**session).clone()
+        })
+    }
+
+    #[test]
+    fn a_tab_takes_newer_copies_of_its_sign_in_and_ignores_older_ones() {
+        let mine = at(&session(1_000.0, 300), 3);
+        let here = Phase::SignedIn(mine.clone());
+        let older = read(Some((*session(900.0, 300)).clone()), 2, &[]);
+        assert_eq!(here.reconciled(&older, 1_000.0), None);
+        let same = read(Some((*mine).clone()), 3, &[]);
+        assert_eq!(here.reconciled(&same, 1_000.0), None);
+        let mut renamed = (*mine).clone();
+        renamed.user.name = Some("A".into());
+        let profile = read(Some(renamed.clone()), 4, &[]);
+        let reconnecting = here.unreachable(1_000.0, 1.0, None).unwrap();
+        // A saved profile keeps the phase (and its retry).
+        assert!(matches!(
+            reconnecting.reconciled(&profile, 1_000.0),
+            Some(Phase::Reconnecting { session, .. }) if session.user == renamed.user
+        ));
+        let refreshed = Session {
+            access_token: token(6_000, 6_300),
+            ..(*mine).clone()
+        };
+        let newer = read(Some(refreshed), 5, &[]);
+        assert!(matches!(
+            reconnecting.reconciled(&newer, 1_000.0),
+            Some(Phase::SignedIn(_))
+        ));
+    }
+
+    #[test]
+    fn another_user_is_never_shown_without_passing_through_signed_out() {
+        let mine = at(&session(1_000.0, 300), 3);
+        let here = Phase::SignedIn(mine.clone());
+        let bob = Session {
+            sign_in: "b".into(),
+            ..(*session(1_100.0, 300)).clone()
+        };
+        let record = read(Some(bob), 5, &["a"]);
+        let next = here.reconciled(&record, 1_100.0).unwrap();
+        assert_eq!(next, Phase::SignedOut(SignedOutReason::SignedOut));
+        assert!(matches!(
+            next.reconciled(&record, 1_100.0),
+            Some(Phase::SignedIn(s)) if s.sign_in == "b"
+        ));
+    }
+
+    #[test]
+    fn a_tombstone_ends_its_sign_in_and_is_never_adopted() {
+        let mine = at(&session(1_000.0, 300), 3);
+        let here = Phase::SignedIn(mine.clone());
+        let out = read(None, 4, &["a"]);
+        assert_eq!(
+            here.reconciled(&out, 1_000.0),
+            Some(Phase::SignedOut(SignedOutReason::SignedOut))
+        );
+        let out_then_stale = read(Some((*mine).clone()), 9, &["a"]);
+        let signed_out = Phase::SignedOut(SignedOutReason::SignedOut);
+        assert_eq!(signed_out.reconciled(&out_then_stale, 1_000.0), None);
+        // An older empty copy (a write this tab made that another store missed) changes nothing.
+        assert_eq!(here.reconciled(&read(None, 2, &[]), 1_000.0), None);
     }
 }

@@ -4,18 +4,14 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
+use super::timing::ACCESS_SAFETY_MARGIN_SECS;
 use super::token::{decode_claims, refresh_due_at, TokenError};
 use crate::api::{RefreshedTokens, TokenPair, User};
 
-/// Bumped when the stored shape changes; an older entry is discarded, not misread.
-pub const SESSION_FORMAT: u32 = 1;
-/// An access token this close to its expiry is refreshed before use rather than sent.
-const ACCESS_SAFETY_MARGIN_SECS: f64 = 5.0;
-
-/// What a signed-in browser holds. Times named `*_at` are local Unix seconds.
+/// What a signed-in browser holds. Times named `*_at` are local Unix seconds, used only for
+/// this tab's timers; nothing that orders tabs' copies depends on them (see `record`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Session {
-    pub format: u32,
     pub user: User,
     pub access_token: String,
     pub refresh_token: String,
@@ -27,10 +23,11 @@ pub struct Session {
     pub access_lifetime: i64,
     pub refresh_received_at: f64,
     pub refresh_lifetime: i64,
-    /// When this sign-in happened (kept through refreshes): tells a sign-in's later tokens
-    /// from another sign-in's. Entries stored before it existed read as 0.
-    #[serde(default)]
-    pub signed_in_at: f64,
+    /// This sign-in's id, random, kept through refreshes: tells a sign-in's later tokens from
+    /// another sign-in's, and lets a sign-out's tombstone name it.
+    pub sign_in: String,
+    /// The stored record's generation this copy was written at (`record::Record`).
+    pub generation: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -50,21 +47,31 @@ pub enum SignedOutReason {
     Expired,
 }
 
-/// Why a stored entry was thrown away.
+/// Why a stored entry (or the session in it) isn't used.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StoredSessionError {
     Unreadable,
+    /// Written by an older version of the app: replaced by the next write.
     OldFormat,
+    /// Written by a newer version of the app (another tab on a newer deployment): left alone.
+    NewerFormat,
+    /// Written for another API (another app on this origin): never used.
+    OtherApi,
     BadToken(TokenError),
     Expired,
 }
 
 impl Session {
-    pub fn new(user: User, tokens: TokenPair, now: f64) -> Result<Session, TokenError> {
+    /// A new sign-in's session; `sign_in` is its fresh random id.
+    pub fn new(
+        user: User,
+        tokens: TokenPair,
+        now: f64,
+        sign_in: String,
+    ) -> Result<Session, TokenError> {
         let access = decode_claims(&tokens.access)?;
         let refresh = decode_claims(&tokens.refresh)?;
         Ok(Session {
-            format: SESSION_FORMAT,
             user,
             access_token: tokens.access,
             refresh_token: tokens.refresh,
@@ -73,24 +80,14 @@ impl Session {
             access_lifetime: access.lifetime(),
             refresh_received_at: now,
             refresh_lifetime: refresh.lifetime(),
-            signed_in_at: now,
+            sign_in,
+            generation: 0,
         })
-    }
-
-    /// The text stored for it (localStorage, IndexedDB).
-    pub fn stored(&self) -> Option<String> {
-        crate::json::print(self)
-    }
-
-    /// Whether `self`, found in storage, holds newer tokens than `mine`: another tab refreshed
-    /// or signed in since. An older entry (a write that failed, a stale copy) never is.
-    pub fn is_newer_than(&self, mine: &Session) -> bool {
-        self.access_token != mine.access_token && self.access_received_at >= mine.access_received_at
     }
 
     /// Whether both come from the same sign-in (one may be the other refreshed).
     pub fn same_sign_in(&self, other: &Session) -> bool {
-        self.user.id == other.user.id && self.signed_in_at == other.signed_in_at
+        self.sign_in == other.sign_in
     }
 
     /// The session after `jwt/refresh/`: with rotation a new refresh token arrives too.
@@ -124,46 +121,33 @@ impl Session {
         now >= self.refresh_received_at + self.refresh_lifetime as f64
     }
 
-    /// Reads a stored entry, trusting nothing in it.
-    pub fn from_stored(text: &str, now: f64) -> Result<Session, StoredSessionError> {
-        #[derive(Deserialize)]
-        struct Format {
-            format: u32,
-        }
-        let format = crate::json::parse::<Format>(text)
-            .ok_or(StoredSessionError::Unreadable)?
-            .format;
-        if format != SESSION_FORMAT {
-            return Err(StoredSessionError::OldFormat);
-        }
-        let mut session: Session =
-            crate::json::parse(text).ok_or(StoredSessionError::Unreadable)?;
+    /// A stored copy, checked: trusting nothing in it.
+    pub fn checked(mut self, now: f64) -> Result<Session, StoredSessionError> {
         // The tokens must be what the stored lifetimes say they are.
-        let access = decode_claims(&session.access_token).map_err(StoredSessionError::BadToken)?;
-        let refresh =
-            decode_claims(&session.refresh_token).map_err(StoredSessionError::BadToken)?;
-        if access.lifetime() != session.access_lifetime
-            || refresh.lifetime() != session.refresh_lifetime
-            || !session.access_received_at.is_finite()
-            || !session.refresh_received_at.is_finite()
+        let access = decode_claims(&self.access_token).map_err(StoredSessionError::BadToken)?;
+        let refresh = decode_claims(&self.refresh_token).map_err(StoredSessionError::BadToken)?;
+        if access.lifetime() != self.access_lifetime
+            || refresh.lifetime() != self.refresh_lifetime
+            || !self.access_received_at.is_finite()
+            || !self.refresh_received_at.is_finite()
         {
             return Err(StoredSessionError::Unreadable);
         }
-        // A clock set back since the entry was written: treat the access token as lapsed
+        // A clock set back since the copy was written: treat the access token as lapsed
         // (a refresh sorts it out) and date the refresh token from now.
-        if session.access_received_at > now {
-            session.access_received_at = now - session.access_lifetime as f64;
+        if self.access_received_at > now {
+            self.access_received_at = now - self.access_lifetime as f64;
         }
-        session.refresh_received_at = session.refresh_received_at.min(now);
-        if session.refresh_expired(now) {
+        self.refresh_received_at = self.refresh_received_at.min(now);
+        if self.refresh_expired(now) {
             return Err(StoredSessionError::Expired);
         }
-        Ok(session)
+        Ok(self)
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::session::token::tests::{token, token_with};
 
@@ -178,8 +162,13 @@ mod tests {
         }
     }
 
+    /// A sign-in "a" at `received_at` with 300 s access tokens.
+    pub(crate) fn session(received_at: f64) -> Session {
+        Session::new(user(), pair(300), received_at, "a".into()).unwrap()
+    }
+
     /// `session` refreshed at 400 with rotation: a new access and a new refresh token.
-    fn rotated(session: &Session) -> Session {
+    pub(crate) fn rotated(session: &Session) -> Session {
         session
             .refreshed(
                 RefreshedTokens {
@@ -191,14 +180,10 @@ mod tests {
             .unwrap()
     }
 
-    fn stored(session: &Session) -> String {
-        serde_json::to_string(session).unwrap()
-    }
-
     #[test]
     fn new_session_anchors_expiry_to_local_arrival() {
         // Browser clock far from the server's (5_000): only the lifetime counts.
-        let session = Session::new(user(), pair(300), 1_000_000.0).unwrap();
+        let session = session(1_000_000.0);
         assert_eq!(session.access_token_expires, 5_300);
         assert_eq!(session.refresh_due_at(), 1_000_240.0);
         assert!(session.access_usable(1_000_290.0));
@@ -206,12 +191,13 @@ mod tests {
     }
 
     #[test]
-    fn refresh_rotates_both_tokens_or_keeps_the_old_refresh() {
-        let session = Session::new(user(), pair(300), 100.0).unwrap();
+    fn refresh_rotates_both_tokens_or_keeps_the_old_refresh_and_the_sign_in() {
+        let session = session(100.0);
         let rotated = rotated(&session);
         assert_ne!(rotated.refresh_token, session.refresh_token);
         assert_eq!(rotated.refresh_received_at, 400.0);
         assert_eq!(rotated.refresh_due_at(), 640.0);
+        assert!(rotated.same_sign_in(&session));
         let kept = session
             .refreshed(
                 RefreshedTokens {
@@ -223,101 +209,65 @@ mod tests {
             .unwrap();
         assert_eq!(kept.refresh_token, session.refresh_token);
         assert_eq!(kept.refresh_received_at, 100.0);
+        let again = Session::new(user(), pair(300), 500.0, "b".into()).unwrap();
+        assert!(!again.same_sign_in(&rotated));
     }
 
     #[test]
-    fn only_newer_tokens_count_as_newer_and_refreshes_keep_the_sign_in() {
-        let session = Session::new(user(), pair(300), 100.0).unwrap();
-        let refreshed = rotated(&session);
-        assert!(refreshed.is_newer_than(&session));
-        assert!(
-            !session.is_newer_than(&refreshed),
-            "an older entry is never taken"
-        );
-        assert!(!session.is_newer_than(&session));
-        assert!(refreshed.same_sign_in(&session));
-        let again = Session::new(user(), pair(300), 500.0).unwrap();
-        assert!(!again.same_sign_in(&refreshed));
-        assert!(again.is_newer_than(&refreshed));
-    }
-
-    #[test]
-    fn an_entry_from_before_signed_in_at_still_reads() {
-        let session = Session::new(user(), pair(300), 100.0).unwrap();
-        let mut old: serde_json::Value = serde_json::from_str(&stored(&session)).unwrap();
-        old.as_object_mut().unwrap().remove("signed_in_at");
-        let read = Session::from_stored(&old.to_string(), 200.0).unwrap();
-        assert_eq!(read.signed_in_at, 0.0);
-        assert_eq!(read.refresh_token, session.refresh_token);
-    }
-
-    #[test]
-    fn stored_session_round_trips() {
-        let session = Session::new(user(), pair(300), 100.0).unwrap();
-        assert_eq!(Session::from_stored(&stored(&session), 200.0), Ok(session));
+    fn a_checked_copy_is_the_same_session() {
+        let session = session(100.0);
+        assert_eq!(session.clone().checked(200.0), Ok(session));
     }
 
     #[test]
     fn bad_stored_data_is_refused() {
-        let good = Session::new(user(), pair(300), 100.0).unwrap();
+        let good = session(100.0);
         let cases = [
-            ("".to_string(), StoredSessionError::Unreadable),
-            ("garbage".into(), StoredSessionError::Unreadable),
             (
-                stored(&good)[..40].to_string(),
-                StoredSessionError::Unreadable,
-            ),
-            (
-                r#"{"user":{"id":1,"email":"a@b.c"},"accessToken":"x"}"#.into(),
-                StoredSessionError::Unreadable,
-            ),
-            (
-                stored(&Session {
-                    format: 0,
-                    ..good.clone()
-                }),
-                StoredSessionError::OldFormat,
-            ),
-            (
-                stored(&Session {
+                Session {
                     access_token: "not-a-jwt".into(),
                     ..good.clone()
-                }),
+                },
                 StoredSessionError::BadToken(TokenError::NotAJwt),
             ),
             (
-                stored(&Session {
+                Session {
                     refresh_token: token_with(r#"{"iat":1}"#),
                     ..good.clone()
-                }),
+                },
                 StoredSessionError::BadToken(TokenError::BadPayload),
             ),
             (
-                stored(&Session {
+                Session {
                     access_lifetime: 5,
                     ..good.clone()
-                }),
+                },
+                StoredSessionError::Unreadable,
+            ),
+            (
+                Session {
+                    access_received_at: f64::NAN,
+                    ..good.clone()
+                },
                 StoredSessionError::Unreadable,
             ),
         ];
-        for (text, expected) in cases {
-            assert_eq!(Session::from_stored(&text, 200.0), Err(expected), "{text}");
+        for (session, expected) in cases {
+            assert_eq!(session.clone().checked(200.0), Err(expected), "{session:?}");
         }
     }
 
     #[test]
     fn expired_refresh_token_is_refused() {
-        let good = Session::new(user(), pair(300), 100.0).unwrap();
         assert_eq!(
-            Session::from_stored(&stored(&good), 100.0 + 86_400.0),
+            session(100.0).checked(100.0 + 86_400.0),
             Err(StoredSessionError::Expired)
         );
     }
 
     #[test]
     fn a_clock_set_back_makes_the_access_token_due_at_once() {
-        let session = Session::new(user(), pair(300), 10_000.0).unwrap();
-        let restored = Session::from_stored(&stored(&session), 5_000.0).unwrap();
+        let restored = session(10_000.0).checked(5_000.0).unwrap();
         assert!(!restored.access_usable(5_000.0));
         assert!(restored.refresh_due_at() <= 5_000.0);
         assert!(!restored.refresh_expired(5_000.0));

@@ -3,10 +3,7 @@
 
 use serde::Deserialize;
 
-/// Refresh this long before the access token expires.
-pub const REFRESH_LEAD_SECS: f64 = 60.0;
-/// Never refresh sooner than this after a token arrived, so a short lifetime can't loop.
-pub const MIN_REFRESH_DELAY_SECS: f64 = 5.0;
+use super::timing::{MIN_REFRESH_DELAY_SECS, REFRESH_LEAD_SECS};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Claims {

@@ -1,0 +1,307 @@
+//! Where the tabs of this app agree on the session: the one [`Record`], changed only by atomic
+//! read-decide-write steps ([`update`]) whose decisions are the pure functions of `record`.
+//!
+//! - IndexedDB, where it works: each change is one `readwrite` transaction (get, decide, put),
+//!   and the browser runs those one at a time across every tab and process.
+//! - localStorage keeps a copy: read synchronously when a page loads (the first paint doesn't
+//!   wait), and its `storage` event tells the other tabs that something changed. A copy is
+//!   never overwritten by an older generation, and a decision goes by the newer of the two.
+//! - Without IndexedDB, the same steps run on localStorage under a Web Lock (or plainly,
+//!   where there are none); with site storage blocked, in this tab's memory only.
+//!
+//! Every name is this app's own (its API and base path): another app on the same origin, or
+//! another build of this one for another API, never reads or writes this session.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+
+use futures::future::{select, Either};
+use gloo_events::EventListener;
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use super::lock::with_lock;
+use super::record::{Change, Read, Record};
+use super::state::StoredSessionError;
+use super::timing::STORE_TIMEOUT_MS;
+
+const OBJECT_STORE: &str = "session";
+const RECORD_KEY: &str = "record";
+
+thread_local! {
+    /// The record where site storage is blocked: this tab's only.
+    static MEMORY: RefCell<Option<Record>> = const { RefCell::new(None) };
+}
+
+/// The API this build's tokens are for: `{api_base}{api_prefix}`.
+pub fn api() -> String {
+    let config = crate::config::get();
+    format!("{}{}", config.api_base, config.api_prefix)
+}
+
+/// The prefix of every name this app stores under (localStorage keys, the database, the locks).
+pub fn name(what: &str) -> String {
+    format!(
+        "djoser-auth {} {} {what}",
+        api(),
+        crate::config::get().base_path
+    )
+}
+
+/// The origin's localStorage; `None` where the browser blocks site storage (reading
+/// `window.localStorage` throws). The session then lives in this tab's memory only.
+pub fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Whether a session can outlive this tab here.
+pub fn available() -> bool {
+    local_storage().is_some()
+}
+
+/// The localStorage copy, read at once (a page's first paint): no waiting for IndexedDB.
+pub fn read_copy(now: f64) -> Result<Read, StoredSessionError> {
+    match local_storage() {
+        Some(storage) => {
+            let text = storage.get_item(&name("session")).ok().flatten();
+            Read::parse(text.as_deref().unwrap_or(""), &api(), now)
+        }
+        None => MEMORY.with_borrow(|memory| match memory {
+            Some(record) => Ok(Read {
+                record: record.clone(),
+                dropped: None,
+            }),
+            None => Err(StoredSessionError::Unreadable),
+        }),
+    }
+}
+
+/// Writes the localStorage copy unless it already holds this generation or a later one.
+fn write_copy(record: &Record, now: f64) -> bool {
+    let Some(storage) = local_storage() else {
+        MEMORY.with_borrow_mut(|memory| *memory = Some(record.clone()));
+        return true;
+    };
+    if read_copy(now).is_ok_and(|copy| copy.record.generation >= record.generation) {
+        return true;
+    }
+    record
+        .stored()
+        .is_some_and(|text| storage.set_item(&name("session"), &text).is_ok())
+}
+
+/// The newer of two reads (IndexedDB's first when they tie).
+fn newer(first: Option<Read>, second: Option<Read>) -> Option<Read> {
+    match (first, second) {
+        (Some(a), Some(b)) if b.record.generation > a.record.generation => Some(b),
+        (Some(a), _) => Some(a),
+        (None, b) => b,
+    }
+}
+
+/// What the tabs agree on now.
+pub async fn read(now: f64) -> Option<Read> {
+    let stored = if available() {
+        bounded(read_database(now)).await.flatten().flatten()
+    } else {
+        None
+    };
+    newer(stored, read_copy(now).ok())
+}
+
+/// What became of an [`update`].
+pub enum Updated {
+    /// The change was stored for every tab.
+    Written(Record),
+    /// Nothing to change: what is stored, if anything.
+    Unchanged(Option<Read>),
+    /// The browser refused to store the change (a full quota): it holds in this tab only.
+    Refused(Record),
+}
+
+/// One atomic step: reads the record, lets `decide` choose the change, and writes it, with no
+/// other tab's step in between.
+pub async fn update(decide: impl Fn(&Record) -> Change + 'static, now: f64) -> Updated {
+    let decide = Rc::new(decide);
+    if available() {
+        if let Some(updated) = bounded(update_database(decide.clone(), now))
+            .await
+            .flatten()
+        {
+            if let Updated::Written(record) = &updated {
+                write_copy(record, now);
+            }
+            return updated;
+        }
+    }
+    // No IndexedDB: the copy is the store, under a lock where the browser has them.
+    with_lock(&name("store"), async {
+        let current = read_copy(now).ok();
+        let base = current
+            .as_ref()
+            .map_or_else(|| Record::empty(&api()), |read| read.record.clone());
+        match decide(&base) {
+            None => Updated::Unchanged(current),
+            Some(record) if write_copy(&record, now) => Updated::Written(record),
+            Some(record) => Updated::Refused(record),
+        }
+    })
+    .await
+}
+
+/// Calls `on_change` whenever another tab changes the record.
+pub fn listen(on_change: impl Fn() + 'static) -> Option<EventListener> {
+    let window = web_sys::window()?;
+    let key = name("session");
+    Some(EventListener::new(&window, "storage", move |event| {
+        let changed = event
+            .dyn_ref::<web_sys::StorageEvent>()
+            .and_then(web_sys::StorageEvent::key);
+        // No key: the whole storage was cleared.
+        if changed.is_none_or(|changed| changed == key) {
+            on_change();
+        }
+    }))
+}
+
+/// `None` if `work` takes longer than IndexedDB is given.
+async fn bounded<T>(work: impl Future<Output = T>) -> Option<T> {
+    match select(std::pin::pin!(work), TimeoutFuture::new(STORE_TIMEOUT_MS)).await {
+        Either::Left((result, _)) => Some(result),
+        Either::Right(_) => None,
+    }
+}
+
+/// `Some(None)`: IndexedDB works and holds nothing usable. `None`: it doesn't work.
+async fn read_database(now: f64) -> Option<Option<Read>> {
+    let db = open().await?;
+    let result = async {
+        let store = object_store(&db, "readonly")?;
+        let request = call(&store, "get", &[RECORD_KEY.into()])?;
+        settle(&request, "success", "error").await?;
+        let text = Reflect::get(&request, &"result".into()).ok()?.as_string();
+        Some(text.and_then(|text| Read::parse(&text, &api(), now).ok()))
+    }
+    .await;
+    close(&db);
+    result
+}
+
+/// The atomic step in one `readwrite` transaction: the decision runs synchronously in the
+/// `get`'s success event, where the transaction is still active, and the `put` joins it.
+async fn update_database(decide: Rc<dyn Fn(&Record) -> Change>, now: f64) -> Option<Updated> {
+    let db = open().await?;
+    let outcome = Rc::new(RefCell::new(None));
+    let result = async {
+        let store = object_store(&db, "readwrite")?;
+        let transaction = Reflect::get(&store, &"transaction".into()).ok()?;
+        let committed = settle(&transaction, "complete", "abort");
+        let request = call(&store, "get", &[RECORD_KEY.into()])?;
+        let on_read = Closure::once({
+            let (request, store, outcome) = (request.clone(), store.clone(), outcome.clone());
+            move |_event: JsValue| {
+                let text = Reflect::get(&request, &"result".into())
+                    .ok()
+                    .and_then(|result| result.as_string());
+                let stored = text.and_then(|text| Read::parse(&text, &api(), now).ok());
+                // A tab that found IndexedDB missing wrote the copy alone: go by the newer.
+                let current = newer(stored, read_copy(now).ok());
+                let base = current
+                    .as_ref()
+                    .map_or_else(|| Record::empty(&api()), |read| read.record.clone());
+                let updated = match decide(&base) {
+                    None => Updated::Unchanged(current),
+                    Some(record) => {
+                        let put = record.stored().and_then(|text| {
+                            call(&store, "put", &[text.into(), RECORD_KEY.into()])
+                        });
+                        match put {
+                            Some(_) => Updated::Written(record),
+                            None => Updated::Refused(record),
+                        }
+                    }
+                };
+                *outcome.borrow_mut() = Some(updated);
+            }
+        });
+        Reflect::set(
+            &request,
+            &"onsuccess".into(),
+            on_read.as_ref().unchecked_ref(),
+        )
+        .ok()?;
+        let done = committed.await;
+        drop(on_read);
+        done
+    }
+    .await;
+    close(&db);
+    let updated = outcome.borrow_mut().take()?;
+    match (result, updated) {
+        (Some(()), updated) => Some(updated),
+        // The put was decided but not committed (quota, an aborted transaction).
+        (None, Updated::Written(record)) => Some(Updated::Refused(record)),
+        (None, _) => None,
+    }
+}
+
+async fn open() -> Option<JsValue> {
+    let window = web_sys::window()?;
+    let factory = Reflect::get(&window, &"indexedDB".into())
+        .ok()
+        .filter(|f| !f.is_undefined() && !f.is_null())?;
+    let request = call(&factory, "open", &[name("database").into(), 1.into()])?;
+    // First use: create the object store.
+    let upgrade = Closure::<dyn FnMut(JsValue)>::new({
+        let request = request.clone();
+        move |_event: JsValue| {
+            if let Ok(db) = Reflect::get(&request, &"result".into()) {
+                let _ = call(&db, "createObjectStore", &[OBJECT_STORE.into()]);
+            }
+        }
+    });
+    Reflect::set(
+        &request,
+        &"onupgradeneeded".into(),
+        upgrade.as_ref().unchecked_ref(),
+    )
+    .ok()?;
+    let opened = settle(&request, "success", "error").await;
+    // Settled: the upgrade callback has run, if it had to.
+    drop(upgrade);
+    opened?;
+    Reflect::get(&request, &"result".into()).ok()
+}
+
+fn object_store(db: &JsValue, mode: &str) -> Option<JsValue> {
+    let transaction = call(db, "transaction", &[OBJECT_STORE.into(), mode.into()])?;
+    call(&transaction, "objectStore", &[OBJECT_STORE.into()])
+}
+
+fn close(db: &JsValue) {
+    let _ = call(db, "close", &[]);
+}
+
+/// Waits for the event `ok` on a request or transaction: `Some(())`, or `None` after `failed`.
+async fn settle(target: &JsValue, ok: &str, failed: &str) -> Option<()> {
+    let mut installed = true;
+    let promise = Promise::new(&mut |resolve, reject| {
+        installed = Reflect::set(target, &format!("on{ok}").into(), &resolve).is_ok()
+            && Reflect::set(target, &format!("on{failed}").into(), &reject).is_ok();
+    });
+    if !installed {
+        return None;
+    }
+    JsFuture::from(promise).await.ok().map(|_| ())
+}
+
+/// `target.name(...args)`, `None` if it isn't a function or throws.
+fn call(target: &JsValue, name: &str, args: &[JsValue]) -> Option<JsValue> {
+    let function: Function = Reflect::get(target, &name.into()).ok()?.dyn_into().ok()?;
+    let args: js_sys::Array = args.iter().collect();
+    function.apply(target, &args).ok()
+}
