@@ -14,6 +14,7 @@ mod resend_activation;
 mod reset_email;
 mod reset_password;
 mod settings;
+mod sign_ins;
 
 pub use activate::ActivatePage;
 pub use confirm_email_reset::ConfirmEmailResetPage;

@@ -238,6 +238,8 @@ pub fn settings_page() -> Html {
                 <p class="aside">{ "Signs you out in every tab of this browser." }</p>
                 <button id="sign-out" type="button" class="button button-secondary" onclick={sign_out}>{ "Sign out" }</button>
 
+                <super::sign_ins::SignIns />
+
                 <section class="danger-zone" aria-labelledby="delete-heading">
                     <h2 id="delete-heading">{ "Delete account" }</h2>
                     if *delete_step == DeleteStep::Confirming {

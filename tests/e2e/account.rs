@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use crate::support::axe::Audit;
-use crate::support::{url_path, App, BackendOptions, SESSION_KEY, WAIT};
+use crate::support::{url_path, App, BackendOptions, WAIT};
 use fantoccini::wd::WindowHandle;
 use serde_json::json;
 
@@ -131,7 +131,7 @@ async fn change_email_with_retype_reaches_every_tab_and_tells_the_old_address() 
         );
     }
     let stored = app.session().await.expect("a stored session");
-    assert_eq!(stored["user"]["email"], json!(new), "{SESSION_KEY}");
+    assert_eq!(stored["user"]["email"], json!(new), "the stored session");
 
     // The server: only the new address signs in.
     assert_eq!(app.api().jwt_create(old, PASSWORD).await.status, 401);
@@ -313,7 +313,7 @@ async fn delete_account_refuses_a_wrong_password_then_signs_out_every_tab() {
     app.wait_for_pathname("/login").await;
     app.wait_for(".notice[data-notice=\"account-deleted\"]")
         .await;
-    assert_eq!(app.local_storage_get(SESSION_KEY).await, None);
+    assert_eq!(app.session().await, None);
     app.switch_to(&second).await;
     app.wait_for_pathname("/login").await;
     app.wait_for(".notice[data-notice=\"account-deleted\"]")

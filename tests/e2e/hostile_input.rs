@@ -6,9 +6,7 @@ use djoser_auth_spa::routes::login_path;
 use serde_json::json;
 
 use crate::support::static_server::dist_dir;
-use crate::support::{
-    App, AppOptions, BackendOptions, Recorded, StaticConfig, StaticServer, SESSION_KEY, WAIT,
-};
+use crate::support::{App, AppOptions, BackendOptions, Recorded, StaticConfig, StaticServer, WAIT};
 
 const EMAIL: &str = "mallory-target@example.com";
 const PASSWORD: &str = "Correct-horse-42";
@@ -418,7 +416,7 @@ async fn server_errors_become_clear_messages() {
             "the password was lost"
         );
         assert_eq!(app.pathname().await, "/login");
-        assert_eq!(app.local_storage_get(SESSION_KEY).await, None);
+        assert_eq!(app.session().await, None);
         app.assert_no_crash().await;
     };
 

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::support::{App, SESSION_KEY};
+use crate::support::App;
 
 const PASSWORD: &str = "Correct-horse-42";
 const NEW_PASSWORD: &str = "Battery-staple-77";
@@ -127,7 +127,7 @@ async fn edit_profile_saves_name_and_username_everywhere() {
     assert_eq!(
         stored["user"]["name"],
         json!("Quinn Newname"),
-        "{SESSION_KEY} should hold the saved profile"
+        "the stored session should hold the saved profile"
     );
     // …and so does a reload, which fetches users/me/ afresh.
     app.reload().await;
@@ -173,7 +173,7 @@ async fn sign_out_from_settings_signs_out_every_tab() {
     app.wait_for_pathname("/login").await;
     app.wait_for("form#login-form").await;
     assert_eq!(
-        app.local_storage_get(SESSION_KEY).await,
+        app.session().await,
         None,
         "signing out should clear the stored session"
     );

@@ -41,19 +41,28 @@ const RECORD_AUTH_CALLS: &str = r#"(() => {
   };
 })();"#;
 
-/// The app's IndexedDB copy of the last refreshed session (database `djoser-auth`, store
-/// `session`, key `latest`), or null. Opens it as the app does (version 1, creating the store),
-/// so that reading first can't leave a database without its store.
-const READ_LATEST: &str = r#"return new Promise((resolve) => {
+/// The session in the app's IndexedDB record (database `djoser-auth <api> <base path>
+/// database`, store `session`, key `record`), or null. Opens it as the app does (version 1,
+/// creating the store), so that reading first can't leave a database without its store.
+const READ_LATEST: &str = r#"return new Promise(async (resolve) => {
   let request;
-  try { request = indexedDB.open('djoser-auth', 1); } catch (e) { resolve(null); return; }
+  try {
+    const names = (await indexedDB.databases()).map(d => d.name);
+    const name = names.find(n => n.startsWith('djoser-auth ') && n.endsWith(' database'));
+    if (!name) { resolve(null); return; }
+    request = indexedDB.open(name, 1);
+  } catch (e) { resolve(null); return; }
   request.onupgradeneeded = () => request.result.createObjectStore('session');
   request.onerror = () => resolve(null);
   request.onsuccess = () => {
     const db = request.result;
     try {
-      const get = db.transaction('session', 'readonly').objectStore('session').get('latest');
-      get.onsuccess = () => { db.close(); resolve(get.result === undefined ? null : get.result); };
+      const get = db.transaction('session', 'readonly').objectStore('session').get('record');
+      get.onsuccess = () => {
+        db.close();
+        const record = get.result === undefined ? null : JSON.parse(get.result);
+        resolve(record && record.session ? JSON.stringify(record.session) : null);
+      };
       get.onerror = () => { db.close(); resolve(null); };
     } catch (e) { db.close(); resolve(null); }
   };

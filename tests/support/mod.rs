@@ -32,8 +32,5 @@ pub use outbox::url_path;
 pub use static_server::{example_dist_dir, Recorded, StaticConfig, StaticServer};
 pub use tmp::TestDir;
 
-/// Where the app keeps its session in localStorage.
-pub const SESSION_KEY: &str = "djoser-auth.session";
-
 /// How long `wait_for*` helpers poll before failing.
 pub const WAIT: Duration = Duration::from_secs(10);

@@ -11,7 +11,7 @@ use fantoccini::Locator;
 use serde_json::{json, Value};
 
 use super::app::App;
-use super::{wait, SESSION_KEY, WAIT};
+use super::{wait, WAIT};
 
 impl App {
     /// Opens `path` (e.g. "/login?next=%2Fdashboard") on the SPA's origin.
@@ -248,13 +248,33 @@ impl App {
         .await;
     }
 
-    /// The stored session (`djoser-auth.session`) as JSON, if any.
-    pub async fn session(&self) -> Option<Value> {
-        let raw = self.local_storage_get(SESSION_KEY).await?;
+    /// The localStorage key of the app's session record, once one is stored (named after the
+    /// app's API and base path: `djoser-auth <api> <base path> session`).
+    pub async fn session_key(&self) -> Option<String> {
+        let found = self
+            .js(
+                "return Object.keys(localStorage).find(k => k.startsWith('djoser-auth ') && k.endsWith(' session')) || null;",
+                vec![],
+            )
+            .await;
+        found.as_str().map(str::to_string)
+    }
+
+    /// The stored session record (generation, tombstones, the session) as JSON, if any.
+    pub async fn session_record(&self) -> Option<Value> {
+        let key = self.session_key().await?;
+        let raw = self.local_storage_get(&key).await?;
         Some(
-            serde_json::from_str(&raw)
-                .unwrap_or_else(|e| panic!("{SESSION_KEY} is not JSON ({e}): {raw}")),
+            serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{key} is not JSON ({e}): {raw}")),
         )
+    }
+
+    /// The stored session (the record's `session`) as JSON, if one is stored.
+    pub async fn session(&self) -> Option<Value> {
+        self.session_record()
+            .await
+            .map(|record| record["session"].clone())
+            .filter(|session| !session.is_null())
     }
 
     /// A string field of the stored session; panics when there is no session or no such field.
@@ -262,10 +282,10 @@ impl App {
         let session = self
             .session()
             .await
-            .unwrap_or_else(|| panic!("no {SESSION_KEY} in localStorage"));
+            .unwrap_or_else(|| panic!("no session stored in localStorage"));
         session[field]
             .as_str()
-            .unwrap_or_else(|| panic!("{SESSION_KEY} has no string {field:?}: {session}"))
+            .unwrap_or_else(|| panic!("the stored session has no string {field:?}: {session}"))
             .to_string()
     }
 

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::{NEW_PASSWORD, NO_ACTIVE_ACCOUNT, PASSWORD};
-use crate::support::{url_path, App, SESSION_KEY};
+use crate::support::{url_path, App};
 
 /// Fills and sends /register, then waits for the check-email notice naming `email`.
 async fn register_through_ui(app: &App, email: &str, name: &str, password: &str) {
@@ -91,7 +91,7 @@ async fn register_activate_sign_in_shows_the_profile() {
     ] {
         assert!(
             !session[field].is_null(),
-            "{SESSION_KEY} should hold {field}: {session}"
+            "the stored session should hold {field}: {session}"
         );
     }
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::{NO_ACTIVE_ACCOUNT, PASSWORD};
-use crate::support::{App, BackendOptions, SESSION_KEY};
+use crate::support::{App, BackendOptions};
 
 /// An href as written in the page, relative to the SPA (WebDriver may report it absolute).
 fn relative_href(app: &App, href: &str) -> String {
@@ -197,7 +197,7 @@ async fn sign_out_clears_storage_and_revokes_the_refresh_token() {
     app.click("button#sign-out").await;
     app.wait_for_path("/login").await;
     assert_eq!(
-        app.local_storage_get(SESSION_KEY).await,
+        app.session().await,
         None,
         "sign-out should clear the stored session"
     );
@@ -272,7 +272,7 @@ async fn blacklisted_refresh_token_ends_the_session() {
         "the app should have tried to refresh"
     );
     assert_eq!(
-        app.local_storage_get(SESSION_KEY).await,
+        app.session().await,
         None,
         "an expired session should not stay in storage"
     );

