@@ -183,6 +183,20 @@ EMAIL_FILE_PATH = os.environ.get("AUTH_EMAIL_DIR", str(BASE_DIR.parent / ".dev" 
 DEFAULT_FROM_EMAIL = "Sign-in demo <noreply@localhost>"
 AUTH_PRINT_LINKS = env_flag("AUTH_PRINT_LINKS")
 
+# What this project logs (reuse revoking a family, an unexpected X-Forwarded-For...) goes to
+# stderr with its time, level and source; INFO too (e.g. a refresh answered again within the
+# overlap) except in test mode.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "[{asctime}] {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        app: {"handlers": ["stderr"], "level": "WARNING" if AUTH_MODE == "test" else "INFO"}
+        for app in ("accounts", "refresh_policy")
+    },
+}
+
 # Read by accounts' runserver override (used by the benchmark).
 AUTH_TCP_NODELAY = env_flag("AUTH_TCP_NODELAY")
 

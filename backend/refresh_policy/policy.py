@@ -222,7 +222,9 @@ def on_refused(payload, check_user):
         revoked = revoke_family(family, now)
     log.warning(
         "refresh token reuse: a token %s at %s came back; family %s of user %s revoked (%d refresh token(s))",
-        "answered twice already" if rotation.answered_again_at else ("replaced" if rotation.replaced else "rotated out"),
+        "replaced (by the overlap's answer)" if rotation.replaced
+        else "rotated out (and answered again already)" if rotation.answered_again_at
+        else "rotated out",
         rotation.rotated_at.isoformat(), family.id, family.user_id, revoked,
     )
     return None
