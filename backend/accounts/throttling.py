@@ -3,8 +3,9 @@
 In DEFAULT_THROTTLE_CLASSES, so Djoser's and SimpleJWT's routes need no change; each class picks
 the requests it counts and lets every other one through.
 
-- `anon` (AUTH_THROTTLE_ANON), per IP: DRF's, minus jwt/refresh/ and jwt/blacklist/. Those carry
-  a token of their own: counted per IP, a whole office behind one address would share one budget
+- `anon` (AUTH_THROTTLE_ANON), per IP, and `user` (AUTH_THROTTLE_USER), per signed-in user (and,
+  DRF's way, per IP without a JWT): DRF's, minus jwt/refresh/ and jwt/blacklist/. Those carry a
+  token of their own: counted per IP, a whole office behind one address would share one budget
   of refreshes, and a busy minute would sign everybody out.
 - `refresh` (AUTH_THROTTLE_REFRESH): jwt/refresh/ and jwt/blacklist/, per user of the posted refresh
   token (its signature checked; its expiry not, so that an expired token counts for its user too);
@@ -35,6 +36,16 @@ class AnonRateThrottle(throttling.AnonRateThrottle):
     def get_cache_key(self, request, view):
         if _is_token_route(view):
             return None  # the `refresh` scope counts these
+        return super().get_cache_key(request, view)
+
+
+class UserRateThrottle(throttling.UserRateThrottle):
+    """DRF's `user` scope: per signed-in user, and per IP for requests without a JWT (DRF's
+    way), minus jwt/refresh/ and jwt/blacklist/ (the `refresh` scope counts those)."""
+
+    def get_cache_key(self, request, view):
+        if _is_token_route(view):
+            return None
         return super().get_cache_key(request, view)
 
 

@@ -223,7 +223,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         # per IP, requests without a valid JWT, except jwt/refresh/ and jwt/blacklist/
         "accounts.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",  # per signed-in user
+        "accounts.throttling.UserRateThrottle",  # per signed-in user, except the same two
         "accounts.throttling.LoginRateThrottle",  # per IP, POST jwt/create/ only
         "accounts.throttling.LoginAccountRateThrottle",  # per account, failed sign-ins only
         "accounts.throttling.RefreshRateThrottle",  # per token's user, jwt/refresh/ and jwt/blacklist/

@@ -159,6 +159,8 @@ def rotate(refresh, user):
         if not record_rotation(refresh):
             return None
         family = _family_for_rotation(refresh, user)
+        if family is not None:
+            family = Family.objects.select_for_update().get(pk=family.pk)
         if family is not None and family.revoked_at is not None:
             return None  # its sign-in ended meanwhile
         cap = session_exp(refresh)
@@ -197,12 +199,16 @@ def on_refused(payload, check_user):
     blacklisted. Answers the overlap's pair, or None (refused); revokes the family when it is
     reuse. `check_user(user)` raises if the account may not have tokens."""
     jti = _jti(payload)
+    family = family_of(payload)
+    if family is None:
+        return None  # a token from before families: refused
     with transaction.atomic():
+        # One at a time per family (SQLite's IMMEDIATE transactions serialize anyway).
+        family = Family.objects.select_for_update().get(pk=family.pk)
         rotation = Rotation.objects.filter(token__jti=jti).first()
         if rotation is None:
             return None  # revoked (sign-out, password change, another device), not rotated
-        family = family_of(payload)
-        if family is None or family.revoked_at is not None:
+        if family.revoked_at is not None:
             return None
         now = timezone.now()
         age = now - rotation.rotated_at
