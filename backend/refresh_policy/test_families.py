@@ -176,3 +176,24 @@ class SignOutTests(FamilyTestCase):
         self.assertEqual((response.status_code, response.json()), (401, BLACKLISTED))
         self.assert_refused(newest["refresh"])
         self.assert_refreshes(other_device["refresh"])
+
+
+class FlushTests(FamilyTestCase):
+    def test_flushexpiredfamilies(self):
+        import io
+        from datetime import timedelta as td
+
+        from django.core.management import call_command
+        from django.utils import timezone
+
+        from .models import Family
+
+        live = family_of(self.sign_in()["refresh"])
+        expired = family_of(self.sign_in()["refresh"])
+        revoked = family_of(self.sign_in()["refresh"])
+        recently_revoked = family_of(self.sign_in()["refresh"])
+        Family.objects.filter(id=expired).update(expires_at=timezone.now() - td(days=2))
+        Family.objects.filter(id=revoked).update(revoked_at=timezone.now() - td(days=2))
+        Family.objects.filter(id=recently_revoked).update(revoked_at=timezone.now())
+        call_command("flushexpiredfamilies", stdout=io.StringIO())
+        self.assertEqual(set(Family.objects.values_list("id", flat=True)), {live, recently_revoked})
