@@ -262,9 +262,9 @@ SIMPLE_JWT = {
     "TOKEN_OBTAIN_SERIALIZER": "accounts.serializers.TokenObtainPairSerializer",
     "TOKEN_BLACKLIST_SERIALIZER": "accounts.serializers.TokenBlacklistSerializer",
 }
-# A rotated-out refresh token presented again within this many seconds is only refused (two tabs
-# raced with the same token); later, it is taken for a stolen copy: every refresh token of that
-# account is revoked.
+# A rotated-out refresh token presented again (and not answered again by the overlap below)
+# within this many seconds is only refused (a request that lost a race); later, it is taken for a
+# stolen copy: its token family (that sign-in's refresh tokens) is revoked (refresh_policy/).
 AUTH_REFRESH_REUSE_GRACE = env_seconds("AUTH_REFRESH_REUSE_GRACE_SECONDS", "30")
 # A lost answer: the token a refresh exchanged comes back within this long while the token it
 # was exchanged for has never been used; it is answered again, in the same family (README.md).
