@@ -94,11 +94,12 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
 
     - the new tokens stay in the sign-in's family and expire no later than the sign-in's first
       refresh token did (absolute cap);
-    - a spent token presented again: answered again within the overlap (a lost answer), only
-      refused within the grace (a race), else its family is revoked; refused, it gets SimpleJWT's
-      answer (401 "Token is blacklisted");
-    - of two requests rotating the same token at once, one rotates it and the other goes the way
-      of a spent token (SimpleJWT lets both win);
+    - a spent token presented again: answered the same pair again within the overlap (a lost
+      answer, tabs at once), only refused within the grace (a race), else its family is revoked;
+      refused, it gets SimpleJWT's answer (401 "Token is blacklisted");
+    - of requests rotating the same token at once, one rotates it and the others go the way of a
+      spent token: the overlap gives them the same answer (SimpleJWT lets each win, with a chain
+      of its own);
     - a refresh token of a deleted account is refused like an inactive one's, 401
       no_active_account (SimpleJWT 5.5.1 looks its user up with .get() and answers 500, which a
       client can only take for an outage and retry).

@@ -266,8 +266,9 @@ SIMPLE_JWT = {
 # within this many seconds is only refused (a request that lost a race); later, it is taken for a
 # stolen copy: its token family (that sign-in's refresh tokens) is revoked (refresh_policy/).
 AUTH_REFRESH_REUSE_GRACE = env_seconds("AUTH_REFRESH_REUSE_GRACE_SECONDS", "30")
-# A lost answer: the token a refresh exchanged comes back within this long while the token it
-# was exchanged for has never been used; it is answered again, in the same family (README.md).
+# A lost answer, or tabs refreshing with one token at once: the token a refresh exchanged comes
+# back within this long while the token it was exchanged for has never been used; it gets the
+# same pair again, as often as it comes back (README.md, "Tokens").
 AUTH_REFRESH_OVERLAP = env_seconds("AUTH_REFRESH_OVERLAP", "60")
 
 # How long the emailed links work (accounts/tokens.py). A reset link also dies at the next

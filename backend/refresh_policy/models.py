@@ -17,7 +17,7 @@ class Family(models.Model):
     rotated-out token revokes the family, not the account's other sign-ins; "where you're signed
     in" (refresh_policy/views.py) lists the live ones. `newest_jti` and `parent_jti` are the head of
     the rotation chain: the newest refresh token, and the one it was exchanged for, which the
-    overlap answers again (refresh_policy/policy.py).
+    overlap answers again with the same pair (refresh_policy/policy.py).
     """
 
     id = models.CharField(primary_key=True, max_length=32, default=new_family_id, editable=False)
@@ -53,11 +53,16 @@ class Rotation(models.Model):
     copy) from one revoked by a sign-out or a password change (refused, nothing more). Goes with
     the token's OutstandingToken row (SimpleJWT's `flushexpiredtokens` deletes both).
 
-    `replaced`: not exchanged but replaced, unused, by the overlap's answer to its parent.
-    `answered_again_at`: when the overlap answered this token a second time (never a third).
+    `answer_access` / `answer_refresh`: the pair this token was exchanged for, while the overlap
+    may answer it again (refresh_policy/policy.py): kept only while this token is its family's
+    newest token's parent, that newest token unused, and the family live; emptied when the chain
+    moves on or the family ends, and ignored past AUTH_REFRESH_OVERLAP (`flushexpiredfamilies`
+    empties those). Keeping a live pair in the database for that long is acceptable: the window
+    is short (60 s), the pair is what the client holds anyway, and SimpleJWT's OutstandingToken
+    keeps every refresh token's text already.
     """
 
     token = models.OneToOneField(OutstandingToken, on_delete=models.CASCADE, related_name="rotation")
     rotated_at = models.DateTimeField()
-    replaced = models.BooleanField(default=False)
-    answered_again_at = models.DateTimeField(null=True, blank=True)
+    answer_access = models.TextField(blank=True, default="")
+    answer_refresh = models.TextField(blank=True, default="")

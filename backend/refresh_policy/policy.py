@@ -4,12 +4,13 @@
   access token of the sign-in as the FAMILY_CLAIM claim, through rotation.
 - cap: a rotated refresh token expires no later than the one the sign-in issued; the original
   expiry travels through rotation in the SESSION_EXP_CLAIM claim.
-- overlap: the answer to a refresh was lost, and the client presents the token it exchanged again
-  (its family's newest token's parent) within AUTH_REFRESH_OVERLAP, that newest token never used:
-  it gets a fresh pair of the same family, which replaces the newest (blacklisted). Once: the
-  same token a third time is reuse.
+- overlap: the client presents the token a refresh exchanged again (its family's newest token's
+  parent) within AUTH_REFRESH_OVERLAP of that rotation, the newest token never used: the answer
+  was lost, or two tabs refreshed with one token at once. It gets the very pair the rotation
+  answered (kept on the Rotation row for the window), as often as it comes back: idempotent, so
+  every tab ends up holding the same, live, refresh token.
 - grace: any other rotated-out token presented within AUTH_REFRESH_REUSE_GRACE of its rotation
-  (or replacement) is only refused: a request that lost a race.
+  is only refused: a request that lost a race the overlap doesn't cover.
 - reuse: otherwise a rotated-out token presented again revokes its family (a stolen copy races
   the owner; whichever comes second is caught); the account's other sign-ins are untouched.
 - revoke_family / revoke_refresh_tokens: a sign-out, "sign out that device" / a password change
@@ -111,6 +112,11 @@ def _family_for_rotation(refresh, user):
     return family
 
 
+def forget_answers(rotations):
+    """Empties the pairs kept for the overlap (see Rotation) of these Rotation rows."""
+    rotations.exclude(answer_refresh="", answer_access="").update(answer_access="", answer_refresh="")
+
+
 def revoke_family(family, now=None):
     """Blacklists every refresh token of `family` and marks it revoked; returns how many tokens."""
     now = now or timezone.now()
@@ -119,6 +125,7 @@ def revoke_family(family, now=None):
         revoked = BlacklistedToken.objects.bulk_create(
             [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
         )
+        forget_answers(Rotation.objects.filter(token__family_link__family=family))
         Family.objects.filter(pk=family.pk, revoked_at__isnull=True).update(revoked_at=now)
         family.revoked_at = family.revoked_at or now
     return len(revoked)
@@ -135,6 +142,7 @@ def revoke_refresh_tokens(user):
         revoked = BlacklistedToken.objects.bulk_create(
             [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
         )
+        forget_answers(Rotation.objects.filter(token__user=user))
         Family.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
     return len(revoked)
 
@@ -153,8 +161,9 @@ def record_rotation(refresh):
 
 
 def rotate(refresh, user):
-    """jwt/refresh/ with a good token: blacklists it, answers the family's next pair. None if
-    another request rotated it first (then it goes through on_refused like any spent token)."""
+    """jwt/refresh/ with a good token: blacklists it, answers the family's next pair and keeps
+    that pair for the overlap. None if another request rotated it first (then it goes through
+    on_refused like any spent token, and gets this pair again if the overlap allows)."""
     with transaction.atomic():
         if not record_rotation(refresh):
             return None
@@ -170,16 +179,25 @@ def rotate(refresh, user):
         refresh.set_iat()
         refresh[SESSION_EXP_CLAIM] = cap
         refresh["exp"] = min(refresh["exp"], cap)
-        if family is not None:
-            refresh[FAMILY_CLAIM] = family.id
-            _link(refresh, family)
-            family.parent_jti = parent
-            family.newest_jti = _jti(refresh.payload)
-            family.last_refreshed_at = timezone.now()
-            family.save(update_fields=["parent_jti", "newest_jti", "last_refreshed_at"])
-        else:
+        if family is None:
             refresh.outstand()
-        return pair(refresh)
+            return pair(refresh)
+        refresh[FAMILY_CLAIM] = family.id
+        _link(refresh, family)
+        answer = pair(refresh)
+        # The chain moves on: the previous parent's pair (if any) is not answered again any
+        # more (its child, `refresh` until now, has just been used); this token's answer is kept
+        # for the overlap. Written in this transaction, with the rotation: a request that finds
+        # the token rotated finds its answer too.
+        forget_answers(Rotation.objects.filter(token__family_link__family=family))
+        Rotation.objects.filter(token__jti=parent).update(
+            answer_access=answer["access"], answer_refresh=answer["refresh"]
+        )
+        family.parent_jti = parent
+        family.newest_jti = _jti(refresh.payload)
+        family.last_refreshed_at = timezone.now()
+        family.save(update_fields=["parent_jti", "newest_jti", "last_refreshed_at"])
+        return answer
 
 
 def genuine_payload(token_class, raw):
@@ -212,43 +230,32 @@ def on_refused(payload, check_user):
             return None
         now = timezone.now()
         age = now - rotation.rotated_at
-        newest = family.newest_jti
-        newest_unused = bool(newest) and not BlacklistedToken.objects.filter(token__jti=newest).exists()
-        if (
-            family.parent_jti == jti
-            and not rotation.replaced
-            and rotation.answered_again_at is None
-            and newest_unused
-            and age <= settings.AUTH_REFRESH_OVERLAP
-        ):
-            check_user(family.user)
-            return _answer_again(family, rotation, payload, now)
-        if rotation.answered_again_at is None and age < settings.AUTH_REFRESH_REUSE_GRACE:
+        is_parent = family.parent_jti == jti
+        if is_parent and rotation.answer_refresh:
+            newest_unused = bool(family.newest_jti) and not BlacklistedToken.objects.filter(
+                token__jti=family.newest_jti
+            ).exists()
+            if newest_unused and age <= settings.AUTH_REFRESH_OVERLAP:
+                # The overlap: the same pair as the rotation answered, however often. Nothing
+                # is written: no new token, and the sign-in's last refresh stays that rotation.
+                check_user(family.user)
+                log.info("refresh answered again (a lost answer, or tabs at once) in family %s of user %s",
+                         family.id, family.user_id)
+                return {"access": rotation.answer_access, "refresh": rotation.answer_refresh}
+            forget_answers(Rotation.objects.filter(pk=rotation.pk))  # past the window: never again
+        if age < settings.AUTH_REFRESH_REUSE_GRACE:
             return None  # lost a race: only refused
         revoked = revoke_family(family, now)
     log.warning(
-        "refresh token reuse: a token %s at %s came back; family %s of user %s revoked (%d refresh token(s))",
-        "replaced (by the overlap's answer)" if rotation.replaced
-        else "rotated out (and answered again already)" if rotation.answered_again_at
-        else "rotated out",
-        rotation.rotated_at.isoformat(), family.id, family.user_id, revoked,
+        "refresh token reuse: a token rotated out at %s (%d s before) came back, %s; "
+        "family %s of user %s revoked (%d refresh token(s))",
+        rotation.rotated_at.isoformat(), age.total_seconds(),
+        "not the newest token's parent (the chain had moved on)" if not is_parent
+        else "past the overlap" if age > settings.AUTH_REFRESH_OVERLAP
+        else "with no answer kept for it",
+        family.id, family.user_id, revoked,
     )
     return None
-
-
-def _answer_again(family, rotation, payload, now):
-    """The overlap: the newest token (never used) is replaced by a fresh pair of the family."""
-    newest = OutstandingToken.objects.get(jti=family.newest_jti)
-    BlacklistedToken.objects.get_or_create(token=newest)
-    Rotation.objects.update_or_create(token=newest, defaults={"rotated_at": now, "replaced": True})
-    rotation.answered_again_at = now
-    rotation.save(update_fields=["answered_again_at"])
-    refresh = _new_refresh(family.user, family, cap=session_exp(payload))
-    family.newest_jti = _jti(refresh.payload)
-    family.last_refreshed_at = now
-    family.save(update_fields=["newest_jti", "last_refreshed_at"])
-    log.info("refresh answered again (a lost answer?) in family %s of user %s", family.id, family.user_id)
-    return pair(refresh)
 
 
 def sign_out(payload):

@@ -235,8 +235,10 @@ async fn access_token_is_refreshed_before_it_expires() {
         "the backend should have seen a refresh"
     );
     assert_eq!(app.path().await, "/dashboard");
-    // Asked with verify/, which changes nothing: refresh/ would answer the rotated-out token
-    // again within the backend's overlap (a lost answer), in place of the app's newest one.
+    // Asked with verify/, which changes nothing: refresh/ would not show the blacklisting. Within
+    // the backend's overlap it answers the rotated-out token again (200, the app's own newest
+    // pair), and once the app has refreshed again it is reuse: refused, and past the grace the
+    // end of the sign-in the reload below needs.
     let old = app
         .api()
         .post(
