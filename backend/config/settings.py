@@ -60,6 +60,9 @@ SECRET_KEY = secret("AUTH_SECRET_KEY", None)
 SIGNING_KEY = secret("AUTH_SIGNING_KEY", SECRET_KEY)
 
 DEBUG = env_flag("AUTH_DEBUG", "1" if AUTH_MODE == "dev" else "0")
+if DEBUG and AUTH_MODE == "production":
+    # DEBUG answers errors with HTML pages full of settings and code, and keeps every SQL query.
+    raise ImproperlyConfigured("AUTH_DEBUG=1 is for development: AUTH_MODE=production refuses it")
 ALLOWED_HOSTS = [
     host.strip()
     for host in os.environ.get("AUTH_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
@@ -70,6 +73,19 @@ ALLOWED_HOSTS = [
 # corsheaders matches it verbatim, and the emailed links point at it.
 SPA_ORIGIN = os.environ.get("AUTH_SPA_ORIGIN", "http://127.0.0.1:8080").rstrip("/")
 _spa = urlsplit(SPA_ORIGIN)
+
+
+def is_loopback(host):
+    host = (host or "").lower()
+    return host in ("localhost", "::1") or host.endswith(".localhost") or re.fullmatch(r"127(\.[0-9]{1,3}){3}", host)
+
+
+if AUTH_MODE == "production" and _spa.scheme != "https" and not is_loopback(_spa.hostname):
+    # Tokens and the emailed links' secrets would cross the network in the clear.
+    raise ImproperlyConfigured(
+        f"AUTH_SPA_ORIGIN={SPA_ORIGIN!r}: AUTH_MODE=production wants an https:// origin "
+        "(http:// only on this machine: localhost, 127.0.0.1, [::1])"
+    )
 
 INSTALLED_APPS = [
     # accounts first so its `runserver` overrides Django's.
@@ -89,6 +105,8 @@ MIDDLEWARE = [
     # carries the CORS headers and the SPA can read the error body.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Cache-Control: no-store on every answer (tokens, profiles): accounts/middleware.py.
+    "accounts.middleware.NoStoreMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
 # Dev and test only: GET /health/ (config/urls.py) and the refresh counter behind it. First, so
@@ -107,6 +125,11 @@ if AUTH_FAULTS:
         MIDDLEWARE.index("corsheaders.middleware.CorsMiddleware") + 1,
         "accounts.faults.FaultMiddleware",
     )
+
+# Production: a request with X-Forwarded-For while AUTH_NUM_PROXIES is 0 is logged, once
+# (accounts/middleware.py): a proxy nobody told the throttles about.
+if AUTH_MODE == "production":
+    MIDDLEWARE.insert(0, "accounts.middleware.ForwardedForWarningMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -160,6 +183,20 @@ EMAIL_FILE_PATH = os.environ.get("AUTH_EMAIL_DIR", str(BASE_DIR.parent / ".dev" 
 DEFAULT_FROM_EMAIL = "Sign-in demo <noreply@localhost>"
 AUTH_PRINT_LINKS = env_flag("AUTH_PRINT_LINKS")
 
+# What this project logs (reuse revoking a family, an unexpected X-Forwarded-For...) goes to
+# stderr with its time, level and source; INFO too (e.g. a refresh answered again within the
+# overlap) except in test mode.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "[{asctime}] {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        app: {"handlers": ["stderr"], "level": "WARNING" if AUTH_MODE == "test" else "INFO"}
+        for app in ("accounts", "refresh_policy")
+    },
+}
+
 # Read by accounts' runserver override (used by the benchmark).
 AUTH_TCP_NODELAY = env_flag("AUTH_TCP_NODELAY")
 
@@ -184,15 +221,20 @@ REST_FRAMEWORK = {
     # 429 + Retry-After. Each scope counts in the default cache (per process: one server
     # process, or a shared cache for several).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",  # per IP, requests without a valid JWT
-        "rest_framework.throttling.UserRateThrottle",  # per signed-in user
+        # per IP, requests without a valid JWT, except jwt/refresh/ and jwt/blacklist/
+        "accounts.throttling.AnonRateThrottle",
+        "accounts.throttling.UserRateThrottle",  # per signed-in user, except the same two
         "accounts.throttling.LoginRateThrottle",  # per IP, POST jwt/create/ only
+        "accounts.throttling.LoginAccountRateThrottle",  # per account, failed sign-ins only
+        "accounts.throttling.RefreshRateThrottle",  # per token's user, jwt/refresh/ and jwt/blacklist/
     ],
     # A scope whose rate is None (`off`) is not throttled.
     "DEFAULT_THROTTLE_RATES": {
         "anon": throttle_rate("AUTH_THROTTLE_ANON", "60/min"),
         "user": throttle_rate("AUTH_THROTTLE_USER", "300/min"),
         "login": throttle_rate("AUTH_THROTTLE_LOGIN", "10/min"),
+        "login_account": throttle_rate("AUTH_THROTTLE_LOGIN_ACCOUNT", "30/hour"),
+        "refresh": throttle_rate("AUTH_THROTTLE_REFRESH", "120/min"),
     },
     # The client's IP is REMOTE_ADDR, unless AUTH_NUM_PROXIES trusted proxies in front add
     # theirs to X-Forwarded-For (with DRF's default, None, a client could pick its own).
@@ -206,18 +248,33 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("JWT",),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": False,
+    # Each sign-in (jwt/create/) updates last_login, which the reset links' tokens hash
+    # (accounts/tokens.py): a reset link mailed before a sign-in is dead after it.
+    "UPDATE_LAST_LOGIN": True,
     # AUTH_CHECK_REVOKE_TOKEN=1: tokens issued before a password change are refused (they carry
     # a hash of the password hash), as some production backends have it.
     "CHECK_REVOKE_TOKEN": env_flag("AUTH_CHECK_REVOKE_TOKEN"),
     # Rotation capped at the sign-in's refresh lifetime, reuse detection, and a deleted
     # account's refresh token: 401, not 500 (accounts/serializers.py, refresh_policy/).
     "TOKEN_REFRESH_SERIALIZER": "accounts.serializers.TokenRefreshSerializer",
+    # jwt/create/ starts a token family (one per sign-in, refresh_policy/), and counts failed
+    # attempts per account; jwt/blacklist/ (sign-out) ends the token's whole family.
+    "TOKEN_OBTAIN_SERIALIZER": "accounts.serializers.TokenObtainPairSerializer",
+    "TOKEN_BLACKLIST_SERIALIZER": "accounts.serializers.TokenBlacklistSerializer",
 }
-# A rotated-out refresh token presented again within this many seconds is only refused (two tabs
-# raced with the same token); later, it is taken for a stolen copy: every refresh token of that
-# account is revoked.
+# A rotated-out refresh token presented again (and not answered again by the overlap below)
+# within this many seconds is only refused (a request that lost a race); later, it is taken for a
+# stolen copy: its token family (that sign-in's refresh tokens) is revoked (refresh_policy/).
 AUTH_REFRESH_REUSE_GRACE = env_seconds("AUTH_REFRESH_REUSE_GRACE_SECONDS", "30")
+# A lost answer, or tabs refreshing with one token at once: the token a refresh exchanged comes
+# back within this long while the token it was exchanged for has never been used; it gets the
+# same pair again, as often as it comes back (README.md, "Tokens").
+AUTH_REFRESH_OVERLAP = env_seconds("AUTH_REFRESH_OVERLAP", "60")
+
+# How long the emailed links work (accounts/tokens.py). A reset link also dies at the next
+# sign-in, and each link once it did its job.
+AUTH_ACTIVATION_LINK_LIFETIME = env_seconds("AUTH_ACTIVATION_LINK_SECONDS", str(3 * 86400))
+AUTH_RESET_LINK_LIFETIME = env_seconds("AUTH_RESET_LINK_SECONDS", "3600")
 
 DJOSER = {
     "USER_CREATE_PASSWORD_RETYPE": True,
@@ -239,6 +296,12 @@ DJOSER = {
     "EMAIL_FRONTEND_SITE_NAME": "Sign-in demo",
     # No authtoken app: without this, DELETE users/me/ answers 500.
     "TOKEN_MODEL": None,
+    # The emailed links, each made by the token generator of its purpose (accounts/tokens.py).
+    "EMAIL": {
+        "activation": "accounts.messages.ActivationEmail",
+        "password_reset": "accounts.messages.PasswordResetEmail",
+        "username_reset": "accounts.messages.UsernameResetEmail",
+    },
     "SERIALIZERS": {
         "user": "accounts.serializers.UserSerializer",
         "current_user": "accounts.serializers.UserSerializer",

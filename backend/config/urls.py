@@ -7,6 +7,7 @@ from rest_framework_simplejwt.views import TokenBlacklistView
 
 from accounts.health import health
 from accounts.views import UserViewSet
+from refresh_policy.views import RevokeOthers, SessionDetail, SessionList
 
 # What djoser.urls does, with accounts' UserViewSet (the changed-address notice goes to the old
 # address).
@@ -20,6 +21,10 @@ urlpatterns = [
     # How the SPA revokes its refresh token on sign-out. Slash optional, like
     # Djoser's jwt/ routes.
     re_path(rf"^{re.escape(prefix)}jwt/blacklist/?$", TokenBlacklistView.as_view(), name="jwt-blacklist"),
+    # "Where you're signed in" (refresh_policy/views.py): an addition to Djoser. Slash optional.
+    re_path(rf"^{re.escape(prefix)}sessions/?$", SessionList.as_view(), name="sessions"),
+    re_path(rf"^{re.escape(prefix)}sessions/revoke-others/?$", RevokeOthers.as_view(), name="sessions-revoke-others"),
+    re_path(rf"^{re.escape(prefix)}sessions/(?P<family_id>[A-Za-z0-9_-]{{1,64}})/?$", SessionDetail.as_view(), name="session"),
     path(prefix, include(users.urls)),
     path(prefix, include("djoser.urls.jwt")),
     path("api/", include("notes.urls")),
