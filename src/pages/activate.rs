@@ -38,7 +38,6 @@ impl Outcome {
 
 #[function_component(ActivatePage)]
 pub fn activate_page(props: &EmailedLinkProps) -> Html {
-    super::use_link_out_of_address_bar("user-activation");
     use_title("Activate your account");
     let outcome = use_state(|| Outcome::Pending);
     // Bumped by "Try again"; with the link it is the only thing that posts again.

@@ -20,7 +20,6 @@ enum Outcome {
 /// Where the email reset link lands (`USERNAME_RESET_CONFIRM_URL`): the new address, twice.
 #[function_component(ConfirmEmailResetPage)]
 pub fn confirm_email_reset_page(props: &EmailedLinkProps) -> Html {
-    super::use_link_out_of_address_bar("confirm-email-reset");
     use_title("Choose a new email");
     let outcome = use_state(|| Outcome::Asking);
 

@@ -11,7 +11,6 @@ const FIELDS: &[Field] = &[NEW_PASSWORD, REPEAT_NEW_PASSWORD];
 
 #[function_component(ConfirmResetPage)]
 pub fn confirm_reset_page(props: &EmailedLinkProps) -> Html {
-    super::use_link_out_of_address_bar("confirm-password-reset");
     use_title("Choose a new password");
     let invalid_link = use_state(|| false);
 

@@ -44,19 +44,3 @@ fn use_prefilled_email() -> Values {
     values.extend(use_query_param("email").map(|email| (EMAIL.name, email)));
     values
 }
-
-/// Takes an emailed link's `uid` and `token` out of the address bar (and so out of history,
-/// and of what a screenshot or a shared screen shows) once the page has read them: the page
-/// keeps them, and the address becomes the bare `page` path.
-#[hook]
-fn use_link_out_of_address_bar(page: &'static str) {
-    use_effect_with((), move |_| {
-        if crate::PRERENDERING {
-            return;
-        }
-        let bare = format!("{}{page}", crate::config::get().base_path);
-        if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&bare));
-        }
-    });
-}

@@ -57,7 +57,7 @@ async fn open_redirect_attempts_land_on_the_dashboard() {
         );
         app.wait_for_text("#user-email", EMAIL).await;
         // Signed out for the next attempt (storage only: the next page load starts afresh).
-        app.js("window.localStorage.clear();", vec![]).await;
+        app.clear_site_storage().await;
     }
     app.assert_no_crash().await;
     println!(

@@ -248,6 +248,23 @@ impl App {
         .await;
     }
 
+    /// Clears this origin's site storage as the browser's "clear site data" does (localStorage
+    /// and every IndexedDB database), so that the next page load starts signed out.
+    pub async fn clear_site_storage(&self) {
+        self.js(
+            "return (async () => {
+               localStorage.clear();
+               const names = (await indexedDB.databases()).map(d => d.name);
+               await Promise.all(names.map(n => new Promise(r => {
+                 const q = indexedDB.deleteDatabase(n); q.onsuccess = q.onerror = q.onblocked = () => r();
+               })));
+               return null;
+             })();",
+            vec![],
+        )
+        .await;
+    }
+
     /// The localStorage key of the app's session record, once one is stored (named after the
     /// app's API and base path: `djoser-auth <api> <base path> session`).
     pub async fn session_key(&self) -> Option<String> {

@@ -136,7 +136,7 @@ async fn unsafe_next_is_ignored_after_sign_in() {
         );
         app.wait_for_text("#user-email", "lee@example.com").await;
         // Signed out again for the next round, without going through the app.
-        app.js("window.localStorage.clear();", vec![]).await;
+        app.clear_site_storage().await;
     }
 }
 

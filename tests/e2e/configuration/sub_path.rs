@@ -109,7 +109,7 @@ async fn the_app_under_a_sub_path_stays_there() {
         app.goto(&format!("/account/login?next={next}")).await;
         app.submit_login("email", EMAIL, PASSWORD).await;
         app.wait_for_path("/account/dashboard").await;
-        app.js("window.localStorage.clear();", vec![]).await;
+        app.clear_site_storage().await;
     }
     app.assert_no_crash().await;
 }
