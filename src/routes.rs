@@ -123,6 +123,15 @@ impl Routable for Route {
             ["settings"] => Route::Settings,
             #[cfg(feature = "notes-example")]
             ["notes"] => Route::Notes,
+            // An emailed link taken out of the address bar (`take_link_out_of_address_bar`).
+            [page @ ("user-activation" | "confirm-password-reset" | "confirm-email-reset")] => {
+                TAKEN_LINK.with_borrow(|taken| match taken {
+                    Some((taken, uid, token)) if taken == page => {
+                        Route::emailed(page, uid.clone(), token.clone())
+                    }
+                    _ => Route::NotFound,
+                })
+            }
             ["user-activation", uid, token] => match (param(uid), param(token)) {
                 (Some(uid), Some(token)) => Route::Activate { uid, token },
                 _ => Route::NotFound,
@@ -138,6 +147,42 @@ impl Routable for Route {
             _ => Route::NotFound,
         };
         Some(route)
+    }
+}
+
+thread_local! {
+    /// The emailed link this page was opened with (page, uid, token), once it has left the
+    /// address bar: the bare page path still shows it, until the page is loaded anew.
+    static TAKEN_LINK: std::cell::RefCell<Option<(String, String, String)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+impl Route {
+    fn emailed(page: &str, uid: String, token: String) -> Route {
+        match page {
+            "user-activation" => Route::Activate { uid, token },
+            "confirm-password-reset" => Route::ConfirmReset { uid, token },
+            _ => Route::ConfirmEmailReset { uid, token },
+        }
+    }
+}
+
+/// Takes an emailed link's `uid` and `token` out of the address bar (and so out of history,
+/// screenshots and shared screens) once the page has read them: the address becomes the bare
+/// page path (`/user-activation`), which goes on showing the same page until it is loaded anew.
+pub fn take_link_out_of_address_bar(page: &str, uid: &str, token: &str) {
+    if crate::PRERENDERING {
+        return;
+    }
+    TAKEN_LINK.with_borrow_mut(|taken| {
+        *taken = Some((page.to_string(), uid.to_string(), token.to_string()))
+    });
+    if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&href(&format!("/{page}"))),
+        );
     }
 }
 

@@ -4,11 +4,7 @@ use crate::api::{self, ApiError};
 use crate::components::*;
 use crate::routes::Route;
 
-#[derive(Properties, PartialEq)]
-pub struct EmailedLinkProps {
-    pub uid: String,
-    pub token: String,
-}
+use super::EmailedLinkProps;
 
 #[derive(Clone, PartialEq)]
 enum Outcome {
@@ -38,6 +34,7 @@ impl Outcome {
 
 #[function_component(ActivatePage)]
 pub fn activate_page(props: &EmailedLinkProps) -> Html {
+    super::use_link_out_of_address_bar("user-activation", props);
     use_title("Activate your account");
     let outcome = use_state(|| Outcome::Pending);
     // Bumped by "Try again"; with the link it is the only thing that posts again.

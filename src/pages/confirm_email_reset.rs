@@ -1,6 +1,6 @@
 use yew::prelude::*;
 
-use super::activate::EmailedLinkProps;
+use super::EmailedLinkProps;
 use crate::api::{self, ApiError, NewEmail};
 use crate::components::*;
 use crate::fields::{Field, NEW_EMAIL, REPEAT_NEW_EMAIL};
@@ -20,6 +20,7 @@ enum Outcome {
 /// Where the email reset link lands (`USERNAME_RESET_CONFIRM_URL`): the new address, twice.
 #[function_component(ConfirmEmailResetPage)]
 pub fn confirm_email_reset_page(props: &EmailedLinkProps) -> Html {
+    super::use_link_out_of_address_bar("confirm-email-reset", props);
     use_title("Choose a new email");
     let outcome = use_state(|| Outcome::Asking);
 

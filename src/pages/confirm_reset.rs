@@ -1,6 +1,6 @@
 use yew::prelude::*;
 
-use super::activate::EmailedLinkProps;
+use super::EmailedLinkProps;
 use crate::api::{self, ApiError, NewPassword};
 use crate::components::*;
 use crate::fields::{Field, NEW_PASSWORD, REPEAT_NEW_PASSWORD};
@@ -11,6 +11,7 @@ const FIELDS: &[Field] = &[NEW_PASSWORD, REPEAT_NEW_PASSWORD];
 
 #[function_component(ConfirmResetPage)]
 pub fn confirm_reset_page(props: &EmailedLinkProps) -> Html {
+    super::use_link_out_of_address_bar("confirm-password-reset", props);
     use_title("Choose a new password");
     let invalid_link = use_state(|| false);
 

@@ -44,3 +44,19 @@ fn use_prefilled_email() -> Values {
     values.extend(use_query_param("email").map(|email| (EMAIL.name, email)));
     values
 }
+
+/// What an emailed link's page is opened with.
+#[derive(Properties, PartialEq)]
+pub struct EmailedLinkProps {
+    pub uid: String,
+    pub token: String,
+}
+
+/// Takes the page's emailed link out of the address bar as soon as the page has it.
+#[hook]
+fn use_link_out_of_address_bar(page: &'static str, props: &EmailedLinkProps) {
+    use_effect_with(
+        (props.uid.clone(), props.token.clone()),
+        move |(uid, token)| crate::routes::take_link_out_of_address_bar(page, uid, token),
+    );
+}

@@ -60,10 +60,19 @@ impl SessionManager {
         }
     }
 
-    /// Another tab changed the record: its copy says how.
-    pub(super) fn take_copy(&self) {
-        if let Ok(read) = shared::read_copy(now()) {
-            self.reconcile(&read, "another tab changed the session");
+    /// Another tab changed the record: its copy says how (or, where the copy couldn't be
+    /// written, the record itself).
+    pub(super) fn take_copy(self: &Rc<Self>) {
+        match shared::read_copy(now()) {
+            Ok(read) => self.reconcile(&read, "another tab changed the session"),
+            Err(_) => {
+                let this = self.clone();
+                spawn_local(async move {
+                    if let Some(read) = shared::read(now()).await {
+                        this.reconcile(&read, "another tab changed the session");
+                    }
+                });
+            }
         }
     }
 

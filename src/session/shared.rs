@@ -89,9 +89,15 @@ fn write_copy(record: &Record, now: f64) -> bool {
     if read_copy(now).is_ok_and(|copy| copy.record.generation >= record.generation) {
         return true;
     }
-    record
+    let written = record
         .stored()
-        .is_some_and(|text| storage.set_item(&name("session"), &text).is_ok())
+        .is_some_and(|text| storage.set_item(&name("session"), &text).is_ok());
+    if !written {
+        // A full quota: no copy rather than a stale one (removing always works). Pages load
+        // from the agreed record then, a moment later.
+        let _ = storage.remove_item(&name("session"));
+    }
+    written
 }
 
 /// The newer of two reads (IndexedDB's first when they tie).
