@@ -22,6 +22,7 @@ mod support;
 mod accessibility;
 mod account;
 mod auth_flows;
+mod backend_safety;
 mod configuration;
 mod dev_server;
 mod first_paint;
