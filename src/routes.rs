@@ -125,12 +125,10 @@ impl Routable for Route {
             ["notes"] => Route::Notes,
             // An emailed link taken out of the address bar (`take_link_out_of_address_bar`).
             [page @ ("user-activation" | "confirm-password-reset" | "confirm-email-reset")] => {
-                TAKEN_LINK.with_borrow(|taken| match taken {
-                    Some((taken, uid, token)) if taken == page => {
-                        Route::emailed(page, uid.clone(), token.clone())
-                    }
+                match taken_link() {
+                    Some((taken, uid, token)) if taken == *page => Route::emailed(page, uid, token),
                     _ => Route::NotFound,
-                })
+                }
             }
             ["user-activation", uid, token] => match (param(uid), param(token)) {
                 (Some(uid), Some(token)) => Route::Activate { uid, token },
@@ -150,13 +148,6 @@ impl Routable for Route {
     }
 }
 
-thread_local! {
-    /// The emailed link this page was opened with (page, uid, token), once it has left the
-    /// address bar: the bare page path still shows it, until the page is loaded anew.
-    static TAKEN_LINK: std::cell::RefCell<Option<(String, String, String)>> =
-        const { std::cell::RefCell::new(None) };
-}
-
 impl Route {
     fn emailed(page: &str, uid: String, token: String) -> Route {
         match page {
@@ -167,22 +158,41 @@ impl Route {
     }
 }
 
+/// Where this tab keeps the emailed link it was opened with once it has left the address bar:
+/// sessionStorage, which is this tab's alone, survives a reload and goes with the tab.
+fn link_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// The emailed link (page, uid, token) this tab took out of its address bar.
+fn taken_link() -> Option<(String, String, String)> {
+    let text = link_storage()?
+        .get_item(&crate::session::shared::name("emailed-link"))
+        .ok()??;
+    let mut parts = text.splitn(3, '\n').map(str::to_string);
+    Some((parts.next()?, parts.next()?, parts.next()?))
+}
+
 /// Takes an emailed link's `uid` and `token` out of the address bar (and so out of history,
 /// screenshots and shared screens) once the page has read them: the address becomes the bare
-/// page path (`/user-activation`), which goes on showing the same page until it is loaded anew.
+/// page path (`/user-activation`), which goes on showing the same page, a reload included, in
+/// this tab only.
 pub fn take_link_out_of_address_bar(page: &str, uid: &str, token: &str) {
     if crate::PRERENDERING {
         return;
     }
-    TAKEN_LINK.with_borrow_mut(|taken| {
-        *taken = Some((page.to_string(), uid.to_string(), token.to_string()))
+    let kept = link_storage().is_some_and(|storage| {
+        let link = format!("{page}\n{uid}\n{token}");
+        let key = crate::session::shared::name("emailed-link");
+        storage.set_item(&key, &link).is_ok()
     });
+    // Without a place to keep it (storage blocked), the link stays where it is.
+    if !kept {
+        return;
+    }
     if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
-        let _ = history.replace_state_with_url(
-            &wasm_bindgen::JsValue::NULL,
-            "",
-            Some(&href(&format!("/{page}"))),
-        );
+        let bare = href(&format!("/{page}"));
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&bare));
     }
 }
 

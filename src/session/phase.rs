@@ -101,6 +101,10 @@ impl Phase {
         let record = &read.record;
         let newer = |mine: &Session| record.generation > mine.generation;
         match (self.session(), &record.session) {
+            // Its sign-in ran out while the page slept: nothing left to refresh with.
+            (Some(mine), _) if mine.refresh_expired(now) => {
+                Some(Phase::SignedOut(SignedOutReason::Expired))
+            }
             (None, Some(stored)) => (!record.has_ended(&stored.sign_in))
                 .then(|| Phase::loaded(Some(stored.clone()), SignedOutReason::NeverSignedIn, now)),
             (Some(mine), Some(stored)) if stored.sign_in == mine.sign_in => {
@@ -324,6 +328,17 @@ mod tests {
             next.reconciled(&record, 1_100.0),
             Some(Phase::SignedIn(s)) if s.sign_in == "b"
         ));
+    }
+
+    #[test]
+    fn a_sign_in_that_ran_out_while_the_page_slept_ends_without_a_refresh() {
+        let mine = at(&session(1_000.0, 300), 3);
+        let here = Phase::SignedIn(mine.clone());
+        let same = read(Some((*mine).clone()), 3, &[]);
+        assert_eq!(
+            here.reconciled(&same, 1_000.0 + 86_400.0),
+            Some(Phase::SignedOut(SignedOutReason::Expired))
+        );
     }
 
     #[test]
