@@ -1,0 +1,707 @@
+//! The storm (issue #18, part 3): random interleavings thrown at the session, its invariants
+//! (/work/shared/design.md, "the trust model") checked after every step.
+//!
+//! One world per seed: the real backend with 65 s access tokens (a refresh window every ~5 s),
+//! two browsers (the world's Chromium with three tabs, a second Chromium with two), four users.
+//! A seeded schedule of: refresh windows passing, sign-out, sign-in as another user, profile
+//! saves and password changes on /settings, tab freeze/resume (CDP `Page.setWebLifecycleState`)
+//! and back-forward restores, offline periods (CDP `Network.emulateNetworkConditions`), slow
+//! IndexedDB and slow refresh answers (the page controls of `support::storm`, and the backend's
+//! fault knobs on a seeded list of requests), lost refresh answers (the server acts, the page
+//! hears nothing), clock steps, reloads. After every step:
+//!
+//! 1. no tab shows a user other than the owner of the tokens its browser holds (the access
+//!    token's `user_id` against the page and against the stored profile), and no tab goes from
+//!    one user to another without a signed-out moment between (its screen log);
+//! 2. after a sign-out, within 5 s no tab of that browser is signed in, and every refresh token
+//!    that browser ever held is refused by the backend (asked with `jwt/verify/`, which spends
+//!    nothing);
+//! 3. no live sign-in ends except by a sign-out or a password change (or after a lost refresh
+//!    answer, whose retry the server refuses: a refusal that means the token is dead);
+//! 4. at most one refresh call per refresh window per browser: no refresh token sent twice and
+//!    answered twice, no two successful refreshes less than 2.5 s apart.
+//!
+//! `STORM_SEED` replays one seed, `STORM_SEEDS` runs that many (from `STORM_SEED`, or random),
+//! `STORM_STEPS` steps per seed. The seed is printed at the start and in every failure; each
+//! failing seed is reported with its steps. `make test` runs two seeds of 12 steps (about two
+//! minutes); `make storm STORM_SEEDS=200` runs many.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::WindowHandle;
+use serde_json::{json, Value};
+
+use crate::sessions::new_tab;
+use crate::support::storm::{
+    parse_stored, random_seed, refresh_token_alive, token_user_id, user_swaps, Rng, SignInKey,
+    PAGE_CONTROLS,
+};
+use crate::support::{App, BackendOptions, Browser};
+
+const USERS: [&str; 4] = [
+    "ann@example.com",
+    "ben@example.com",
+    "cat@example.com",
+    "dan@example.com",
+];
+const FIRST_PASSWORD: &str = "Correct-horse-42";
+/// Two successful refreshes of one browser closer than this are two in one window (they come
+/// ~5 s apart with 65 s tokens).
+const MIN_REFRESH_GAP_MS: f64 = 2_500.0;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum TabState {
+    Awake,
+    Frozen,
+    /// Navigated off the app (the page is in the back-forward cache).
+    Away,
+}
+
+struct Tab {
+    handle: WindowHandle,
+    browser: usize,
+    state: TabState,
+}
+
+#[derive(Default)]
+struct BrowserModel {
+    /// Who the storm signed in here, if anyone.
+    user: Option<String>,
+    /// Why the sign-in may have ended without a sign-out (a lost answer, a password change
+    /// elsewhere), if it may.
+    may_end: Option<String>,
+    /// Every refresh token this browser was seen holding, by sign-in.
+    tokens: BTreeMap<SignInKey, BTreeSet<String>>,
+    /// Tokens the backend was seen refusing (they stay refused).
+    refused: HashSet<String>,
+    /// Refresh calls answered: (page time ms, refresh token sent, status).
+    calls: Vec<(f64, String, i64)>,
+    /// (document, index) of the recorded calls already taken.
+    taken: HashSet<(String, usize)>,
+    /// Documents whose screen log has already been reported.
+    reported: HashSet<String>,
+}
+
+struct Storm {
+    app: App,
+    /// The browser not in `app.browser` right now (swapped in when one of its tabs is used).
+    parked: Option<Browser>,
+    active: usize,
+    tabs: Vec<Tab>,
+    models: [BrowserModel; 2],
+    passwords: HashMap<String, String>,
+    emails: HashMap<String, String>,
+    rng: Rng,
+    seed: u64,
+    steps: Vec<String>,
+    password_changes: u32,
+    profile_saves: u32,
+}
+
+type Verdict = Result<(), String>;
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn storm() {
+    skip_unless_e2e!();
+    let first = env_u64("STORM_SEED").unwrap_or_else(random_seed);
+    let seeds = env_u64("STORM_SEEDS").unwrap_or(2);
+    let steps = env_u64("STORM_STEPS").unwrap_or(12) as usize;
+    println!("storm: seeds {first}..{} ({seeds}), {steps} steps each (STORM_SEED={first} replays the first)", first + seeds - 1);
+    let started = Instant::now();
+    let mut failures = vec![];
+    for seed in first..first + seeds {
+        let began = Instant::now();
+        let outcome = run_seed(seed, steps).await;
+        match &outcome {
+            Ok(()) => println!("storm seed {seed}: passed in {:.0?}", began.elapsed()),
+            Err(message) => {
+                println!("storm seed {seed}: FAILED in {:.0?}\n{message}", began.elapsed());
+                failures.push(format!("seed {seed} (STORM_SEED={seed} STORM_SEEDS=1 STORM_STEPS={steps} replays it):\n{message}"));
+            }
+        }
+    }
+    println!(
+        "storm: {} of {seeds} seeds passed in {:.0?}",
+        seeds as usize - failures.len(),
+        started.elapsed()
+    );
+    assert!(failures.is_empty(), "storm: {} seed(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
+}
+
+async fn run_seed(seed: u64, steps: usize) -> Verdict {
+    let mut rng = Rng::new(seed);
+    // The backend's own delays, on a seeded list of requests (the n-th refresh gets the n-th).
+    let delays = |rng: &mut Rng, n: usize, slow: &[u64]| {
+        (0..n)
+            .map(|_| format!("delay-{}", if rng.below(4) == 0 { *rng.pick(slow) } else { 0 }))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let faults = format!(
+        "POST /auth/jwt/refresh/={};GET /auth/users/me/={}",
+        delays(&mut rng, 80, &[400, 1500, 3000]),
+        delays(&mut rng, 40, &[800, 2500])
+    );
+    let app = App::start_with(BackendOptions {
+        extra_env: vec![("AUTH_FAULTS".into(), faults)],
+        ..BackendOptions::short_access()
+    })
+    .await;
+    let second_dir = app.dir.join("second-browser");
+    std::fs::create_dir_all(&second_dir).expect("second browser dir");
+    let second = Browser::start(&second_dir).await;
+    let mut storm = Storm {
+        app,
+        parked: Some(second),
+        active: 0,
+        tabs: vec![],
+        models: Default::default(),
+        passwords: HashMap::new(),
+        emails: HashMap::new(),
+        rng,
+        seed,
+        steps: vec![],
+        password_changes: 0,
+        profile_saves: 0,
+    };
+    let outcome = async {
+        storm.set_up().await?;
+        for n in 0..steps {
+            storm.step(n).await?;
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            storm.check().await?;
+        }
+        storm.wake_all().await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        storm.check().await
+    }
+    .await;
+    outcome.map_err(|problem| {
+        format!(
+            "seed {seed}: {problem}\nsteps:\n  {}\nbackend log (last lines):\n{}",
+            storm.steps.join("\n  "),
+            storm.app.backend.log_tail(25)
+        )
+    })
+}
+
+impl Storm {
+    async fn set_up(&mut self) -> Verdict {
+        let api = self.app.api();
+        for email in USERS {
+            self.app.backend.create_active_user(email, FIRST_PASSWORD).await;
+            self.passwords.insert(email.to_string(), FIRST_PASSWORD.to_string());
+            let tokens = api.jwt_create(email, FIRST_PASSWORD).await.json();
+            let id = token_user_id(tokens["access"].as_str().unwrap_or_default())
+                .expect("a user_id in the access token");
+            api.jwt_blacklist(tokens["refresh"].as_str().unwrap_or_default()).await;
+            self.emails.insert(id, email.to_string());
+        }
+        // Browser 0: three tabs, signed in as the first user; browser 1: two, the second user.
+        let first = self.app.browser.client.window().await.expect("window handle");
+        self.tabs.push(Tab { handle: first, browser: 0, state: TabState::Awake });
+        self.add_tab_scripts().await;
+        for _ in 0..2 {
+            let handle = new_tab(&self.app).await;
+            self.add_tab_scripts().await;
+            self.tabs.push(Tab { handle, browser: 0, state: TabState::Awake });
+        }
+        self.swap_browsers();
+        let handle = self.app.browser.client.window().await.expect("window handle");
+        self.tabs.push(Tab { handle, browser: 1, state: TabState::Awake });
+        self.add_tab_scripts().await;
+        let handle = new_tab(&self.app).await;
+        self.add_tab_scripts().await;
+        self.tabs.push(Tab { handle, browser: 1, state: TabState::Awake });
+
+        for (browser, user, tabs) in [(0, USERS[0], [0, 1, 2].as_slice()), (1, USERS[1], [3, 4].as_slice())] {
+            self.sign_in(tabs[0], user).await?;
+            for &tab in &tabs[1..] {
+                self.focus(tab).await;
+                self.app.goto("/dashboard").await;
+            }
+            self.models[browser].user = Some(user.to_string());
+        }
+        self.note("set up: browser 0 (tabs 0-2) signed in as ann, browser 1 (tabs 3-4) as ben".into());
+        Ok(())
+    }
+
+    async fn add_tab_scripts(&self) {
+        self.app.add_init_script(PAGE_CONTROLS).await;
+        self.app.record_auth_calls().await;
+    }
+
+    fn swap_browsers(&mut self) {
+        let parked = self.parked.as_mut().expect("the parked browser");
+        std::mem::swap(&mut self.app.browser, parked);
+        self.active = 1 - self.active;
+    }
+
+    /// Makes `tab` the one the helpers act on (swapping browsers if it is in the other one).
+    async fn focus(&mut self, tab: usize) {
+        if self.tabs[tab].browser != self.active {
+            self.swap_browsers();
+        }
+        let handle = self.tabs[tab].handle.clone();
+        self.app.switch_to(&handle).await;
+    }
+
+    fn note(&mut self, line: String) {
+        println!("  [seed {}] {line}", self.seed);
+        self.steps.push(line);
+    }
+
+    fn awake_tabs(&self, browser: usize) -> Vec<usize> {
+        (0..self.tabs.len())
+            .filter(|&t| self.tabs[t].browser == browser && self.tabs[t].state == TabState::Awake)
+            .collect()
+    }
+
+    fn pick_awake(&mut self, browser: Option<usize>) -> Option<usize> {
+        let tabs: Vec<usize> = (0..self.tabs.len())
+            .filter(|&t| self.tabs[t].state == TabState::Awake && browser.is_none_or(|b| self.tabs[t].browser == b))
+            .collect();
+        (!tabs.is_empty()).then(|| *self.rng.pick(&tabs))
+    }
+
+    async fn step(&mut self, n: usize) -> Verdict {
+        let frozen: Vec<usize> = (0..self.tabs.len()).filter(|&t| self.tabs[t].state == TabState::Frozen).collect();
+        let away: Vec<usize> = (0..self.tabs.len()).filter(|&t| self.tabs[t].state == TabState::Away).collect();
+        // wait, sign-out, sign-in, profile, password, freeze, resume, away, back, offline,
+        // slow IndexedDB, slow refresh, lost answer, clock step, reload
+        let weights = [
+            5,
+            2,
+            2,
+            1,
+            1,
+            1,
+            if frozen.is_empty() { 0 } else { 4 },
+            1,
+            if away.is_empty() { 0 } else { 4 },
+            1,
+            1,
+            1,
+            1,
+            1,
+            1,
+        ];
+        let browser = self.rng.below(2) as usize;
+        match self.rng.weighted(&weights) {
+            0 => {
+                let ms = self.rng.between(4_000, 7_000);
+                self.note(format!("{n}: a refresh window passes ({ms} ms)"));
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+            1 => self.sign_out_step(n, browser).await?,
+            2 => {
+                let user = *self.rng.pick(&USERS);
+                if self.models[browser].user.is_some() {
+                    self.sign_out_step(n, browser).await?;
+                }
+                let Some(tab) = self.pick_awake(Some(browser)) else { return Ok(()) };
+                self.note(format!("{n}: browser {browser} tab {tab}: sign in as {user}"));
+                self.sign_in(tab, user).await?;
+                self.models[browser].user = Some(user.to_string());
+                self.models[browser].may_end = None;
+            }
+            3 => {
+                let Some(tab) = self.signed_in_tab(browser) else { return Ok(()) };
+                self.profile_saves += 1;
+                let name = format!("Storm Name {}", self.profile_saves);
+                self.note(format!("{n}: browser {browser} tab {tab}: save the profile name {name:?} on /settings"));
+                self.open_settings(tab).await?;
+                self.app.fill("name", &name).await;
+                self.app.click("form#profile-form button[type=submit]").await;
+                self.wait_for_css("#profile-saved", "the profile saved notice").await?;
+            }
+            4 => {
+                let Some(tab) = self.signed_in_tab(browser) else { return Ok(()) };
+                let user = self.models[browser].user.clone().unwrap_or_default();
+                self.password_changes += 1;
+                let new = format!("Storm-pass-{}-{}", self.seed, self.password_changes);
+                self.note(format!("{n}: browser {browser} tab {tab}: change {user}'s password on /settings"));
+                self.open_settings(tab).await?;
+                self.app.fill("current_password", &self.passwords[&user]).await;
+                self.app.fill("new_password", &new).await;
+                self.app.fill("re_new_password", &new).await;
+                self.app.click("form#password-form button[type=submit]").await;
+                self.wait_for_css("#password-changed", "the password changed notice").await?;
+                self.passwords.insert(user.clone(), new);
+                let other = 1 - browser;
+                if self.models[other].user.as_deref() == Some(user.as_str()) {
+                    self.models[other].may_end = Some(format!("{user}'s password changed in browser {browser}"));
+                }
+            }
+            5 => {
+                let Some(tab) = self.pick_awake(None) else { return Ok(()) };
+                self.note(format!("{n}: tab {tab} (browser {}): freeze", self.tabs[tab].browser));
+                self.focus(tab).await;
+                self.harvest_current(tab).await;
+                self.app.browser.cdp("Page.setWebLifecycleState", json!({ "state": "frozen" })).await;
+                self.tabs[tab].state = TabState::Frozen;
+            }
+            6 => {
+                let tab = *self.rng.pick(&frozen);
+                self.note(format!("{n}: tab {tab} (browser {}): resume", self.tabs[tab].browser));
+                self.focus(tab).await;
+                self.app.browser.cdp("Page.setWebLifecycleState", json!({ "state": "active" })).await;
+                self.tabs[tab].state = TabState::Awake;
+            }
+            7 => {
+                let Some(tab) = self.pick_awake(None) else { return Ok(()) };
+                self.note(format!("{n}: tab {tab} (browser {}): leave for another site (back-forward cache)", self.tabs[tab].browser));
+                self.focus(tab).await;
+                self.harvest_current(tab).await;
+                let health = format!("{}/health/", self.app.api_base());
+                self.app.goto_url_as_is(&health).await;
+                self.tabs[tab].state = TabState::Away;
+            }
+            8 => {
+                let tab = *self.rng.pick(&away);
+                self.note(format!("{n}: tab {tab} (browser {}): back", self.tabs[tab].browser));
+                self.focus(tab).await;
+                self.app.browser.client.back().await.expect("history back");
+                self.tabs[tab].state = TabState::Awake;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            9 => {
+                let ms = self.rng.between(2_000, 8_000);
+                self.note(format!("{n}: browser {browser} offline for {ms} ms"));
+                self.set_offline(browser, true).await;
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                self.set_offline(browser, false).await;
+            }
+            10 => {
+                let Some(tab) = self.pick_awake(None) else { return Ok(()) };
+                let ms = *self.rng.pick(&[0, 300, 1500, 3000]);
+                self.note(format!("{n}: tab {tab}: IndexedDB answers {ms} ms late"));
+                self.focus(tab).await;
+                self.app.control("idbDelay", json!(ms)).await;
+            }
+            11 => {
+                let Some(tab) = self.pick_awake(None) else { return Ok(()) };
+                let ms = *self.rng.pick(&[0, 500, 2000, 4000]);
+                self.note(format!("{n}: tab {tab}: refresh answers reach the page {ms} ms late"));
+                self.focus(tab).await;
+                self.app.control("refreshDelay", json!(ms)).await;
+            }
+            12 => {
+                let Some(tab) = self.pick_awake(None) else { return Ok(()) };
+                let b = self.tabs[tab].browser;
+                self.note(format!("{n}: tab {tab} (browser {b}): its next refresh answer is lost"));
+                self.focus(tab).await;
+                self.app.control("loseRefresh", json!(1)).await;
+                self.models[b].may_end = Some(format!("a refresh answer lost in tab {tab}"));
+            }
+            13 => {
+                let Some(tab) = self.pick_awake(None) else { return Ok(()) };
+                let shift = *self.rng.pick(&[0_i64, 3_600_000, 600_000, 86_400_000]);
+                self.note(format!("{n}: tab {tab}: clock set {} s back", shift / 1000));
+                self.focus(tab).await;
+                self.app.control("clockShift", json!(shift)).await;
+            }
+            _ => {
+                let Some(tab) = self.pick_awake(None) else { return Ok(()) };
+                self.note(format!("{n}: tab {tab} (browser {}): reload", self.tabs[tab].browser));
+                self.focus(tab).await;
+                self.harvest_current(tab).await;
+                self.app.browser.client.refresh().await.expect("reload");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        Ok(())
+    }
+
+    fn signed_in_tab(&mut self, browser: usize) -> Option<usize> {
+        self.models[browser].user.as_ref()?;
+        self.pick_awake(Some(browser))
+    }
+
+    async fn wait_for_css(&self, css: &str, what: &str) -> Verdict {
+        let found = crate::support::wait::poll(Duration::from_secs(10), Duration::from_millis(100), || async {
+            self.app.find(css).await.map(|_| ())
+        })
+        .await;
+        match found {
+            Some(()) => Ok(()),
+            None => Err(format!("no {what} within 10 s\n{}", self.app.describe().await)),
+        }
+    }
+
+    async fn open_settings(&mut self, tab: usize) -> Verdict {
+        self.focus(tab).await;
+        self.harvest_current(tab).await;
+        self.app.goto("/settings").await;
+        self.wait_for_css("form#profile-form", "/settings's profile form").await
+    }
+
+    async fn set_offline(&mut self, browser: usize, offline: bool) {
+        let tabs: Vec<usize> = (0..self.tabs.len()).filter(|&t| self.tabs[t].browser == browser).collect();
+        for tab in tabs {
+            self.focus(tab).await;
+            let _ = self.app.browser.cdp("Network.enable", json!({})).await;
+            self.app
+                .browser
+                .cdp(
+                    "Network.emulateNetworkConditions",
+                    json!({ "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
+                )
+                .await;
+        }
+    }
+
+    async fn wake_all(&mut self) {
+        for tab in 0..self.tabs.len() {
+            match self.tabs[tab].state {
+                TabState::Frozen => {
+                    self.focus(tab).await;
+                    self.app.browser.cdp("Page.setWebLifecycleState", json!({ "state": "active" })).await;
+                }
+                TabState::Away => {
+                    self.focus(tab).await;
+                    self.app.browser.client.back().await.expect("history back");
+                }
+                TabState::Awake => continue,
+            }
+            self.tabs[tab].state = TabState::Awake;
+        }
+    }
+
+    async fn sign_in(&mut self, tab: usize, user: &str) -> Verdict {
+        self.focus(tab).await;
+        self.harvest_current(tab).await;
+        self.app.goto("/login").await;
+        let on_form = crate::support::wait::poll(Duration::from_secs(5), Duration::from_millis(100), || async {
+            self.app.find("form#login-form").await.map(|_| ())
+        })
+        .await;
+        if on_form.is_none() {
+            return Err(format!("tab {tab}: /login shows no sign-in form though the storm signed this browser out\n{}", self.app.describe().await));
+        }
+        let password = self.passwords[user].clone();
+        self.app.submit_login("email", user, &password).await;
+        let landed = crate::support::wait::poll(Duration::from_secs(10), Duration::from_millis(100), || async {
+            (self.app.shown_email().await.as_deref() == Some(user)).then_some(())
+        })
+        .await;
+        match landed {
+            Some(()) => Ok(()),
+            None => Err(format!("tab {tab}: signing in as {user} did not show {user} within 10 s\n{}", self.app.describe().await)),
+        }
+    }
+
+    /// Signs browser `browser` out from one of its tabs, then checks invariant 2.
+    async fn sign_out_step(&mut self, n: usize, browser: usize) -> Verdict {
+        let Some(user) = self.models[browser].user.clone() else { return Ok(()) };
+        let Some(tab) = self.pick_awake(Some(browser)) else { return Ok(()) };
+        self.note(format!("{n}: browser {browser} tab {tab}: sign out ({user})"));
+        for t in self.awake_tabs(browser) {
+            self.focus(t).await;
+            self.harvest_current(t).await;
+        }
+        self.focus(tab).await;
+        if self.app.find("button#sign-out").await.is_none() {
+            self.app.goto("/dashboard").await;
+            if self.app.find("button#sign-out").await.is_none() {
+                self.wait_for_css("button#sign-out", "a Sign out button on /dashboard").await?;
+            }
+        }
+        self.app.click("button#sign-out").await;
+        let clicked = Instant::now();
+        self.models[browser].user = None;
+        self.models[browser].may_end = None;
+        // Within 5 s no tab of the browser signed in, nothing stored.
+        loop {
+            let mut still = vec![];
+            for t in self.awake_tabs(browser) {
+                self.focus(t).await;
+                let snap = self.harvest_current(t).await;
+                if let Some(email) = snap["email"].as_str() {
+                    still.push(format!("tab {t} shows {email} at {}", snap["path"]));
+                }
+                if !parse_stored(&snap["stored"]).is_empty() {
+                    still.push(format!("tab {t} reads a stored session: {}", snap["stored"]));
+                }
+            }
+            if still.is_empty() {
+                break;
+            }
+            if clicked.elapsed() > Duration::from_secs(5) {
+                return Err(format!(
+                    "invariant 2: 5 s after {user}'s sign-out in browser {browser} tab {tab}, still signed in:\n  {}",
+                    still.join("\n  ")
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        // Every refresh token this browser ever held is refused.
+        let api = self.app.api();
+        let model = &mut self.models[browser];
+        let mut alive = vec![];
+        for (key, tokens) in &model.tokens {
+            for token in tokens {
+                if model.refused.contains(token) {
+                    continue;
+                }
+                if refresh_token_alive(&api, token).await {
+                    alive.push(format!("user {} sign-in ending {}: …{}", key.user_id, key.session_exp, &token[token.len().saturating_sub(12)..]));
+                } else {
+                    model.refused.insert(token.clone());
+                }
+            }
+        }
+        if !alive.is_empty() {
+            return Err(format!(
+                "invariant 2: after {user}'s sign-out in browser {browser} (checked {:.1?} after the click), refresh tokens it held are still alive:\n  {}",
+                clicked.elapsed(),
+                alive.join("\n  ")
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads the current tab (which is `tab`): takes its tokens, refresh calls and screen log
+    /// into its browser's model; returns the snapshot.
+    async fn harvest_current(&mut self, tab: usize) -> Value {
+        let snap = self.app.snapshot().await;
+        let model = &mut self.models[self.tabs[tab].browser];
+        let mut tokens: Vec<String> = parse_stored(&snap["stored"]).iter().map(|s| s.refresh_token().to_string()).collect();
+        let doc = snap["doc"].as_str().unwrap_or("?").to_string();
+        for (i, call) in snap["calls"].as_array().cloned().unwrap_or_default().iter().enumerate() {
+            for token in [&call["sent"]["refresh"], &call["answer"]["refresh"]] {
+                if let Some(token) = token.as_str() {
+                    tokens.push(token.to_string());
+                }
+            }
+            let path = call["path"].as_str().unwrap_or_default();
+            if path.contains("/jwt/refresh") && !call["status"].is_null() && model.taken.insert((doc.clone(), i)) {
+                model.calls.push((
+                    call["at"].as_f64().unwrap_or_default(),
+                    call["sent"]["refresh"].as_str().unwrap_or("?").to_string(),
+                    call["status"].as_i64().unwrap_or(0),
+                ));
+            }
+        }
+        for token in tokens {
+            if let Some(key) = SignInKey::of(&token) {
+                model.tokens.entry(key).or_default().insert(token);
+            }
+        }
+        snap
+    }
+
+    /// Invariants 1, 3 and 4 over every awake tab.
+    async fn check(&mut self) -> Verdict {
+        for browser in 0..2 {
+            let mut signed_in_somewhere = false;
+            let mut on_app = 0;
+            let mut problems = vec![];
+            for tab in self.awake_tabs(browser) {
+                self.focus(tab).await;
+                let mut snap = self.harvest_current(tab).await;
+                // Invariant 1: the page shows the owner of the stored tokens (a tab that has
+                // just heard of another tab's step may lag a moment: asked again once).
+                let mut mismatch = self.owner_mismatch(&snap);
+                if mismatch.is_some() {
+                    tokio::time::sleep(Duration::from_millis(1500)).await;
+                    snap = self.harvest_current(tab).await;
+                    mismatch = self.owner_mismatch(&snap);
+                }
+                if let Some(m) = mismatch {
+                    problems.push(format!("invariant 1: browser {browser} tab {tab}: {m}"));
+                }
+                let doc = snap["doc"].as_str().unwrap_or("?").to_string();
+                let screen = snap["screen"].as_array().cloned().unwrap_or_default();
+                let swaps = user_swaps(&screen);
+                if !swaps.is_empty() && self.models[browser].reported.insert(doc) {
+                    problems.push(format!(
+                        "invariant 1: browser {browser} tab {tab} went from one user to another without passing through signed-out: {swaps:?}"
+                    ));
+                }
+                let path = snap["path"].as_str().unwrap_or_default();
+                if !path.starts_with("/health") {
+                    on_app += 1;
+                }
+                signed_in_somewhere |= snap["email"].is_string();
+                signed_in_somewhere |= !parse_stored(&snap["stored"]).is_empty();
+            }
+            if !problems.is_empty() {
+                return Err(problems.join("\n"));
+            }
+            // Invariant 3: a sign-in the storm made is still there unless it may have ended.
+            if on_app > 0 && !signed_in_somewhere {
+                if let Some(user) = self.models[browser].user.clone() {
+                    match self.models[browser].may_end.take() {
+                        Some(why) => {
+                            self.note(format!("   browser {browser}: {user}'s sign-in ended after {why} (allowed)"));
+                            self.models[browser].user = None;
+                        }
+                        None => {
+                            let mut pages = vec![];
+                            for tab in self.awake_tabs(browser) {
+                                self.focus(tab).await;
+                                pages.push(format!("tab {tab}: {}", self.app.path().await));
+                            }
+                            return Err(format!(
+                                "invariant 3: browser {browser}'s sign-in as {user} ended without a sign-out, an expiry or a password change: {pages:?}\nrefused refreshes in the backend log: {}",
+                                crate::sessions::refused_refreshes(&self.app)
+                            ));
+                        }
+                    }
+                }
+            }
+            // Invariant 4: one refresh call per window.
+            let model = &self.models[browser];
+            let mut answered: Vec<&(f64, String, i64)> = model.calls.iter().filter(|c| c.2 != 0).collect();
+            answered.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut by_token: HashMap<&str, Vec<&(f64, String, i64)>> = HashMap::new();
+            for call in &answered {
+                by_token.entry(call.1.as_str()).or_default().push(call);
+            }
+            if let Some((token, calls)) = by_token.iter().find(|(_, calls)| calls.len() > 1) {
+                return Err(format!(
+                    "invariant 4: browser {browser} sent one refresh token …{} in {} refresh calls (answers {:?})",
+                    &token[token.len().saturating_sub(12)..],
+                    calls.len(),
+                    calls.iter().map(|c| c.2).collect::<Vec<_>>()
+                ));
+            }
+            let ok: Vec<f64> = answered.iter().filter(|c| c.2 == 200).map(|c| c.0).collect();
+            if let Some(pair) = ok.windows(2).find(|w| w[1] - w[0] < MIN_REFRESH_GAP_MS) {
+                return Err(format!(
+                    "invariant 4: browser {browser} made two successful refresh calls {:.0} ms apart",
+                    pair[1] - pair[0]
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// What is wrong with what a tab shows against whose tokens are stored, if anything.
+    fn owner_mismatch(&self, snap: &Value) -> Option<String> {
+        let stored = parse_stored(&snap["stored"]);
+        let shown = snap["email"].as_str();
+        let Some(session) = stored.first() else {
+            return shown.map(|email| format!("shows {email} with no session stored"));
+        };
+        let owner = token_user_id(session.access_token()).and_then(|id| self.emails.get(&id).cloned());
+        if owner.as_deref() != session.user_email() {
+            return Some(format!(
+                "the stored session holds {owner:?}'s access token with the profile of {:?}",
+                session.user_email()
+            ));
+        }
+        match shown {
+            Some(email) if Some(email) != owner.as_deref() => {
+                Some(format!("shows {email} while its browser holds {owner:?}'s tokens"))
+            }
+            _ => None,
+        }
+    }
+}
