@@ -81,6 +81,11 @@ struct BrowserModel {
     taken: HashSet<(String, usize)>,
     /// Documents whose screen log has already been reported.
     reported: HashSet<String>,
+    /// Refresh tokens sent in calls whose answer the page never heard (a network error, the
+    /// answer lost, the document navigated away mid-call): the server may have rotated them
+    /// behind the browser's back, so a later refusal of one is a refusal that means the token
+    /// is dead, not a race.
+    lost: HashSet<String>,
 }
 
 struct Storm {
@@ -120,7 +125,10 @@ async fn storm() {
         match &outcome {
             Ok(()) => println!("storm seed {seed}: passed in {:.0?}", began.elapsed()),
             Err(message) => {
-                println!("storm seed {seed}: FAILED in {:.0?}\n{message}", began.elapsed());
+                println!(
+                    "storm seed {seed}: FAILED in {:.0?}\n{message}",
+                    began.elapsed()
+                );
                 failures.push(format!("seed {seed} (STORM_SEED={seed} STORM_SEEDS=1 STORM_STEPS={steps} replays it):\n{message}"));
             }
         }
@@ -130,7 +138,12 @@ async fn storm() {
         seeds as usize - failures.len(),
         started.elapsed()
     );
-    assert!(failures.is_empty(), "storm: {} seed(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "storm: {} seed(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 async fn run_seed(seed: u64, steps: usize) -> Verdict {
@@ -138,7 +151,16 @@ async fn run_seed(seed: u64, steps: usize) -> Verdict {
     // The backend's own delays, on a seeded list of requests (the n-th refresh gets the n-th).
     let delays = |rng: &mut Rng, n: usize, slow: &[u64]| {
         (0..n)
-            .map(|_| format!("delay-{}", if rng.below(4) == 0 { *rng.pick(slow) } else { 0 }))
+            .map(|_| {
+                format!(
+                    "delay-{}",
+                    if rng.below(4) == 0 {
+                        *rng.pick(slow)
+                    } else {
+                        0
+                    }
+                )
+            })
             .collect::<Vec<_>>()
             .join(",")
     };
@@ -194,32 +216,68 @@ impl Storm {
     async fn set_up(&mut self) -> Verdict {
         let api = self.app.api();
         for email in USERS {
-            self.app.backend.create_active_user(email, FIRST_PASSWORD).await;
-            self.passwords.insert(email.to_string(), FIRST_PASSWORD.to_string());
+            self.app
+                .backend
+                .create_active_user(email, FIRST_PASSWORD)
+                .await;
+            self.passwords
+                .insert(email.to_string(), FIRST_PASSWORD.to_string());
             let tokens = api.jwt_create(email, FIRST_PASSWORD).await.json();
             let id = token_user_id(tokens["access"].as_str().unwrap_or_default())
                 .expect("a user_id in the access token");
-            api.jwt_blacklist(tokens["refresh"].as_str().unwrap_or_default()).await;
+            api.jwt_blacklist(tokens["refresh"].as_str().unwrap_or_default())
+                .await;
             self.emails.insert(id, email.to_string());
         }
         // Browser 0: three tabs, signed in as the first user; browser 1: two, the second user.
-        let first = self.app.browser.client.window().await.expect("window handle");
-        self.tabs.push(Tab { handle: first, browser: 0, state: TabState::Awake });
+        let first = self
+            .app
+            .browser
+            .client
+            .window()
+            .await
+            .expect("window handle");
+        self.tabs.push(Tab {
+            handle: first,
+            browser: 0,
+            state: TabState::Awake,
+        });
         self.add_tab_scripts().await;
         for _ in 0..2 {
             let handle = new_tab(&self.app).await;
             self.add_tab_scripts().await;
-            self.tabs.push(Tab { handle, browser: 0, state: TabState::Awake });
+            self.tabs.push(Tab {
+                handle,
+                browser: 0,
+                state: TabState::Awake,
+            });
         }
         self.swap_browsers();
-        let handle = self.app.browser.client.window().await.expect("window handle");
-        self.tabs.push(Tab { handle, browser: 1, state: TabState::Awake });
+        let handle = self
+            .app
+            .browser
+            .client
+            .window()
+            .await
+            .expect("window handle");
+        self.tabs.push(Tab {
+            handle,
+            browser: 1,
+            state: TabState::Awake,
+        });
         self.add_tab_scripts().await;
         let handle = new_tab(&self.app).await;
         self.add_tab_scripts().await;
-        self.tabs.push(Tab { handle, browser: 1, state: TabState::Awake });
+        self.tabs.push(Tab {
+            handle,
+            browser: 1,
+            state: TabState::Awake,
+        });
 
-        for (browser, user, tabs) in [(0, USERS[0], [0, 1, 2].as_slice()), (1, USERS[1], [3, 4].as_slice())] {
+        for (browser, user, tabs) in [
+            (0, USERS[0], [0, 1, 2].as_slice()),
+            (1, USERS[1], [3, 4].as_slice()),
+        ] {
             self.sign_in(tabs[0], user).await?;
             for &tab in &tabs[1..] {
                 self.focus(tab).await;
@@ -227,7 +285,9 @@ impl Storm {
             }
             self.models[browser].user = Some(user.to_string());
         }
-        self.note("set up: browser 0 (tabs 0-2) signed in as ann, browser 1 (tabs 3-4) as ben".into());
+        self.note(
+            "set up: browser 0 (tabs 0-2) signed in as ann, browser 1 (tabs 3-4) as ben".into(),
+        );
         Ok(())
     }
 
@@ -264,14 +324,21 @@ impl Storm {
 
     fn pick_awake(&mut self, browser: Option<usize>) -> Option<usize> {
         let tabs: Vec<usize> = (0..self.tabs.len())
-            .filter(|&t| self.tabs[t].state == TabState::Awake && browser.is_none_or(|b| self.tabs[t].browser == b))
+            .filter(|&t| {
+                self.tabs[t].state == TabState::Awake
+                    && browser.is_none_or(|b| self.tabs[t].browser == b)
+            })
             .collect();
         (!tabs.is_empty()).then(|| *self.rng.pick(&tabs))
     }
 
     async fn step(&mut self, n: usize) -> Verdict {
-        let frozen: Vec<usize> = (0..self.tabs.len()).filter(|&t| self.tabs[t].state == TabState::Frozen).collect();
-        let away: Vec<usize> = (0..self.tabs.len()).filter(|&t| self.tabs[t].state == TabState::Away).collect();
+        let frozen: Vec<usize> = (0..self.tabs.len())
+            .filter(|&t| self.tabs[t].state == TabState::Frozen)
+            .collect();
+        let away: Vec<usize> = (0..self.tabs.len())
+            .filter(|&t| self.tabs[t].state == TabState::Away)
+            .collect();
         // wait, sign-out, sign-in, profile, password, freeze, resume, away, back, offline,
         // slow IndexedDB, slow refresh, lost answer, clock step, reload
         let weights = [
@@ -304,67 +371,110 @@ impl Storm {
                 if self.models[browser].user.is_some() {
                     self.sign_out_step(n, browser).await?;
                 }
-                let Some(tab) = self.pick_awake(Some(browser)) else { return Ok(()) };
-                self.note(format!("{n}: browser {browser} tab {tab}: sign in as {user}"));
+                let Some(tab) = self.pick_awake(Some(browser)) else {
+                    return Ok(());
+                };
+                self.note(format!(
+                    "{n}: browser {browser} tab {tab}: sign in as {user}"
+                ));
                 self.sign_in(tab, user).await?;
                 self.models[browser].user = Some(user.to_string());
                 self.models[browser].may_end = None;
             }
             3 => {
-                let Some(tab) = self.signed_in_tab(browser) else { return Ok(()) };
+                let Some(tab) = self.signed_in_tab(browser) else {
+                    return Ok(());
+                };
                 self.profile_saves += 1;
                 let name = format!("Storm Name {}", self.profile_saves);
-                self.note(format!("{n}: browser {browser} tab {tab}: save the profile name {name:?} on /settings"));
+                self.note(format!(
+                    "{n}: browser {browser} tab {tab}: save the profile name {name:?} on /settings"
+                ));
                 self.open_settings(tab).await?;
                 self.app.fill("name", &name).await;
-                self.app.click("form#profile-form button[type=submit]").await;
-                self.wait_for_css("#profile-saved", "the profile saved notice").await?;
+                self.app
+                    .click("form#profile-form button[type=submit]")
+                    .await;
+                self.wait_for_css("#profile-saved", "the profile saved notice")
+                    .await?;
             }
             4 => {
-                let Some(tab) = self.signed_in_tab(browser) else { return Ok(()) };
+                let Some(tab) = self.signed_in_tab(browser) else {
+                    return Ok(());
+                };
                 let user = self.models[browser].user.clone().unwrap_or_default();
                 self.password_changes += 1;
                 let new = format!("Storm-pass-{}-{}", self.seed, self.password_changes);
-                self.note(format!("{n}: browser {browser} tab {tab}: change {user}'s password on /settings"));
+                self.note(format!(
+                    "{n}: browser {browser} tab {tab}: change {user}'s password on /settings"
+                ));
                 self.open_settings(tab).await?;
-                self.app.fill("current_password", &self.passwords[&user]).await;
+                self.app
+                    .fill("current_password", &self.passwords[&user])
+                    .await;
                 self.app.fill("new_password", &new).await;
                 self.app.fill("re_new_password", &new).await;
-                self.app.click("form#password-form button[type=submit]").await;
-                self.wait_for_css("#password-changed", "the password changed notice").await?;
+                self.app
+                    .click("form#password-form button[type=submit]")
+                    .await;
+                self.wait_for_css("#password-changed", "the password changed notice")
+                    .await?;
                 self.passwords.insert(user.clone(), new);
                 let other = 1 - browser;
                 if self.models[other].user.as_deref() == Some(user.as_str()) {
-                    self.models[other].may_end = Some(format!("{user}'s password changed in browser {browser}"));
+                    self.models[other].may_end =
+                        Some(format!("{user}'s password changed in browser {browser}"));
                 }
             }
             5 => {
-                let Some(tab) = self.pick_awake(None) else { return Ok(()) };
-                self.note(format!("{n}: tab {tab} (browser {}): freeze", self.tabs[tab].browser));
+                let Some(tab) = self.pick_awake(None) else {
+                    return Ok(());
+                };
+                self.note(format!(
+                    "{n}: tab {tab} (browser {}): freeze",
+                    self.tabs[tab].browser
+                ));
                 self.focus(tab).await;
                 self.harvest_current(tab).await;
-                self.app.browser.cdp("Page.setWebLifecycleState", json!({ "state": "frozen" })).await;
+                self.app
+                    .browser
+                    .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
+                    .await;
                 self.tabs[tab].state = TabState::Frozen;
             }
             6 => {
                 let tab = *self.rng.pick(&frozen);
-                self.note(format!("{n}: tab {tab} (browser {}): resume", self.tabs[tab].browser));
+                self.note(format!(
+                    "{n}: tab {tab} (browser {}): resume",
+                    self.tabs[tab].browser
+                ));
                 self.focus(tab).await;
-                self.app.browser.cdp("Page.setWebLifecycleState", json!({ "state": "active" })).await;
+                self.app
+                    .browser
+                    .cdp("Page.setWebLifecycleState", json!({ "state": "active" }))
+                    .await;
                 self.tabs[tab].state = TabState::Awake;
             }
             7 => {
-                let Some(tab) = self.pick_awake(None) else { return Ok(()) };
-                self.note(format!("{n}: tab {tab} (browser {}): leave for another site (back-forward cache)", self.tabs[tab].browser));
+                let Some(tab) = self.pick_awake(None) else {
+                    return Ok(());
+                };
+                self.note(format!(
+                    "{n}: tab {tab} (browser {}): leave for another site (back-forward cache)",
+                    self.tabs[tab].browser
+                ));
                 self.focus(tab).await;
-                self.harvest_current(tab).await;
+                self.leave_current(tab).await;
                 let health = format!("{}/health/", self.app.api_base());
                 self.app.goto_url_as_is(&health).await;
                 self.tabs[tab].state = TabState::Away;
             }
             8 => {
                 let tab = *self.rng.pick(&away);
-                self.note(format!("{n}: tab {tab} (browser {}): back", self.tabs[tab].browser));
+                self.note(format!(
+                    "{n}: tab {tab} (browser {}): back",
+                    self.tabs[tab].browser
+                ));
                 self.focus(tab).await;
                 self.app.browser.client.back().await.expect("history back");
                 self.tabs[tab].state = TabState::Awake;
@@ -378,39 +488,55 @@ impl Storm {
                 self.set_offline(browser, false).await;
             }
             10 => {
-                let Some(tab) = self.pick_awake(None) else { return Ok(()) };
+                let Some(tab) = self.pick_awake(None) else {
+                    return Ok(());
+                };
                 let ms = *self.rng.pick(&[0, 300, 1500, 3000]);
                 self.note(format!("{n}: tab {tab}: IndexedDB answers {ms} ms late"));
                 self.focus(tab).await;
                 self.app.control("idbDelay", json!(ms)).await;
             }
             11 => {
-                let Some(tab) = self.pick_awake(None) else { return Ok(()) };
+                let Some(tab) = self.pick_awake(None) else {
+                    return Ok(());
+                };
                 let ms = *self.rng.pick(&[0, 500, 2000, 4000]);
-                self.note(format!("{n}: tab {tab}: refresh answers reach the page {ms} ms late"));
+                self.note(format!(
+                    "{n}: tab {tab}: refresh answers reach the page {ms} ms late"
+                ));
                 self.focus(tab).await;
                 self.app.control("refreshDelay", json!(ms)).await;
             }
             12 => {
-                let Some(tab) = self.pick_awake(None) else { return Ok(()) };
+                let Some(tab) = self.pick_awake(None) else {
+                    return Ok(());
+                };
                 let b = self.tabs[tab].browser;
-                self.note(format!("{n}: tab {tab} (browser {b}): its next refresh answer is lost"));
+                self.note(format!(
+                    "{n}: tab {tab} (browser {b}): its next refresh answer is lost"
+                ));
                 self.focus(tab).await;
                 self.app.control("loseRefresh", json!(1)).await;
-                self.models[b].may_end = Some(format!("a refresh answer lost in tab {tab}"));
             }
             13 => {
-                let Some(tab) = self.pick_awake(None) else { return Ok(()) };
+                let Some(tab) = self.pick_awake(None) else {
+                    return Ok(());
+                };
                 let shift = *self.rng.pick(&[0_i64, 3_600_000, 600_000, 86_400_000]);
                 self.note(format!("{n}: tab {tab}: clock set {} s back", shift / 1000));
                 self.focus(tab).await;
                 self.app.control("clockShift", json!(shift)).await;
             }
             _ => {
-                let Some(tab) = self.pick_awake(None) else { return Ok(()) };
-                self.note(format!("{n}: tab {tab} (browser {}): reload", self.tabs[tab].browser));
+                let Some(tab) = self.pick_awake(None) else {
+                    return Ok(());
+                };
+                self.note(format!(
+                    "{n}: tab {tab} (browser {}): reload",
+                    self.tabs[tab].browser
+                ));
                 self.focus(tab).await;
-                self.harvest_current(tab).await;
+                self.leave_current(tab).await;
                 self.app.browser.client.refresh().await.expect("reload");
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
@@ -424,25 +550,33 @@ impl Storm {
     }
 
     async fn wait_for_css(&self, css: &str, what: &str) -> Verdict {
-        let found = crate::support::wait::poll(Duration::from_secs(10), Duration::from_millis(100), || async {
-            self.app.find(css).await.map(|_| ())
-        })
+        let found = crate::support::wait::poll(
+            Duration::from_secs(10),
+            Duration::from_millis(100),
+            || async { self.app.find(css).await.map(|_| ()) },
+        )
         .await;
         match found {
             Some(()) => Ok(()),
-            None => Err(format!("no {what} within 10 s\n{}", self.app.describe().await)),
+            None => Err(format!(
+                "no {what} within 10 s\n{}",
+                self.app.describe().await
+            )),
         }
     }
 
     async fn open_settings(&mut self, tab: usize) -> Verdict {
         self.focus(tab).await;
-        self.harvest_current(tab).await;
+        self.leave_current(tab).await;
         self.app.goto("/settings").await;
-        self.wait_for_css("form#profile-form", "/settings's profile form").await
+        self.wait_for_css("form#profile-form", "/settings's profile form")
+            .await
     }
 
     async fn set_offline(&mut self, browser: usize, offline: bool) {
-        let tabs: Vec<usize> = (0..self.tabs.len()).filter(|&t| self.tabs[t].browser == browser).collect();
+        let tabs: Vec<usize> = (0..self.tabs.len())
+            .filter(|&t| self.tabs[t].browser == browser)
+            .collect();
         for tab in tabs {
             self.focus(tab).await;
             let _ = self.app.browser.cdp("Network.enable", json!({})).await;
@@ -461,7 +595,10 @@ impl Storm {
             match self.tabs[tab].state {
                 TabState::Frozen => {
                     self.focus(tab).await;
-                    self.app.browser.cdp("Page.setWebLifecycleState", json!({ "state": "active" })).await;
+                    self.app
+                        .browser
+                        .cdp("Page.setWebLifecycleState", json!({ "state": "active" }))
+                        .await;
                 }
                 TabState::Away => {
                     self.focus(tab).await;
@@ -475,41 +612,56 @@ impl Storm {
 
     async fn sign_in(&mut self, tab: usize, user: &str) -> Verdict {
         self.focus(tab).await;
-        self.harvest_current(tab).await;
+        self.leave_current(tab).await;
         self.app.goto("/login").await;
-        let on_form = crate::support::wait::poll(Duration::from_secs(5), Duration::from_millis(100), || async {
-            self.app.find("form#login-form").await.map(|_| ())
-        })
+        let on_form = crate::support::wait::poll(
+            Duration::from_secs(5),
+            Duration::from_millis(100),
+            || async { self.app.find("form#login-form").await.map(|_| ()) },
+        )
         .await;
         if on_form.is_none() {
             return Err(format!("tab {tab}: /login shows no sign-in form though the storm signed this browser out\n{}", self.app.describe().await));
         }
         let password = self.passwords[user].clone();
         self.app.submit_login("email", user, &password).await;
-        let landed = crate::support::wait::poll(Duration::from_secs(10), Duration::from_millis(100), || async {
-            (self.app.shown_email().await.as_deref() == Some(user)).then_some(())
-        })
+        let landed = crate::support::wait::poll(
+            Duration::from_secs(10),
+            Duration::from_millis(100),
+            || async { (self.app.shown_email().await.as_deref() == Some(user)).then_some(()) },
+        )
         .await;
         match landed {
             Some(()) => Ok(()),
-            None => Err(format!("tab {tab}: signing in as {user} did not show {user} within 10 s\n{}", self.app.describe().await)),
+            None => Err(format!(
+                "tab {tab}: signing in as {user} did not show {user} within 10 s\n{}",
+                self.app.describe().await
+            )),
         }
     }
 
     /// Signs browser `browser` out from one of its tabs, then checks invariant 2.
     async fn sign_out_step(&mut self, n: usize, browser: usize) -> Verdict {
-        let Some(user) = self.models[browser].user.clone() else { return Ok(()) };
-        let Some(tab) = self.pick_awake(Some(browser)) else { return Ok(()) };
-        self.note(format!("{n}: browser {browser} tab {tab}: sign out ({user})"));
+        let Some(user) = self.models[browser].user.clone() else {
+            return Ok(());
+        };
+        let Some(tab) = self.pick_awake(Some(browser)) else {
+            return Ok(());
+        };
+        self.note(format!(
+            "{n}: browser {browser} tab {tab}: sign out ({user})"
+        ));
         for t in self.awake_tabs(browser) {
             self.focus(t).await;
             self.harvest_current(t).await;
         }
         self.focus(tab).await;
         if self.app.find("button#sign-out").await.is_none() {
+            self.leave_current(tab).await;
             self.app.goto("/dashboard").await;
             if self.app.find("button#sign-out").await.is_none() {
-                self.wait_for_css("button#sign-out", "a Sign out button on /dashboard").await?;
+                self.wait_for_css("button#sign-out", "a Sign out button on /dashboard")
+                    .await?;
             }
         }
         self.app.click("button#sign-out").await;
@@ -526,7 +678,10 @@ impl Storm {
                     still.push(format!("tab {t} shows {email} at {}", snap["path"]));
                 }
                 if !parse_stored(&snap["stored"]).is_empty() {
-                    still.push(format!("tab {t} reads a stored session: {}", snap["stored"]));
+                    still.push(format!(
+                        "tab {t} reads a stored session: {}",
+                        snap["stored"]
+                    ));
                 }
             }
             if still.is_empty() {
@@ -550,7 +705,12 @@ impl Storm {
                     continue;
                 }
                 if refresh_token_alive(&api, token).await {
-                    alive.push(format!("user {} sign-in ending {}: …{}", key.user_id, key.session_exp, &token[token.len().saturating_sub(12)..]));
+                    alive.push(format!(
+                        "user {} sign-in ending {}: …{}",
+                        key.user_id,
+                        key.session_exp,
+                        &token[token.len().saturating_sub(12)..]
+                    ));
                 } else {
                     model.refused.insert(token.clone());
                 }
@@ -569,18 +729,46 @@ impl Storm {
     /// Reads the current tab (which is `tab`): takes its tokens, refresh calls and screen log
     /// into its browser's model; returns the snapshot.
     async fn harvest_current(&mut self, tab: usize) -> Value {
+        self.harvest(tab, false).await
+    }
+
+    /// [`Storm::harvest_current`] before the test navigates the current document away: a
+    /// refresh call still under way will never be heard of.
+    async fn leave_current(&mut self, tab: usize) -> Value {
+        self.harvest(tab, true).await
+    }
+
+    async fn harvest(&mut self, tab: usize, leaving: bool) -> Value {
         let snap = self.app.snapshot().await;
         let model = &mut self.models[self.tabs[tab].browser];
-        let mut tokens: Vec<String> = parse_stored(&snap["stored"]).iter().map(|s| s.refresh_token().to_string()).collect();
+        let mut tokens: Vec<String> = parse_stored(&snap["stored"])
+            .iter()
+            .map(|s| s.refresh_token().to_string())
+            .collect();
         let doc = snap["doc"].as_str().unwrap_or("?").to_string();
-        for (i, call) in snap["calls"].as_array().cloned().unwrap_or_default().iter().enumerate() {
+        for (i, call) in snap["calls"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
             for token in [&call["sent"]["refresh"], &call["answer"]["refresh"]] {
                 if let Some(token) = token.as_str() {
                     tokens.push(token.to_string());
                 }
             }
             let path = call["path"].as_str().unwrap_or_default();
-            if path.contains("/jwt/refresh") && !call["status"].is_null() && model.taken.insert((doc.clone(), i)) {
+            let sent = call["sent"]["refresh"].as_str();
+            if path.contains("/jwt/refresh")
+                && (call["status"] == json!(0) || (leaving && call["status"].is_null()))
+            {
+                model.lost.extend(sent.map(str::to_string));
+            }
+            if path.contains("/jwt/refresh")
+                && !call["status"].is_null()
+                && model.taken.insert((doc.clone(), i))
+            {
                 model.calls.push((
                     call["at"].as_f64().unwrap_or_default(),
                     call["sent"]["refresh"].as_str().unwrap_or("?").to_string(),
@@ -637,7 +825,18 @@ impl Storm {
             // Invariant 3: a sign-in the storm made is still there unless it may have ended.
             if on_app > 0 && !signed_in_somewhere {
                 if let Some(user) = self.models[browser].user.clone() {
-                    match self.models[browser].may_end.take() {
+                    let model = &self.models[browser];
+                    let lost_then_refused = model
+                        .calls
+                        .iter()
+                        .find(|c| c.2 == 401 && model.lost.contains(&c.1))
+                        .map(|c| {
+                            format!(
+                                "a refresh answer lost (its token …{} refused when sent again)",
+                                &c.1[c.1.len().saturating_sub(12)..]
+                            )
+                        });
+                    match self.models[browser].may_end.take().or(lost_then_refused) {
                         Some(why) => {
                             self.note(format!("   browser {browser}: {user}'s sign-in ended after {why} (allowed)"));
                             self.models[browser].user = None;
@@ -658,7 +857,8 @@ impl Storm {
             }
             // Invariant 4: one refresh call per window.
             let model = &self.models[browser];
-            let mut answered: Vec<&(f64, String, i64)> = model.calls.iter().filter(|c| c.2 != 0).collect();
+            let mut answered: Vec<&(f64, String, i64)> =
+                model.calls.iter().filter(|c| c.2 != 0).collect();
             answered.sort_by(|a, b| a.0.total_cmp(&b.0));
             let mut by_token: HashMap<&str, Vec<&(f64, String, i64)>> = HashMap::new();
             for call in &answered {
@@ -672,7 +872,11 @@ impl Storm {
                     calls.iter().map(|c| c.2).collect::<Vec<_>>()
                 ));
             }
-            let ok: Vec<f64> = answered.iter().filter(|c| c.2 == 200).map(|c| c.0).collect();
+            let ok: Vec<f64> = answered
+                .iter()
+                .filter(|c| c.2 == 200)
+                .map(|c| c.0)
+                .collect();
             if let Some(pair) = ok.windows(2).find(|w| w[1] - w[0] < MIN_REFRESH_GAP_MS) {
                 return Err(format!(
                     "invariant 4: browser {browser} made two successful refresh calls {:.0} ms apart",
@@ -690,16 +894,40 @@ impl Storm {
         let Some(session) = stored.first() else {
             return shown.map(|email| format!("shows {email} with no session stored"));
         };
-        let owner = token_user_id(session.access_token()).and_then(|id| self.emails.get(&id).cloned());
+        let owner =
+            token_user_id(session.access_token()).and_then(|id| self.emails.get(&id).cloned());
         if owner.as_deref() != session.user_email() {
             return Some(format!(
                 "the stored session holds {owner:?}'s access token with the profile of {:?}",
                 session.user_email()
             ));
         }
-        match shown {
-            Some(email) if Some(email) != owner.as_deref() => {
-                Some(format!("shows {email} while its browser holds {owner:?}'s tokens"))
+        if let Some(email) = shown.filter(|email| Some(*email) != owner.as_deref()) {
+            return Some(format!(
+                "shows {email} while its browser holds {owner:?}'s tokens"
+            ));
+        }
+        // The last token the tab sent, if sent since the page last changed what it shows,
+        // was sent for the user it shows.
+        let last_shown_at = snap["screen"]
+            .as_array()
+            .and_then(|s| s.last())
+            .and_then(|e| e["at"].as_f64())
+            .unwrap_or_default();
+        let auth = &snap["last_auth"];
+        let sent_owner = auth["token"]
+            .as_str()
+            .and_then(token_user_id)
+            .and_then(|id| self.emails.get(&id).cloned());
+        match (shown, sent_owner) {
+            (Some(email), Some(sent_owner))
+                if auth["at"].as_f64().unwrap_or_default() > last_shown_at
+                    && sent_owner != email =>
+            {
+                Some(format!(
+                    "shows {email} and sent {sent_owner}'s access token to {}",
+                    auth["path"]
+                ))
             }
             _ => None,
         }

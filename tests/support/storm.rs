@@ -184,8 +184,9 @@ const FIND_SESSIONS_FN: &str = r#"(async () => {
   return found;
 })"#;
 
-/// One round trip for the storm's view of a tab: `{ doc, path, email, screen, calls, stored }`
-/// (`calls`: the auth-call recorder's entries; `stored`: [`FIND_SESSIONS_FN`]'s results).
+/// One round trip for the storm's view of a tab: `{ doc, path, email, screen, calls, last_auth,
+/// stored }` (`calls`: the auth-call recorder's entries; `last_auth`: the last `Authorization`
+/// sent, `{ token, path, at }`; `stored`: [`FIND_SESSIONS_FN`]'s results).
 const SNAPSHOT_FN: &str = r#"(async () => {
   const s = window.__storm || {};
   const el = document.querySelector('#user-email, #settings-email');
@@ -193,6 +194,7 @@ const SNAPSHOT_FN: &str = r#"(async () => {
     doc: s.doc || null, path: location.pathname,
     email: el ? el.textContent.trim() || null : null,
     screen: s.screen || [], calls: window.__authCalls || [],
+    last_auth: (s.auth || []).slice(-1)[0] || null,
     stored: await FIND(),
   };
 })"#;
@@ -274,9 +276,7 @@ impl App {
     /// The storm's view of the current tab in one round trip: `{ doc, path, email, screen,
     /// calls, stored }` (`stored` as [`App::stored_sessions`] finds them, still JSON).
     pub async fn snapshot(&self) -> Value {
-        let script = format!(
-            "const FIND = {FIND_SESSIONS_FN}; return {SNAPSHOT_FN}();"
-        );
+        let script = format!("const FIND = {FIND_SESSIONS_FN}; return {SNAPSHOT_FN}();");
         self.js(&script, vec![]).await
     }
 
@@ -303,22 +303,16 @@ impl App {
         .await;
     }
 
-    /// The `Authorization` tokens the current document sent (`{ token, path, at }`).
-    pub async fn authorizations_sent(&self) -> Vec<Value> {
-        self.js("return (window.__storm && window.__storm.auth) || [];", vec![])
-            .await
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-
     /// What the current document showed (see [`PAGE_CONTROLS`]): `{ at, path, email }`.
     pub async fn screen_log(&self) -> Vec<Value> {
-        self.js("return (window.__storm && window.__storm.screen) || [];", vec![])
-            .await
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        self.js(
+            "return (window.__storm && window.__storm.screen) || [];",
+            vec![],
+        )
+        .await
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
     }
 
     /// The browser's wall clock in the page, Unix ms (not the app's `Date.now`, which a test may
@@ -358,9 +352,16 @@ pub fn user_swaps(screen: &[Value]) -> Vec<(String, String, f64)> {
     let mut swaps = vec![];
     let mut previous: Option<&Value> = None;
     for entry in screen {
-        if let (Some(before), Some(now)) = (previous.and_then(|p| p["email"].as_str()), entry["email"].as_str()) {
+        if let (Some(before), Some(now)) = (
+            previous.and_then(|p| p["email"].as_str()),
+            entry["email"].as_str(),
+        ) {
             if before != now {
-                swaps.push((before.to_string(), now.to_string(), entry["at"].as_f64().unwrap_or_default()));
+                swaps.push((
+                    before.to_string(),
+                    now.to_string(),
+                    entry["at"].as_f64().unwrap_or_default(),
+                ));
             }
         }
         previous = Some(entry);

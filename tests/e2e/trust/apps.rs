@@ -56,8 +56,14 @@ async fn two_apps() -> (App, Backend, Nginx) {
     std::fs::create_dir_all(&staging_dir).expect("staging backend dir");
     let staging = Backend::start(&staging_dir, &origin, &BackendOptions::default()).await;
     let root = app.dir.join("www");
-    configured_copy(&root.join("account"), &["--base", "/account/", "--api", &app.api_base()]);
-    configured_copy(&root.join("staging"), &["--base", "/staging/", "--api", &staging.base_url()]);
+    configured_copy(
+        &root.join("account"),
+        &["--base", "/account/", "--api", &app.api_base()],
+    );
+    configured_copy(
+        &root.join("staging"),
+        &["--base", "/staging/", "--api", &staging.base_url()],
+    );
     drop(reserved);
     let site = two_paths_site(app.dir.path());
     let apis = format!("{} {}", app.api_base(), staging.base_url());
@@ -70,7 +76,16 @@ fn token_requests(backend: &Backend) -> Vec<String> {
     std::fs::read_to_string(backend.stderr_log())
         .unwrap_or_default()
         .lines()
-        .filter(|l| ["/users/me/", "/jwt/refresh", "/jwt/blacklist", "/jwt/verify"].iter().any(|p| l.contains(p)))
+        .filter(|l| {
+            [
+                "/users/me/",
+                "/jwt/refresh",
+                "/jwt/blacklist",
+                "/jwt/verify",
+            ]
+            .iter()
+            .any(|p| l.contains(p))
+        })
         .map(str::to_string)
         .collect()
 }
@@ -89,11 +104,17 @@ async fn another_build_under_another_path_does_not_take_the_session() {
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let mut problems = vec![];
     if let Some(shown) = app.shown_email().await {
-        problems.push(format!("the staging build shows {shown} signed in at {}", app.path().await));
+        problems.push(format!(
+            "the staging build shows {shown} signed in at {}",
+            app.path().await
+        ));
     }
     let sent = token_requests(&staging);
     if !sent.is_empty() {
-        problems.push(format!("the staging API received the first build's tokens:\n{}", sent.join("\n")));
+        problems.push(format!(
+            "the staging API received the first build's tokens:\n{}",
+            sent.join("\n")
+        ));
     }
     app.goto("/account/dashboard").await;
     if app.shown_email().await.is_none() {
@@ -105,7 +126,11 @@ async fn another_build_under_another_path_does_not_take_the_session() {
             app.path().await
         ));
     }
-    assert!(problems.is_empty(), "two builds on one origin:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "two builds on one origin:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -130,7 +155,11 @@ async fn next_through_dot_dot_stays_under_the_base_path() {
             })
             .await;
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        let landed = if app.pathname().await != landed { app.pathname().await } else { landed };
+        let landed = if app.pathname().await != landed {
+            app.pathname().await
+        } else {
+            landed
+        };
         if !landed.starts_with("/account/") {
             escaped.push(format!("next={next} landed on {landed}"));
         }
@@ -138,5 +167,9 @@ async fn next_through_dot_dot_stays_under_the_base_path() {
         app.click("button#sign-out").await;
         app.wait_for_pathname("/account/login").await;
     }
-    assert!(escaped.is_empty(), "`next` left the base path /account/:\n{}", escaped.join("\n"));
+    assert!(
+        escaped.is_empty(),
+        "`next` left the base path /account/:\n{}",
+        escaped.join("\n")
+    );
 }

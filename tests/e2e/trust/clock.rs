@@ -33,12 +33,16 @@ async fn a_backward_clock_step_signs_nobody_out() {
         .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
         .await;
     app.switch_to(&second).await;
-    app.poll("the stepped-back tab to refresh", Duration::from_secs(30), || async {
-        app.auth_calls_to("/jwt/refresh/")
-            .await
-            .into_iter()
-            .find(|c| c["status"] == json!(200))
-    })
+    app.poll(
+        "the stepped-back tab to refresh",
+        Duration::from_secs(30),
+        || async {
+            app.auth_calls_to("/jwt/refresh/")
+                .await
+                .into_iter()
+                .find(|c| c["status"] == json!(200))
+        },
+    )
     .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     app.switch_to(&first).await;

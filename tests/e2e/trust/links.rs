@@ -22,9 +22,21 @@ async fn the_emailed_link_pages_take_uid_and_token_out_of_the_address() {
     .await;
     let mut kept = vec![];
     for (page, uid, token) in [
-        ("/user-activation/", "Njc4OQ", "cb7f1d-0123456789abcdef0123456789abcdef"),
-        ("/confirm-password-reset/", "Njc5MA", "cb7f1e-0123456789abcdef0123456789abcdee"),
-        ("/confirm-email-reset/", "Njc5MQ", "cb7f1f-0123456789abcdef0123456789abcded"),
+        (
+            "/user-activation/",
+            "Njc4OQ",
+            "cb7f1d-0123456789abcdef0123456789abcdef",
+        ),
+        (
+            "/confirm-password-reset/",
+            "Njc5MA",
+            "cb7f1e-0123456789abcdef0123456789abcdee",
+        ),
+        (
+            "/confirm-email-reset/",
+            "Njc5MQ",
+            "cb7f1f-0123456789abcdef0123456789abcded",
+        ),
     ] {
         app.goto(&format!("{page}{uid}/{token}")).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -33,7 +45,10 @@ async fn the_emailed_link_pages_take_uid_and_token_out_of_the_address() {
             .await;
         let text = address.to_string();
         if text.contains(token) || text.contains(&format!("/{uid}/")) {
-            kept.push(format!("{page}: the address still holds them: {}", address[0]));
+            kept.push(format!(
+                "{page}: the address still holds them: {}",
+                address[0]
+            ));
         }
         assert_eq!(app.js("return 1;", vec![]).await, json!(1));
     }

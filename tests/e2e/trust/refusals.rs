@@ -12,25 +12,35 @@ use crate::support::{App, BackendOptions};
 /// Signs in, lets the next refresh answers be what `setup` arranges, and watches the tab through
 /// them until a refresh succeeds: it must stay signed in all along.
 async fn stays_signed_in(app: &App, what: &str) {
-    let mut seen = vec![];
     let done = app
-        .poll(&format!("a refresh to succeed after {what}"), Duration::from_secs(40), || async {
-            let calls = app.auth_calls_to("/jwt/refresh/").await;
-            seen = calls.iter().map(|c| c["status"].clone()).collect();
-            if app.shown_email().await.as_deref() != Some(ALICE) {
-                return Some(Err(format!(
-                    "signed out after {what}: refresh answers {seen:?}, at {}",
-                    app.path().await
-                )));
-            }
-            calls.iter().any(|c| c["status"] == json!(200)).then_some(Ok(()))
-        })
+        .poll(
+            &format!("a refresh to succeed after {what}"),
+            Duration::from_secs(40),
+            || async {
+                let calls = app.auth_calls_to("/jwt/refresh/").await;
+                let seen: Vec<_> = calls.iter().map(|c| c["status"].clone()).collect();
+                if app.shown_email().await.as_deref() != Some(ALICE) {
+                    return Some(Err(format!(
+                        "signed out after {what}: refresh answers {seen:?}, at {}",
+                        app.path().await
+                    )));
+                }
+                calls
+                    .iter()
+                    .any(|c| c["status"] == json!(200))
+                    .then_some(Ok(()))
+            },
+        )
         .await;
     if let Err(problem) = done {
         panic!("{problem}\n{}", app.describe().await);
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(app.shown_email().await.as_deref(), Some(ALICE), "signed out after {what}");
+    assert_eq!(
+        app.shown_email().await.as_deref(),
+        Some(ALICE),
+        "signed out after {what}"
+    );
 }
 
 /// A gateway in front of the API answers the first two refreshes itself, 403 and 413 with JSON

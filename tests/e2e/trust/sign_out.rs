@@ -30,11 +30,17 @@ async fn the_refresh_token_is_refused_when_the_sign_in_page_shows() {
     app.control("idbDelay", json!(1500)).await;
 
     app.click("button#sign-out").await;
-    let shown = wait::poll(Duration::from_secs(10), Duration::from_millis(10), || async {
-        (app.page_path().await == "/login").then_some(())
-    })
+    let shown = wait::poll(
+        Duration::from_secs(10),
+        Duration::from_millis(10),
+        || async { (app.page_path().await == "/login").then_some(()) },
+    )
     .await;
-    assert!(shown.is_some(), "no /login after signing out\n{}", app.describe().await);
+    assert!(
+        shown.is_some(),
+        "no /login after signing out\n{}",
+        app.describe().await
+    );
     let r = app.api().jwt_refresh(&refresh).await;
     assert_eq!(
         r.status,
@@ -76,5 +82,9 @@ async fn a_sign_in_whose_profile_call_fails_leaves_no_live_refresh_token() {
         "5 s after a sign-in whose users/me/ failed, the refresh token jwt/create/ gave it is still alive (jwt/verify/ accepts it); the page: {}",
         app.describe().await
     );
-    assert_eq!(app.pathname().await, "/login", "the failed sign-in left /login");
+    assert_eq!(
+        app.pathname().await,
+        "/login",
+        "the failed sign-in left /login"
+    );
 }

@@ -36,19 +36,27 @@ async fn a_sign_out_during_another_tabs_refresh_stays_signed_out() {
 
     // The refresh is due ~5 s after sign-in: the tab that sent it is tab A.
     let refreshing = app
-        .poll("a tab's refresh answer to be held", Duration::from_secs(20), || async {
-            for (i, tab) in tabs.iter().enumerate() {
-                app.switch_to(tab).await;
-                if app.js("return window.__storm.held;", vec![]).await == json!(1) {
-                    return Some(i);
+        .poll(
+            "a tab's refresh answer to be held",
+            Duration::from_secs(20),
+            || async {
+                for (i, tab) in tabs.iter().enumerate() {
+                    app.switch_to(tab).await;
+                    if app.js("return window.__storm.held;", vec![]).await == json!(1) {
+                        return Some(i);
+                    }
                 }
-            }
-            None
-        })
+                None
+            },
+        )
         .await;
     let (tab_a, tab_b) = (&tabs[refreshing], &tabs[1 - refreshing]);
     let mut held = app.refresh_tokens_seen().await;
-    held.extend(app.stored_session().await.map(|s| s.refresh_token().to_string()));
+    held.extend(
+        app.stored_session()
+            .await
+            .map(|s| s.refresh_token().to_string()),
+    );
 
     app.control("release", json!(true)).await;
     app.switch_to(tab_b).await;
@@ -58,12 +66,16 @@ async fn a_sign_out_during_another_tabs_refresh_stays_signed_out() {
 
     app.switch_to(tab_a).await;
     let answer = app
-        .poll("tab A's refresh answer", Duration::from_secs(10), || async {
-            app.auth_calls_to("/jwt/refresh/")
-                .await
-                .into_iter()
-                .find(|c| c["status"] == json!(200))
-        })
+        .poll(
+            "tab A's refresh answer",
+            Duration::from_secs(10),
+            || async {
+                app.auth_calls_to("/jwt/refresh/")
+                    .await
+                    .into_iter()
+                    .find(|c| c["status"] == json!(200))
+            },
+        )
         .await;
     let late_token = answer["answer"]["refresh"]
         .as_str()
@@ -96,7 +108,10 @@ async fn a_sign_out_during_another_tabs_refresh_stays_signed_out() {
             ));
         }
         if app.shown_email().await.is_some() {
-            problems.push(format!("tab {name} is signed in at the end: {}", app.path().await));
+            problems.push(format!(
+                "tab {name} is signed in at the end: {}",
+                app.path().await
+            ));
         }
     }
     let api = app.api();
@@ -107,7 +122,10 @@ async fn a_sign_out_during_another_tabs_refresh_stays_signed_out() {
     held.dedup();
     for token in held.iter().filter(|t| **t != late_token) {
         if refresh_token_alive(&api, token).await {
-            problems.push(format!("a refresh token the browser held is still alive: …{}", &token[token.len() - 12..]));
+            problems.push(format!(
+                "a refresh token the browser held is still alive: …{}",
+                &token[token.len() - 12..]
+            ));
         }
     }
     assert!(
@@ -134,12 +152,15 @@ async fn a_late_profile_answer_never_lands_on_another_users_tokens() {
     let first = app.browser.client.window().await.expect("window handle");
     control_tab(&app).await;
     app.sign_in(ALICE, PASSWORD).await;
-    const HOLD_PROFILE: &str =
-        "window.__storm.hold = { path: '/users/me/', count: 1 };";
+    const HOLD_PROFILE: &str = "window.__storm.hold = { path: '/users/me/', count: 1 };";
     let second = controlled_tab(&app, &[HOLD_PROFILE], "/dashboard").await;
-    app.poll("tab 2's profile call to be held", Duration::from_secs(10), || async {
-        (app.js("return window.__storm.held;", vec![]).await == json!(1)).then_some(())
-    })
+    app.poll(
+        "tab 2's profile call to be held",
+        Duration::from_secs(10),
+        || async {
+            (app.js("return window.__storm.held;", vec![]).await == json!(1)).then_some(())
+        },
+    )
     .await;
 
     app.switch_to(&first).await;
@@ -175,7 +196,9 @@ async fn a_late_profile_answer_never_lands_on_another_users_tokens() {
         if app.exists("#user-name").await {
             let name_shown = app.text("#user-name").await;
             if name_shown.contains("Alice") {
-                problems.push(format!("{name} shows Alice's name {name_shown:?} under Bob"));
+                problems.push(format!(
+                    "{name} shows Alice's name {name_shown:?} under Bob"
+                ));
             }
         }
     }

@@ -74,7 +74,8 @@ async fn a_back_forward_cached_page_restored_under_another_user_passes_through_s
     control_tab(&app).await;
     app.add_init_script(RECORD_PAGESHOW).await;
     app.sign_in(ALICE, PASSWORD).await;
-    app.goto_url_as_is(&format!("{}/health/", app.api_base())).await;
+    app.goto_url_as_is(&format!("{}/health/", app.api_base()))
+        .await;
 
     let _second = controlled_tab(&app, &[], "/dashboard").await;
     app.wait_for_text("#user-email", ALICE).await;
@@ -88,7 +89,9 @@ async fn a_back_forward_cached_page_restored_under_another_user_passes_through_s
     let pageshows = app.js("return window.__pageshows || null;", vec![]).await;
     if pageshows != json!([false, true]) {
         // A fresh page load reads Bob's session from the start: nothing of Alice's to show.
-        println!("the page was not restored from the back-forward cache ({pageshows}): loaded afresh");
+        println!(
+            "the page was not restored from the back-forward cache ({pageshows}): loaded afresh"
+        );
     }
     assert_passed_through_signed_out(&app, "restored").await;
 }
