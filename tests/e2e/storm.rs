@@ -121,7 +121,14 @@ async fn storm() {
     let mut failures = vec![];
     for seed in first..first + seeds {
         let began = Instant::now();
-        let outcome = run_seed(seed, steps).await;
+        // A helper that panics (a page that never loads) fails this seed, not the whole storm.
+        let outcome = match tokio::spawn(run_seed(seed, steps)).await {
+            Ok(outcome) => outcome,
+            Err(error) => Err(format!(
+                "seed {seed}: the storm itself panicked (steps above, prefixed [seed {seed}]): {}",
+                panic_message(error)
+            )),
+        };
         match &outcome {
             Ok(()) => println!("storm seed {seed}: passed in {:.0?}", began.elapsed()),
             Err(message) => {
@@ -144,6 +151,17 @@ async fn storm() {
         failures.len(),
         failures.join("\n\n")
     );
+}
+
+fn panic_message(error: tokio::task::JoinError) -> String {
+    match error.try_into_panic() {
+        Ok(panic) => panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "a panic".to_string()),
+        Err(error) => error.to_string(),
+    }
 }
 
 async fn run_seed(seed: u64, steps: usize) -> Verdict {
