@@ -375,6 +375,11 @@ impl Storm {
             1,
             1,
             1,
+            // The sequences, with random tabs and timings: a sign-out while a refresh
+            // answer is on its way, a user change while a tab sleeps, a late profile answer.
+            2,
+            2,
+            2,
         ];
         let browser = self.rng.below(2) as usize;
         match self.rng.weighted(&weights) {
@@ -413,8 +418,11 @@ impl Storm {
                 self.app
                     .click("form#profile-form button[type=submit]")
                     .await;
-                self.wait_for_css("#profile-saved", "the profile saved notice")
-                    .await?;
+                self.wait_for_css(
+                    ".notice[data-notice=\"profile-saved\"]",
+                    "the profile saved notice",
+                )
+                .await?;
             }
             4 => {
                 let Some(tab) = self.signed_in_tab(browser) else {
@@ -435,8 +443,11 @@ impl Storm {
                 self.app
                     .click("form#password-form button[type=submit]")
                     .await;
-                self.wait_for_css("#password-changed", "the password changed notice")
-                    .await?;
+                self.wait_for_css(
+                    ".notice[data-notice=\"password-changed\"]",
+                    "the password changed notice",
+                )
+                .await?;
                 self.passwords.insert(user.clone(), new);
                 let other = 1 - browser;
                 if self.models[other].user.as_deref() == Some(user.as_str()) {
@@ -545,6 +556,9 @@ impl Storm {
                 self.focus(tab).await;
                 self.app.control("clockShift", json!(shift)).await;
             }
+            15 => self.sign_out_during_refresh(n, browser).await?,
+            16 => self.user_change_while_asleep(n, browser).await?,
+            17 => self.late_profile_answer(n, browser).await?,
             _ => {
                 let Some(tab) = self.pick_awake(None) else {
                     return Ok(());
@@ -559,6 +573,143 @@ impl Storm {
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
+        Ok(())
+    }
+
+    /// Slows IndexedDB and the refresh answers in every awake tab of `browser`, waits (up to
+    /// 12 s) for a refresh answer to be on its way in one of them, and signs out from another.
+    async fn sign_out_during_refresh(&mut self, n: usize, browser: usize) -> Verdict {
+        if self.models[browser].user.is_none() || self.awake_tabs(browser).len() < 2 {
+            return Ok(());
+        }
+        let idb = *self.rng.pick(&[0, 300, 1500]);
+        let late = *self.rng.pick(&[1000, 2000, 3000]);
+        self.note(format!(
+            "{n}: browser {browser}: IndexedDB {idb} ms and refresh answers {late} ms late in every tab; sign out while a refresh answer is on its way"
+        ));
+        for tab in self.awake_tabs(browser) {
+            self.focus(tab).await;
+            self.app.control("idbDelay", json!(idb)).await;
+            self.app.control("refreshDelay", json!(late)).await;
+        }
+        let started = Instant::now();
+        let mut refreshing = None;
+        while refreshing.is_none() && started.elapsed() < Duration::from_secs(12) {
+            for tab in self.awake_tabs(browser) {
+                self.focus(tab).await;
+                let pending = self
+                    .app
+                    .auth_calls_to("/jwt/refresh/")
+                    .await
+                    .iter()
+                    .any(|c| c["status"].is_null());
+                if pending {
+                    refreshing = Some(tab);
+                    break;
+                }
+            }
+        }
+        let Some(refreshing) = refreshing else {
+            self.note(format!("   no refresh in browser {browser} within 12 s"));
+            return Ok(());
+        };
+        let others: Vec<usize> = self
+            .awake_tabs(browser)
+            .into_iter()
+            .filter(|&t| t != refreshing)
+            .collect();
+        let tab = *self.rng.pick(&others);
+        self.note(format!(
+            "   tab {refreshing} is refreshing; tab {tab} signs out"
+        ));
+        self.sign_out_from(browser, tab).await
+    }
+
+    /// Freezes or sends away (back-forward cache) a tab of `browser`, signs another user in
+    /// from another tab (signing out first), and wakes the sleeping tab.
+    async fn user_change_while_asleep(&mut self, n: usize, browser: usize) -> Verdict {
+        let tabs = self.awake_tabs(browser);
+        if tabs.len() < 2 || self.models[browser].user.is_none() {
+            return Ok(());
+        }
+        let sleeper = *self.rng.pick(&tabs);
+        let rest: Vec<usize> = tabs.iter().copied().filter(|&t| t != sleeper).collect();
+        let actor = *self.rng.pick(&rest);
+        let current = self.models[browser].user.clone().unwrap_or_default();
+        let others: Vec<&str> = USERS.iter().copied().filter(|u| *u != current).collect();
+        let user = *self.rng.pick(&others);
+        let freeze = self.rng.below(2) == 0;
+        self.note(format!(
+            "{n}: browser {browser}: tab {sleeper} {} while tab {actor} signs out and in as {user}; then it wakes",
+            if freeze { "frozen" } else { "away (back-forward cache)" }
+        ));
+        self.focus(sleeper).await;
+        if self.app.shown_email().await.is_none() {
+            self.leave_current(sleeper).await;
+            self.app.goto("/dashboard").await;
+        }
+        self.leave_current(sleeper).await;
+        if freeze {
+            self.app
+                .browser
+                .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
+                .await;
+            self.tabs[sleeper].state = TabState::Frozen;
+        } else {
+            let health = format!("{}/health/", self.app.api_base());
+            self.app.goto_url_as_is(&health).await;
+            self.tabs[sleeper].state = TabState::Away;
+        }
+        self.sign_out_from(browser, actor).await?;
+        self.sign_in(actor, user).await?;
+        self.models[browser].user = Some(user.to_string());
+        self.focus(sleeper).await;
+        if freeze {
+            self.app
+                .browser
+                .cdp("Page.setWebLifecycleState", json!({ "state": "active" }))
+                .await;
+        } else {
+            self.app.browser.client.back().await.expect("history back");
+        }
+        self.tabs[sleeper].state = TabState::Awake;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        Ok(())
+    }
+
+    /// Holds the next `users/me/` answer of one tab of `browser` (its dashboard mounted anew
+    /// asks for it), signs another user in from another tab, then lets the answer through.
+    async fn late_profile_answer(&mut self, n: usize, browser: usize) -> Verdict {
+        let tabs = self.awake_tabs(browser);
+        if tabs.len() < 2 || self.models[browser].user.is_none() {
+            return Ok(());
+        }
+        let slow = *self.rng.pick(&tabs);
+        let rest: Vec<usize> = tabs.iter().copied().filter(|&t| t != slow).collect();
+        let actor = *self.rng.pick(&rest);
+        let current = self.models[browser].user.clone().unwrap_or_default();
+        let others: Vec<&str> = USERS.iter().copied().filter(|u| *u != current).collect();
+        let user = *self.rng.pick(&others);
+        self.note(format!(
+            "{n}: browser {browser}: tab {slow}'s profile answer held back while tab {actor} signs out and in as {user}"
+        ));
+        self.focus(slow).await;
+        self.leave_current(slow).await;
+        self.app
+            .js(
+                "sessionStorage.setItem('__storm_hold', JSON.stringify({ path: '/users/me/', count: 1 }));",
+                vec![],
+            )
+            .await;
+        self.app.goto("/dashboard").await;
+        let held = self.app.js("return window.__storm.held;", vec![]).await;
+        self.note(format!("   tab {slow} holds {held} profile answer(s)"));
+        self.sign_out_from(browser, actor).await?;
+        self.sign_in(actor, user).await?;
+        self.models[browser].user = Some(user.to_string());
+        self.focus(slow).await;
+        self.app.control("release", json!(true)).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
         Ok(())
     }
 
@@ -669,6 +820,14 @@ impl Storm {
         self.note(format!(
             "{n}: browser {browser} tab {tab}: sign out ({user})"
         ));
+        self.sign_out_from(browser, tab).await
+    }
+
+    /// Signs browser `browser` out from tab `tab`, then checks invariant 2.
+    async fn sign_out_from(&mut self, browser: usize, tab: usize) -> Verdict {
+        let Some(user) = self.models[browser].user.clone() else {
+            return Ok(());
+        };
         for t in self.awake_tabs(browser) {
             self.focus(t).await;
             self.harvest_current(t).await;

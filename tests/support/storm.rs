@@ -27,7 +27,8 @@ use super::http::Api;
 /// - `gateway`: `[status, body]` answers given to the next `jwt/refresh/` calls instead of the
 ///   server's, as a gateway or proxy in front of it would (the server never sees them).
 /// - `hold`: `{ path, count }`: the next `count` calls whose URL contains `path` are sent, and
-///   their answers held back until `release` is set true (`held` counts those waiting).
+///   their answers held back until `release` is set true (`held` counts those waiting); a
+///   `hold` put in `sessionStorage.__storm_hold` (JSON) applies to the tab's next document only.
 /// - `auth`: every `Authorization` token the page sent, `{ token, path, at }`.
 /// - `doc`: this document's id (to tell documents of one tab apart).
 /// - `screen`: what the page showed, one entry per change `{ at, path, email }` (`email`: the
@@ -39,6 +40,10 @@ pub const PAGE_CONTROLS: &str = r#"(() => {
     hold: null, release: false, held: 0, auth: [],
     doc: Math.random().toString(36).slice(2) + Date.now().toString(36),
   });
+  try {
+    const preset = sessionStorage.getItem('__storm_hold');
+    if (preset) { sessionStorage.removeItem('__storm_hold'); ctl.hold = JSON.parse(preset); }
+  } catch (e) {}
   const realNow = Date.now.bind(Date);
   Date.now = () => realNow() - ctl.clockShift;
   const wall = () => performance.timeOrigin + performance.now();
