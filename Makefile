@@ -80,7 +80,7 @@ e2e-tests:
 # The storm (tests/e2e/storm.rs): seeded random interleavings of tabs, two browsers, sign-ins and
 # sign-outs, profile saves, password changes, freezes, back-forward restores, offline periods,
 # slow storage, slow and lost refresh answers and clock steps, the session's invariants checked
-# after every step. `make test` runs two seeds of 12 steps (in e2e-tests); this runs as many as
+# after every step. `make test` runs two seeds of 8 steps (in e2e-tests); this runs as many as
 # asked: `make storm STORM_SEEDS=200` (about a minute a seed), `STORM_SEED=<n>` starts from (or
 # replays) seed n, `STORM_STEPS` sets the steps per seed.
 .PHONY: storm
