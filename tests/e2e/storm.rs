@@ -45,6 +45,28 @@ const USERS: [&str; 4] = [
     "cat@example.com",
     "dan@example.com",
 ];
+/// The kinds of step, in the order of their weights in `Storm::step` (`STORM_WITHOUT=a,b`
+/// leaves those out).
+const STEP_NAMES: [&str; 18] = [
+    "wait",
+    "sign-out",
+    "sign-in",
+    "profile",
+    "password",
+    "freeze",
+    "resume",
+    "away",
+    "back",
+    "offline",
+    "idb",
+    "slow-refresh",
+    "lost",
+    "clock",
+    "reload",
+    "sign-out-during-refresh",
+    "user-change-while-asleep",
+    "late-profile",
+];
 const FIRST_PASSWORD: &str = "Correct-horse-42";
 /// Two successful refreshes of one browser closer than this are two in one window (they come
 /// ~5 s apart with 65 s tokens).
@@ -86,6 +108,8 @@ struct BrowserModel {
     /// behind the browser's back, so a later refusal of one is a refusal that means the token
     /// is dead, not a race.
     lost: HashSet<String>,
+    /// When (page time, ms) the storm last clicked Sign out here, until it signs in again.
+    signed_out_at: Option<f64>,
 }
 
 struct Storm {
@@ -359,7 +383,7 @@ impl Storm {
             .collect();
         // wait, sign-out, sign-in, profile, password, freeze, resume, away, back, offline,
         // slow IndexedDB, slow refresh, lost answer, clock step, reload
-        let weights = [
+        let mut weights = [
             5,
             2,
             2,
@@ -381,6 +405,17 @@ impl Storm {
             2,
             2,
         ];
+        let without = std::env::var("STORM_WITHOUT").unwrap_or_default();
+        for name in without.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match STEP_NAMES.iter().position(|s| *s == name) {
+                Some(i) => weights[i] = 0,
+                None => {
+                    return Err(format!(
+                        "STORM_WITHOUT: no step named {name:?} (steps: {STEP_NAMES:?})"
+                    ))
+                }
+            }
+        }
         let browser = self.rng.below(2) as usize;
         match self.rng.weighted(&weights) {
             0 => {
@@ -780,6 +815,8 @@ impl Storm {
     }
 
     async fn sign_in(&mut self, tab: usize, user: &str) -> Verdict {
+        let browser = self.tabs[tab].browser;
+        self.models[browser].signed_out_at = None;
         self.focus(tab).await;
         self.leave_current(tab).await;
         self.app.goto("/login").await;
@@ -841,6 +878,7 @@ impl Storm {
                     .await?;
             }
         }
+        self.models[browser].signed_out_at = Some(self.app.page_time().await);
         self.app.click("button#sign-out").await;
         let clicked = Instant::now();
         self.models[browser].user = None;
@@ -1009,6 +1047,22 @@ impl Storm {
                     problems.push(format!(
                         "invariant 1: browser {browser} tab {tab} went from one user to another without passing through signed-out: {swaps:?}"
                     ));
+                }
+                // Invariant 2: once a tab has heard of the sign-out, it stays signed out.
+                if let Some(at) = self.models[browser].signed_out_at {
+                    let after: Vec<&Value> = screen
+                        .iter()
+                        .filter(|e| e["at"].as_f64().unwrap_or_default() > at)
+                        .collect();
+                    let heard = after.iter().position(|e| e["email"].is_null());
+                    if let Some(again) =
+                        heard.and_then(|i| after[i..].iter().find(|e| e["email"].is_string()))
+                    {
+                        problems.push(format!(
+                            "invariant 2: browser {browser} tab {tab} showed {} at {} again after the sign-out",
+                            again["email"], again["path"]
+                        ));
+                    }
                 }
                 let path = snap["path"].as_str().unwrap_or_default();
                 if !path.starts_with("/health") {
