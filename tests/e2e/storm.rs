@@ -611,43 +611,47 @@ impl Storm {
         Ok(())
     }
 
-    /// Slows IndexedDB and the refresh answers in every awake tab of `browser`, waits (up to
-    /// 12 s) for a refresh answer to be on its way in one of them, and signs out from another.
+    /// Slows IndexedDB in every awake tab of `browser` and holds back the next refresh answer
+    /// (the server has acted); once one tab's answer is held, lets it through and, after a
+    /// random 0-1500 ms, signs out from another tab.
     async fn sign_out_during_refresh(&mut self, n: usize, browser: usize) -> Verdict {
         if self.models[browser].user.is_none() || self.awake_tabs(browser).len() < 2 {
             return Ok(());
         }
         let idb = *self.rng.pick(&[0, 300, 1500]);
-        let late = *self.rng.pick(&[1000, 2000, 3000]);
+        let after = self.rng.between(0, 1500);
         self.note(format!(
-            "{n}: browser {browser}: IndexedDB {idb} ms and refresh answers {late} ms late in every tab; sign out while a refresh answer is on its way"
+            "{n}: browser {browser}: IndexedDB {idb} ms late in every tab; the next refresh answer held back, let through, and {after} ms later a sign-out in another tab"
         ));
         for tab in self.awake_tabs(browser) {
             self.focus(tab).await;
             self.app.control("idbDelay", json!(idb)).await;
-            self.app.control("refreshDelay", json!(late)).await;
+            self.app
+                .control("hold", json!({ "path": "/jwt/refresh", "count": 1 }))
+                .await;
         }
         let started = Instant::now();
         let mut refreshing = None;
         while refreshing.is_none() && started.elapsed() < Duration::from_secs(12) {
             for tab in self.awake_tabs(browser) {
                 self.focus(tab).await;
-                let pending = self
-                    .app
-                    .auth_calls_to("/jwt/refresh/")
-                    .await
-                    .iter()
-                    .any(|c| c["status"].is_null());
-                if pending {
+                if self.app.js("return window.__storm.held;", vec![]).await == json!(1) {
                     refreshing = Some(tab);
                     break;
                 }
             }
         }
+        // From now on nothing is held back.
+        for tab in self.awake_tabs(browser) {
+            self.focus(tab).await;
+            self.app.control("hold", Value::Null).await;
+            self.app.control("release", json!(true)).await;
+        }
         let Some(refreshing) = refreshing else {
             self.note(format!("   no refresh in browser {browser} within 12 s"));
             return Ok(());
         };
+        tokio::time::sleep(Duration::from_millis(after)).await;
         let others: Vec<usize> = self
             .awake_tabs(browser)
             .into_iter()
@@ -655,7 +659,7 @@ impl Storm {
             .collect();
         let tab = *self.rng.pick(&others);
         self.note(format!(
-            "   tab {refreshing} is refreshing; tab {tab} signs out"
+            "   tab {refreshing}'s refresh answer let through; tab {tab} signs out"
         ));
         self.sign_out_from(browser, tab).await
     }
