@@ -87,11 +87,11 @@ async fn a_back_forward_cached_page_restored_under_another_user_passes_through_s
     app.browser.client.back().await.expect("history back");
     tokio::time::sleep(Duration::from_secs(3)).await;
     let pageshows = app.js("return window.__pageshows || null;", vec![]).await;
-    if pageshows != json!([false, true]) {
-        // A fresh page load reads Bob's session from the start: nothing of Alice's to show.
-        println!(
-            "the page was not restored from the back-forward cache ({pageshows}): loaded afresh"
-        );
-    }
+    assert_eq!(
+        pageshows,
+        json!([false, true]),
+        "the page did not come back from the back-forward cache (each pageshow's persisted): nothing to check\n{}",
+        app.describe().await
+    );
     assert_passed_through_signed_out(&app, "restored").await;
 }
