@@ -77,6 +77,20 @@ e2e-tests:
 	echo "the e2e gate: without E2E=1, all $$n tests skip"
 	E2E=1 cargo test $(E2E_TESTS) -- --test-threads=2
 
+# The storm (tests/e2e/storm.rs): seeded random interleavings of tabs, two browsers, sign-ins and
+# sign-outs, profile saves, password changes, freezes, back-forward restores, offline periods,
+# slow storage, slow and lost refresh answers and clock steps, the session's invariants checked
+# after every step. `make test` runs two seeds of 8 steps (in e2e-tests); this runs as many as
+# asked: `make storm STORM_SEEDS=200` (about a minute a seed), `STORM_SEED=<n>` starts from (or
+# replays) seed n, `STORM_STEPS` sets the steps per seed.
+.PHONY: storm
+STORM_SEEDS ?= 20
+STORM_STEPS ?= 12
+storm: build
+	scripts/setup.sh backend browser
+	E2E=1 STORM_SEEDS=$(STORM_SEEDS) STORM_STEPS=$(STORM_STEPS) $(if $(STORM_SEED),STORM_SEED=$(STORM_SEED)) \
+	  cargo test $(E2E_TESTS) storm::storm -- --exact --nocapture --test-threads=1
+
 # The benchmark (not part of `make test`): sizes and timings of the release dist/ in headless
 # Chromium against the reference backend; prints one Markdown table (benches/bench/, ~10 min; docs/performance.md).
 # The harness that drives the browser needs no LTO: build it quickly.

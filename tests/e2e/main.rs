@@ -36,6 +36,8 @@ mod size_budget;
 mod smoke;
 mod storage_blocked;
 mod storage_failures;
+mod storm;
+mod trust;
 
 /// The gate: true with `E2E=1`; otherwise says on stderr (not captured by the test runner) which
 /// test it skips, and fails under CI.

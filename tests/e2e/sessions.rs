@@ -24,7 +24,7 @@ async fn stored_access(app: &App) -> Option<String> {
 }
 
 /// Opens another tab of the same WebDriver session and switches to it, with nothing loaded yet.
-async fn new_tab(app: &App) -> WindowHandle {
+pub(crate) async fn new_tab(app: &App) -> WindowHandle {
     let handle = app
         .browser
         .client
@@ -37,14 +37,14 @@ async fn new_tab(app: &App) -> WindowHandle {
 }
 
 /// Opens another tab, switches to it and loads `path`.
-async fn open_tab(app: &App, path: &str) -> WindowHandle {
+pub(crate) async fn open_tab(app: &App, path: &str) -> WindowHandle {
     let handle = new_tab(app).await;
     app.goto(path).await;
     handle
 }
 
 /// Lines of the backend's request log answering `POST /auth/jwt/refresh/` with 401.
-fn refused_refreshes(app: &App) -> usize {
+pub(crate) fn refused_refreshes(app: &App) -> usize {
     std::fs::read_to_string(app.backend.stderr_log())
         .unwrap_or_default()
         .lines()

@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod page;
 pub mod sizes;
 pub mod static_server;
+pub mod storm;
 pub mod tmp;
 pub mod wait;
 

@@ -1,0 +1,75 @@
+//! Sessions you can trust (issue #18): one focused test per flaw the issue lists that can be
+//! seen end to end, each driven into its race on purpose (the backend's fault knobs, the page
+//! controls of `support::storm::PAGE_CONTROLS`: slow IndexedDB, a stepped clock, answers held
+//! back, lost or answered by a "gateway"), and each checked from outside the engine: what the
+//! page shows, and what the backend says of the tokens (the stored session is found by its
+//! content, wherever and under whatever name it is kept).
+//!
+//! sign_out.rs: no refresh token alive once /login shows, nor after a sign-in whose profile
+//! call failed; tabs.rs: a sign-out in one tab while another's refresh answer is held back, and a
+//! late profile answer for one user after another signed in; wake.rs: a frozen or back-forward
+//! cached tab waking after the user changed; apps.rs: two builds under two base paths of one
+//! origin, and `next` through `%2e%2e`; clock.rs: a clock stepped back; refusals.rs: a gateway's
+//! 403 or 413 on refresh; stored.rs: an entry of a newer format; links.rs: the emailed links
+//! leave the address bar.
+
+use fantoccini::wd::WindowHandle;
+use serde_json::Value;
+
+use crate::sessions::new_tab;
+use crate::support::storm::PAGE_CONTROLS;
+use crate::support::App;
+
+mod apps;
+mod clock;
+mod links;
+mod refusals;
+mod sign_out;
+mod stored;
+mod tabs;
+mod wake;
+
+const PASSWORD: &str = "Correct-horse-42";
+const ALICE: &str = "alice@example.com";
+const BOB: &str = "bob@example.com";
+
+/// Puts the page controls and the auth-call recorder into every document the current tab opens
+/// from now on (before its first page).
+async fn control_tab(app: &App) {
+    app.add_init_script(PAGE_CONTROLS).await;
+    app.record_auth_calls().await;
+}
+
+/// Opens another tab with the page controls and the recorder (and `extra` init scripts after
+/// them), switches to it and loads `path`.
+async fn controlled_tab(app: &App, extra: &[&str], path: &str) -> WindowHandle {
+    let handle = new_tab(app).await;
+    control_tab(app).await;
+    for script in extra {
+        app.add_init_script(script).await;
+    }
+    app.goto(path).await;
+    handle
+}
+
+/// The owner (email) of an access token, as the backend's `users/me/` says; `None` if refused.
+async fn owner_of(app: &App, access: &str) -> Option<String> {
+    let r = app.api().get("/auth/users/me/", Some(access)).await;
+    (r.status == 200).then(|| r.json()["email"].as_str().unwrap_or_default().to_string())
+}
+
+/// A screen log, one line per entry, for failure messages.
+fn screen_lines(screen: &[Value]) -> String {
+    screen
+        .iter()
+        .map(|e| {
+            format!(
+                "  {:.0} {} {}",
+                e["at"].as_f64().unwrap_or_default() % 1_000_000.0,
+                e["path"].as_str().unwrap_or("?"),
+                e["email"].as_str().unwrap_or("(no user)")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,210 @@
+//! Tabs that must not undo each other (issue #18): a sign-out in tab B while tab A's refresh
+//! answer is on its way ("a sign-out undone in the tab that clicked it"), and a slow profile
+//! answer for Alice after Bob signed in in another tab ("one user's profile on another user's
+//! tokens").
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{control_tab, controlled_tab, owner_of, screen_lines, ALICE, BOB, PASSWORD};
+use crate::support::storm::refresh_token_alive;
+use crate::support::{App, BackendOptions};
+
+/// Tab A's refresh has reached the server (which rotated the token) and its answer is held back
+/// in the page; IndexedDB answers 1.5 s late in both tabs. The test releases A's answer and at
+/// once clicks Sign out in tab B. From the click on, tab B must never show the account again
+/// (today A stores its new tokens after a stale read, B's `storage` event adopts them and the
+/// guest guard sends B to /dashboard), and the refresh token in A's late answer must be refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sign_out_during_another_tabs_refresh_stays_signed_out() {
+    skip_unless_e2e!();
+    let app = App::start_with(BackendOptions::short_access()).await;
+    app.backend.create_active_user(ALICE, PASSWORD).await;
+    let first = app.browser.client.window().await.expect("window handle");
+    control_tab(&app).await;
+    app.sign_in(ALICE, PASSWORD).await;
+    let second = controlled_tab(&app, &[], "/dashboard").await;
+    app.wait_for_text("#user-email", ALICE).await;
+    let tabs = [first, second];
+    for tab in &tabs {
+        app.switch_to(tab).await;
+        app.control("hold", json!({ "path": "/jwt/refresh", "count": 1 }))
+            .await;
+        app.control("idbDelay", json!(1500)).await;
+    }
+
+    // The refresh is due ~5 s after sign-in: the tab that sent it is tab A.
+    let refreshing = app
+        .poll(
+            "a tab's refresh answer to be held",
+            Duration::from_secs(20),
+            || async {
+                for (i, tab) in tabs.iter().enumerate() {
+                    app.switch_to(tab).await;
+                    if app.js("return window.__storm.held;", vec![]).await == json!(1) {
+                        return Some(i);
+                    }
+                }
+                None
+            },
+        )
+        .await;
+    let (tab_a, tab_b) = (&tabs[refreshing], &tabs[1 - refreshing]);
+    let mut held = app.refresh_tokens_seen().await;
+    held.extend(
+        app.stored_session()
+            .await
+            .map(|s| s.refresh_token().to_string()),
+    );
+
+    app.control("release", json!(true)).await;
+    app.switch_to(tab_b).await;
+    let clicked_at = app.page_time().await;
+    app.click("button#sign-out").await;
+    app.wait_for_pathname("/login").await;
+
+    app.switch_to(tab_a).await;
+    let answer = app
+        .poll(
+            "tab A's refresh answer",
+            Duration::from_secs(10),
+            || async {
+                app.auth_calls_to("/jwt/refresh/")
+                    .await
+                    .into_iter()
+                    .find(|c| c["status"] == json!(200))
+            },
+        )
+        .await;
+    let late_token = answer["answer"]["refresh"]
+        .as_str()
+        .expect("a refresh token in A's answer")
+        .to_string();
+    // Whatever the tabs do with it (IndexedDB is slow: give them time).
+    tokio::time::sleep(Duration::from_secs(6)).await;
+
+    let mut problems = vec![];
+    for (name, tab) in [("A (refreshing)", tab_a), ("B (signing out)", tab_b)] {
+        app.switch_to(tab).await;
+        held.extend(app.refresh_tokens_seen().await);
+        let screen = app.screen_log().await;
+        let after_click: Vec<_> = screen
+            .iter()
+            .filter(|e| e["at"].as_f64().unwrap_or_default() > clicked_at)
+            .cloned()
+            .collect();
+        // B leaves at once; A may show the account until it hears of the sign-out.
+        let from = after_click
+            .iter()
+            .position(|e| e["email"].is_null())
+            .unwrap_or(after_click.len());
+        if let Some(again) = after_click[from..].iter().find(|e| !e["email"].is_null()) {
+            problems.push(format!(
+                "tab {name} showed the account again after the sign-out ({} at {}); what it showed:\n{}",
+                again["email"],
+                again["path"],
+                screen_lines(&screen)
+            ));
+        }
+        if app.shown_email().await.is_some() {
+            problems.push(format!(
+                "tab {name} is signed in at the end: {}",
+                app.path().await
+            ));
+        }
+    }
+    let api = app.api();
+    if refresh_token_alive(&api, &late_token).await {
+        problems.push("the refresh token in tab A's late answer is still alive".to_string());
+    }
+    held.sort();
+    held.dedup();
+    for token in held.iter().filter(|t| **t != late_token) {
+        if refresh_token_alive(&api, token).await {
+            problems.push(format!(
+                "a refresh token the browser held is still alive: …{}",
+                &token[token.len() - 12..]
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "after a sign-out in tab B while tab A's refresh answer was on its way:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// Alice signs in in tab 1; tab 2 opens the dashboard, whose `users/me/` answer (Alice's) the
+/// page holds back. Alice signs out and Bob signs in in tab 1; tab 2 follows. Then Alice's late
+/// answer lands in tab 2. No tab may show Alice on Bob's tokens, and the stored session's
+/// profile must be its access token's owner's.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_late_profile_answer_never_lands_on_another_users_tokens() {
+    skip_unless_e2e!();
+    let app = App::start().await;
+    app.backend
+        .create_active_user_with(ALICE, PASSWORD, "Alice Anders", "alice")
+        .await;
+    app.backend
+        .create_active_user_with(BOB, PASSWORD, "Bob Berg", "bob")
+        .await;
+    let first = app.browser.client.window().await.expect("window handle");
+    control_tab(&app).await;
+    app.sign_in(ALICE, PASSWORD).await;
+    const HOLD_PROFILE: &str = "window.__storm.hold = { path: '/users/me/', count: 1 };";
+    let second = controlled_tab(&app, &[HOLD_PROFILE], "/dashboard").await;
+    app.poll(
+        "tab 2's profile call to be held",
+        Duration::from_secs(10),
+        || async {
+            (app.js("return window.__storm.held;", vec![]).await == json!(1)).then_some(())
+        },
+    )
+    .await;
+
+    app.switch_to(&first).await;
+    app.click("button#sign-out").await;
+    app.wait_for_pathname("/login").await;
+    app.sign_in(BOB, PASSWORD).await;
+    app.switch_to(&second).await;
+    app.wait_for_text("#user-email", BOB).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    app.control("release", json!(true)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let mut problems = vec![];
+    let stored = app.stored_session().await.expect("Bob's stored session");
+    let owner = owner_of(&app, stored.access_token()).await;
+    if owner.as_deref() != stored.user_email() {
+        problems.push(format!(
+            "the stored session holds {:?}'s tokens with the profile of {:?}: {}",
+            owner,
+            stored.user_email(),
+            stored.session["user"]
+        ));
+    }
+    for (name, tab) in [("tab 1", &first), ("tab 2", &second)] {
+        app.switch_to(tab).await;
+        let shown = app.shown_email().await;
+        if shown.as_deref() != Some(BOB) {
+            problems.push(format!(
+                "{name} shows {shown:?} on Bob's tokens; what it showed:\n{}",
+                screen_lines(&app.screen_log().await)
+            ));
+        }
+        if app.exists("#user-name").await {
+            let name_shown = app.text("#user-name").await;
+            if name_shown.contains("Alice") {
+                problems.push(format!(
+                    "{name} shows Alice's name {name_shown:?} under Bob"
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "after Alice's late profile answer, with Bob signed in:\n{}",
+        problems.join("\n")
+    );
+}

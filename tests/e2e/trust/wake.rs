@@ -1,0 +1,97 @@
+//! A tab that slept through a change of user (issue #18: "another user's data left on
+//! screen"): frozen (Page Lifecycle), or kept in the back-forward cache, while Alice signed out
+//! and Bob signed in in another tab. When it wakes it must pass through signed-out before it
+//! shows Bob: never Alice's page under Bob's session, never Alice's data on Bob's.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{control_tab, controlled_tab, screen_lines, ALICE, BOB, PASSWORD};
+use crate::support::storm::user_swaps;
+use crate::support::App;
+
+async fn two_users() -> App {
+    let app = App::start().await;
+    app.backend.create_active_user(ALICE, PASSWORD).await;
+    app.backend.create_active_user(BOB, PASSWORD).await;
+    app
+}
+
+/// What the sleeping tab showed, checked: no change from one user to another without a
+/// signed-out moment between; and at the end it shows Bob or nobody.
+async fn assert_passed_through_signed_out(app: &App, how: &str) {
+    let screen = app.screen_log().await;
+    let swaps = user_swaps(&screen);
+    assert!(
+        swaps.is_empty(),
+        "the {how} tab went from one user to another without passing through signed-out ({swaps:?}); what it showed:\n{}",
+        screen_lines(&screen)
+    );
+    let shown = app.shown_email().await;
+    assert!(
+        shown.is_none() || shown.as_deref() == Some(BOB),
+        "the {how} tab shows {shown:?} while Bob is signed in"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_frozen_tab_waking_under_another_user_passes_through_sign_in() {
+    skip_unless_e2e!();
+    let app = two_users().await;
+    let first = app.browser.client.window().await.expect("window handle");
+    control_tab(&app).await;
+    app.sign_in(ALICE, PASSWORD).await;
+    app.browser
+        .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
+        .await;
+
+    let second = controlled_tab(&app, &[], "/dashboard").await;
+    app.wait_for_text("#user-email", ALICE).await;
+    app.click("button#sign-out").await;
+    app.wait_for_pathname("/login").await;
+    app.sign_in(BOB, PASSWORD).await;
+
+    app.switch_to(&first).await;
+    app.browser
+        .cdp("Page.setWebLifecycleState", json!({ "state": "active" }))
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_passed_through_signed_out(&app, "frozen").await;
+    app.switch_to(&second).await;
+    app.wait_for_text("#user-email", BOB).await;
+}
+
+/// Every `pageshow` of the document: whether it came from the back-forward cache.
+const RECORD_PAGESHOW: &str = "window.__pageshows = [];
+addEventListener('pageshow', (event) => window.__pageshows.push(event.persisted));";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_back_forward_cached_page_restored_under_another_user_passes_through_sign_in() {
+    skip_unless_e2e!();
+    let app = two_users().await;
+    let first = app.browser.client.window().await.expect("window handle");
+    control_tab(&app).await;
+    app.add_init_script(RECORD_PAGESHOW).await;
+    app.sign_in(ALICE, PASSWORD).await;
+    app.goto_url_as_is(&format!("{}/health/", app.api_base()))
+        .await;
+
+    let _second = controlled_tab(&app, &[], "/dashboard").await;
+    app.wait_for_text("#user-email", ALICE).await;
+    app.click("button#sign-out").await;
+    app.wait_for_pathname("/login").await;
+    app.sign_in(BOB, PASSWORD).await;
+
+    app.switch_to(&first).await;
+    app.browser.client.back().await.expect("history back");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let pageshows = app.js("return window.__pageshows || null;", vec![]).await;
+    assert_eq!(
+        pageshows,
+        json!([false, true]),
+        "the page did not come back from the back-forward cache (each pageshow's persisted): nothing to check\n{}",
+        app.describe().await
+    );
+    assert_passed_through_signed_out(&app, "restored").await;
+}
