@@ -33,7 +33,7 @@ const PROFILE_FRESH_SECS: f64 = 60.0;
 /// Pages reach it as `use_session().manager`.
 pub struct SessionManager {
     /// For the timer's callback, which must not keep the manager alive.
-    me: Weak<SessionManager>,
+    pub(super) me: Weak<SessionManager>,
     phase: RefCell<Phase>,
     /// The browser lets the session outlive this tab (site storage isn't blocked).
     persistent: bool,

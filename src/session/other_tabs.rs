@@ -6,9 +6,11 @@
 use std::rc::Rc;
 
 use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
 use wasm_bindgen_futures::spawn_local;
 
 use super::manager::{now, SessionManager};
+use super::phase::Phase;
 use super::record::Read;
 use super::{revocations, shared};
 
@@ -51,12 +53,20 @@ impl SessionManager {
     /// of its sign-in, a sign-out, or another sign-in (reached through signed-out, so that
     /// every page built on the previous user is torn down first).
     pub(super) fn reconcile(&self, read: &Read, why: &str) {
-        for _ in 0..2 {
-            let next = self.phase().reconciled(read, now());
-            match next {
-                Some(next) => self.transition(next, why),
-                None => return,
-            }
+        let Some(next) = self.phase().reconciled(read, now()) else {
+            return;
+        };
+        let another_sign_in = matches!(next, Phase::SignedOut(_)) && read.record.session.is_some();
+        self.transition(next, why);
+        if another_sign_in {
+            // Taken once the signed-out page has been drawn (a timer runs after the render).
+            let (me, read) = (self.me.clone(), read.clone());
+            Timeout::new(0, move || {
+                if let Some(this) = me.upgrade() {
+                    this.reconcile(&read, "another sign-in, after signing out");
+                }
+            })
+            .forget();
         }
     }
 

@@ -105,19 +105,18 @@ impl Phase {
             (Some(mine), _) if mine.refresh_expired(now) => {
                 Some(Phase::SignedOut(SignedOutReason::Expired))
             }
-            (None, Some(stored)) => (!record.has_ended(&stored.sign_in))
-                .then(|| Phase::loaded(Some(stored.clone()), SignedOutReason::NeverSignedIn, now)),
+            (None, Some(stored)) => (!record.has_ended(&stored.sign_in)
+                && !stored.refresh_expired(now))
+            .then(|| Phase::loaded(Some(stored.clone()), SignedOutReason::NeverSignedIn, now)),
             (Some(mine), Some(stored)) if stored.sign_in == mine.sign_in => {
                 if !newer(mine) {
                     None
                 } else if stored.access_token == mine.access_token {
                     Some(self.with_session(Rc::new(stored.clone())))
                 } else {
-                    Some(Phase::loaded(
-                        Some(stored.clone()),
-                        SignedOutReason::NeverSignedIn,
-                        now,
-                    ))
+                    // Still signed in, whatever this tab's clock makes of the new token: if it
+                    // looks lapsed here, the timer refreshes at once; the page stays.
+                    Some(Phase::SignedIn(Rc::new(stored.clone())))
                 }
             }
             (Some(mine), _) if newer(mine) || record.has_ended(&mine.sign_in) => {

@@ -133,11 +133,11 @@ impl Session {
         {
             return Err(StoredSessionError::Unreadable);
         }
-        // A clock set back since the copy was written: treat the access token as lapsed
-        // (a refresh sorts it out) and date the refresh token from now.
-        if self.access_received_at > now {
-            self.access_received_at = now - self.access_lifetime as f64;
-        }
+        // Written by a clock ahead of this one (a clock stepped back since, or another tab's
+        // clock): dated from now. Treating the token as lapsed instead would make tabs with
+        // different clocks refresh each other's tokens in turn; a token the server no longer
+        // takes is refreshed at its first refusal (`SessionManager::authorized`).
+        self.access_received_at = self.access_received_at.min(now);
         self.refresh_received_at = self.refresh_received_at.min(now);
         if self.refresh_expired(now) {
             return Err(StoredSessionError::Expired);
@@ -266,10 +266,11 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_clock_set_back_makes_the_access_token_due_at_once() {
+    fn a_copy_from_a_clock_ahead_is_dated_from_now() {
         let restored = session(10_000.0).checked(5_000.0).unwrap();
-        assert!(!restored.access_usable(5_000.0));
-        assert!(restored.refresh_due_at() <= 5_000.0);
+        assert_eq!(restored.access_received_at, 5_000.0);
+        assert!(restored.access_usable(5_000.0));
+        assert_eq!(restored.refresh_due_at(), 5_240.0);
         assert!(!restored.refresh_expired(5_000.0));
     }
 }
