@@ -1,5 +1,6 @@
 //! The end-to-end harness: per test, a static server for the release build, a Django backend and a
-//! headless Chromium, wired together (`App`). See tests/README.md.
+//! browser (headless Chromium, or Firefox or WebKit: `E2E_BROWSER`), wired together (`App`).
+//! See tests/README.md.
 //!
 //! tests/e2e uses every item here (the compiler says so when one isn't). `make bench`
 //! (benches/bench/main.rs) and `make screenshots` (examples/screenshots.rs) include this module
@@ -14,6 +15,7 @@ pub mod browser;
 pub mod dist;
 pub mod flows;
 pub mod http;
+pub mod init_scripts;
 pub mod nginx;
 pub mod outbox;
 pub mod page;
@@ -26,7 +28,7 @@ use std::time::Duration;
 
 pub use app::{App, AppOptions};
 pub use backend::{Backend, BackendOptions};
-pub use browser::Browser;
+pub use browser::{Browser, Engine};
 pub use http::{Api, HttpResponse};
 pub use outbox::url_path;
 pub use static_server::{example_dist_dir, Recorded, StaticConfig, StaticServer};
