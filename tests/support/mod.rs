@@ -28,7 +28,7 @@ use std::time::Duration;
 
 pub use app::{App, AppOptions};
 pub use backend::{Backend, BackendOptions};
-pub use browser::{Browser, Engine};
+pub use browser::Browser;
 pub use http::{Api, HttpResponse};
 pub use outbox::url_path;
 pub use static_server::{example_dist_dir, Recorded, StaticConfig, StaticServer};
