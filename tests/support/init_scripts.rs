@@ -36,6 +36,8 @@ const KEEP_CONSOLE: &str = r#"(() => {
     if (typeof value === "object" && value !== null) { try { return JSON.stringify(value); } catch (e) {} }
     return String(value);
   };
+  // An empty list from the start: null when read means this page has no harness script.
+  try { if (sessionStorage.getItem(KEY) === null) sessionStorage.setItem(KEY, "[]"); } catch (e) {}
   const keep = (level, message) => {
     const line = level + " " + location.pathname + " " + message;
     try {
