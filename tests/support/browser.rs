@@ -108,7 +108,11 @@ fn minibrowser() -> String {
     if let Ok(path) = std::env::var("MINIBROWSER") {
         return path;
     }
-    for lib in ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"] {
+    for lib in [
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+        "/usr/lib",
+    ] {
         for api in ["webkit2gtk-4.1", "webkitgtk-6.0", "webkit2gtk-4.0"] {
             let candidate = Path::new(lib).join(api).join("MiniBrowser");
             if candidate.is_file() {

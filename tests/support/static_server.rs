@@ -126,9 +126,7 @@ impl StaticServer {
                 let (config, log, harness) = (config.clone(), log.clone(), harness.clone());
                 let service = hyper::service::service_fn(move |request| {
                     let (config, log, harness) = (config.clone(), log.clone(), harness.clone());
-                    async move {
-                        Ok::<_, Infallible>(answer(request, &config, &log, &harness).await)
-                    }
+                    async move { Ok::<_, Infallible>(answer(request, &config, &log, &harness).await) }
                 });
                 let connection = hyper::server::conn::http1::Builder::new()
                     .keep_alive(false)

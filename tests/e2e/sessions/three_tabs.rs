@@ -62,7 +62,11 @@ async fn three_tabs_make_one_refresh_call_per_window() {
     app.record_auth_calls().await;
     app.sign_in(EMAIL, PASSWORD).await;
     let signed_in = Instant::now();
-    let tabs = [first, open_watched_tab(&app).await, open_watched_tab(&app).await];
+    let tabs = [
+        first,
+        open_watched_tab(&app).await,
+        open_watched_tab(&app).await,
+    ];
 
     // The tabs stay where they are; the test watches the backend's counter from the last tab.
     while signed_in.elapsed() < OBSERVE
