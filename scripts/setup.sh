@@ -5,6 +5,9 @@
 #   scripts/setup.sh backend   the reference backend's virtualenv
 #   scripts/setup.sh browser   Chromium, chromedriver, nginx and axe-core (for the tests)
 #   scripts/setup.sh bench     brotli (make bench reports brotli sizes beside gzip)
+#   scripts/setup.sh engines   the other engines of the end-to-end tests (E2E_BROWSER): Firefox
+#                              (firefox-esr) and geckodriver, WebKitGTK's WebKitWebDriver and
+#                              MiniBrowser (webkit2gtk-driver), xvfb-run (MiniBrowser needs a display)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -110,12 +113,38 @@ setup_bench() {
   fi
 }
 
+GECKODRIVER_VERSION=0.37.1
+
+setup_engines() {
+  local missing=()
+  command -v firefox-esr >/dev/null || [ -x "${FIREFOX:-/usr/bin/firefox-esr}" ] || missing+=(firefox-esr)
+  command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
+  command -v xvfb-run >/dev/null || missing+=(xvfb)
+  command -v xauth >/dev/null || missing+=(xauth)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "Installing ${missing[*]} from Debian's packages"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+      die "The tests in Firefox and WebKit need ${missing[*]} (Debian/Ubuntu: sudo apt-get install ${missing[*]})."
+    fi
+  fi
+  # geckodriver from crates.io (the npm and PyPI packages download a binary at install time).
+  if ! geckodriver --version 2>/dev/null | grep -q "^geckodriver $GECKODRIVER_VERSION"; then
+    command -v cargo >/dev/null || die "Rust is missing: install it with rustup (https://rustup.rs); geckodriver is built with cargo."
+    say "Installing geckodriver $GECKODRIVER_VERSION (about 3 minutes, once)"
+    cargo install geckodriver --locked --version "$GECKODRIVER_VERSION"
+  fi
+}
+
 for what in "$@"; do
   case "$what" in
     build) setup_build ;;
     backend) setup_backend ;;
     browser) setup_browser ;;
     bench) setup_bench ;;
-    *) die "unknown part '$what' (build, backend, browser, bench)" ;;
+    engines) setup_engines ;;
+    *) die "unknown part '$what' (build, backend, browser, bench, engines)" ;;
   esac
 done

@@ -1,6 +1,7 @@
 //! The end-to-end tests, in one binary (`cargo test --test e2e`) with a module per area: the
-//! release build (`dist/`) in headless Chromium against the reference Django backend, each test
-//! in an isolated world of its own (tests/support/, see tests/README.md), so they run in parallel.
+//! release build (`dist/`) in headless Chromium (or Firefox or WebKit: `E2E_BROWSER`) against the
+//! reference Django backend, each test in an isolated world of its own (tests/support/, see
+//! tests/README.md), so they run in parallel.
 //!
 //! The gate: these tests need `dist/`, Chromium and the backend, so each runs only with `E2E=1`
 //! (`make e2e-tests` sets it) and otherwise returns at once, saying so in one line (where `CI` is

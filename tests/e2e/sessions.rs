@@ -2,7 +2,8 @@
 //! backend (see tests/README.md): tabs.rs, one refresh per browser across tabs and sign-in and
 //! sign-out reaching every tab; resilience.rs, an outage survived, failed and throttled forms, bad
 //! stored data, a spent access token; races.rs, tabs without Web Locks and a sign-out during
-//! another tab's refresh; back_forward_cache.rs, a page restored after a sign-out.
+//! another tab's refresh; back_forward_cache.rs, a page restored after a sign-out;
+//! three_tabs.rs, one refresh call per window with three tabs, in every engine.
 
 use fantoccini::wd::WindowHandle;
 
@@ -12,6 +13,7 @@ mod back_forward_cache;
 mod races;
 mod resilience;
 mod tabs;
+mod three_tabs;
 
 const EMAIL: &str = "tabs@example.com";
 const PASSWORD: &str = "Correct-horse-42";

@@ -12,11 +12,7 @@ const PASSWORD: &str = "Correct-horse-42";
 /// Makes every page of this tab throw on `window.localStorage`, as Chrome and Safari do with
 /// site data blocked, before any of the page's own scripts run.
 async fn block_storage(app: &App) {
-    app.browser
-        .cdp(
-            "Page.addScriptToEvaluateOnNewDocument",
-            json!({ "source": "Object.defineProperty(window, 'localStorage', { configurable: true, get() { throw new DOMException('The operation is insecure.', 'SecurityError'); } });" }),
-        )
+    app.add_init_script("Object.defineProperty(window, 'localStorage', { configurable: true, get() { throw new DOMException('The operation is insecure.', 'SecurityError'); } });")
         .await;
 }
 

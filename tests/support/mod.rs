@@ -1,5 +1,6 @@
 //! The end-to-end harness: per test, a static server for the release build, a Django backend and a
-//! headless Chromium, wired together (`App`). See tests/README.md.
+//! browser (headless Chromium, or Firefox or WebKit: `E2E_BROWSER`), wired together (`App`).
+//! See tests/README.md.
 //!
 //! tests/e2e uses every item here (the compiler says so when one isn't). `make bench`
 //! (benches/bench/main.rs) and `make screenshots` (examples/screenshots.rs) include this module
@@ -14,6 +15,7 @@ pub mod browser;
 pub mod dist;
 pub mod flows;
 pub mod http;
+pub mod init_scripts;
 pub mod nginx;
 pub mod outbox;
 pub mod page;

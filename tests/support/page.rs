@@ -11,6 +11,7 @@ use fantoccini::Locator;
 use serde_json::{json, Value};
 
 use super::app::App;
+use super::init_scripts::{tab_key, MARK_PATH, TAB_KEY};
 use super::{wait, WAIT};
 
 impl App {
@@ -321,15 +322,52 @@ impl App {
     }
 
     /// Runs `source` in every document this tab opens from now on, before the page's own
-    /// scripts (CDP `Page.addScriptToEvaluateOnNewDocument`, for the current tab only): to
-    /// break a browser API before the app starts, or to watch the page.
+    /// scripts: to break a browser API before the app starts, or to watch the page. Chromium:
+    /// CDP `Page.addScriptToEvaluateOnNewDocument`, for the current tab only. Firefox and WebKit:
+    /// the harness's static server puts it in the pages it serves to this tab
+    /// (`init_scripts.rs`), so only on the app's own origin; a tab not there yet is first sent
+    /// to a blank page of that origin that names it.
     pub async fn add_init_script(&self, source: &str) {
-        self.browser
-            .cdp(
-                "Page.addScriptToEvaluateOnNewDocument",
-                json!({ "source": source }),
+        if self.browser.engine.has_cdp() {
+            self.browser
+                .cdp(
+                    "Page.addScriptToEvaluateOnNewDocument",
+                    json!({ "source": source }),
+                )
+                .await;
+            return;
+        }
+        assert_eq!(
+            self.origin(),
+            self.server.origin(),
+            "init scripts in {} come from the harness's static server, and this app is served by something else",
+            self.browser.engine.name()
+        );
+        let handle = self
+            .browser
+            .client
+            .window()
+            .await
+            .expect("the current window handle");
+        let tab = tab_key(&String::from(handle));
+        self.server.add_init_script(&tab, source);
+        if self.url().await.starts_with(self.origin()) {
+            self.js(
+                "sessionStorage.setItem(arguments[0], arguments[1]);",
+                vec![json!(TAB_KEY), json!(tab)],
             )
             .await;
+        } else {
+            let mark = format!("{}{MARK_PATH}?key={tab}", self.origin());
+            self.goto_url_as_is(&mark).await;
+            let named = self
+                .js(
+                    "return sessionStorage.getItem(arguments[0]);",
+                    vec![json!(TAB_KEY)],
+                )
+                .await;
+            assert_eq!(named, json!(tab), "the tab didn't take its name");
+        }
     }
 
     /// Makes the page match `prefers-color-scheme: dark` (or light) from now on, in this tab

@@ -9,6 +9,10 @@
 //! It also remembers every request it was sent ([`StaticServer::requests`]: e.g. the `Referer`
 //! a link followed from the app carried), and takes CSP violation reports: a `POST /csp-report`
 //! is answered 204 and its JSON body kept ([`StaticServer::csp_reports`]).
+//!
+//! In the engines without the DevTools Protocol (Firefox, WebKit: `E2E_BROWSER`), it also puts
+//! the harness's page script first in every page and serves it (init scripts per tab and the
+//! console, `init_scripts.rs`); in Chromium the pages go out as they are.
 
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
@@ -21,6 +25,9 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+
+use super::browser::Engine;
+use super::init_scripts::{self, InitScripts, HARNESS_PATH, MARK_PATH};
 
 #[derive(Clone, Debug)]
 pub struct StaticConfig {
@@ -63,7 +70,11 @@ pub struct StaticServer {
     origin: String,
     task: JoinHandle<()>,
     recorded: Arc<Mutex<Vec<Recorded>>>,
+    init_scripts: Arc<InitScripts>,
 }
+
+/// What the server adds for the engines without CDP (`None` in Chromium).
+type Harness = Option<Arc<InitScripts>>;
 
 /// The build folder: `DIST_DIR`, else `<crate>/dist`.
 /// The build with the worked example of a page of your own (`make build-example`):
@@ -103,6 +114,8 @@ impl StaticServer {
         );
         let config = Arc::new(config);
         let recorded = Arc::new(Mutex::new(Vec::new()));
+        let init_scripts = Arc::new(InitScripts::default());
+        let harness: Harness = (!Engine::from_env().has_cdp()).then(|| init_scripts.clone());
         let log = recorded.clone();
         let task = tokio::spawn(async move {
             loop {
@@ -110,10 +123,10 @@ impl StaticServer {
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
-                let (config, log) = (config.clone(), log.clone());
+                let (config, log, harness) = (config.clone(), log.clone(), harness.clone());
                 let service = hyper::service::service_fn(move |request| {
-                    let (config, log) = (config.clone(), log.clone());
-                    async move { Ok::<_, Infallible>(answer(request, &config, &log).await) }
+                    let (config, log, harness) = (config.clone(), log.clone(), harness.clone());
+                    async move { Ok::<_, Infallible>(answer(request, &config, &log, &harness).await) }
                 });
                 let connection = hyper::server::conn::http1::Builder::new()
                     .keep_alive(false)
@@ -125,7 +138,14 @@ impl StaticServer {
             origin,
             task,
             recorded,
+            init_scripts,
         }
+    }
+
+    /// Firefox and WebKit: runs `source` first in every page this server gives the tab named
+    /// `tab` (`init_scripts.rs`; `App::add_init_script` names the tab).
+    pub fn add_init_script(&self, tab: &str, source: &str) {
+        self.init_scripts.add(tab, source);
     }
 
     /// `http://127.0.0.1:PORT`
@@ -164,7 +184,27 @@ async fn answer(
     request: Request<Incoming>,
     config: &StaticConfig,
     log: &Mutex<Vec<Recorded>>,
+    harness: &Harness,
 ) -> Response<Full<Bytes>> {
+    // The harness's own pages (Firefox, WebKit), neither recorded nor given the extra headers.
+    if let Some(scripts) = harness {
+        let path = request.uri().path();
+        let own = if path == HARNESS_PATH {
+            Some(("text/javascript; charset=utf-8", scripts.harness_js()))
+        } else if path == MARK_PATH {
+            let target = request.uri().to_string();
+            Some((HTML, init_scripts::mark_page(&target)))
+        } else {
+            None
+        };
+        if let Some((content_type, body)) = own {
+            return Response::builder()
+                .header("Content-Type", content_type)
+                .header("Cache-Control", "no-store")
+                .body(Full::new(Bytes::from(body)))
+                .expect("a harness response");
+        }
+    }
     let (head, body) = request.into_parts();
     let body = Limited::new(body, 1024 * 1024)
         .collect()
@@ -208,6 +248,10 @@ async fn answer(
             match tokio::fs::read_to_string(&page).await {
                 Ok(html) => {
                     let html = rewrite_api_base(&html, &config.api_base).unwrap_or(html);
+                    let html = match harness {
+                        Some(_) => init_scripts::inject(&html),
+                        None => html,
+                    };
                     (StatusCode::OK, HTML, html.into_bytes())
                 }
                 Err(e) => cannot_read(&page, e),
