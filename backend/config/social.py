@@ -107,9 +107,8 @@ def apply(g):
     g["SOCIAL_AUTH_PIPELINE"] = PIPELINE
     g["SOCIAL_AUTH_JSONFIELD_ENABLED"] = True
     g["SOCIAL_AUTH_USER_MODEL"] = g["AUTH_USER_MODEL"]
-    # Ask for the email and whether it is verified.
+    # GitHub: the addresses and whether each is verified (OpenID Connect asks for `email` already).
     g["SOCIAL_AUTH_GITHUB_SCOPE"] = ["user:email"]
-    g["SOCIAL_AUTH_OIDC_SCOPE"] = ["email", "profile"]
     for name in providers:
         setting = _setting_name(name)
         for part in ("KEY", "SECRET"):
@@ -130,3 +129,4 @@ def apply(g):
         if endpoint.startswith("http://") and g["AUTH_MODE"] == "production":
             raise ImproperlyConfigured("AUTH_SOCIAL_OIDC_ENDPOINT: production wants an https:// issuer")
         g["SOCIAL_AUTH_OIDC_OIDC_ENDPOINT"] = endpoint
+        g["SOCIAL_AUTH_OIDC_USE_PKCE"] = True
