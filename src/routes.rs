@@ -30,6 +30,10 @@ pub enum Route {
         uid: String,
         token: String,
     },
+    /// Where an identity provider sends the browser back (`pages/social.rs`).
+    OAuthCallback {
+        provider: String,
+    },
     Dashboard,
     Settings,
     /// The example of a page of your own on the session (`pages/notes.rs`).
@@ -74,6 +78,9 @@ impl Routable for Route {
             Route::ResendActivation => "/resend-activation".into(),
             Route::ResetEmail => "/reset-email".into(),
             Route::ConfirmEmailReset { uid, token } => emailed("confirm-email-reset", uid, token),
+            Route::OAuthCallback { provider } => {
+                format!("/oauth-callback/{}", encode_component(provider))
+            }
             Route::Dashboard => "/dashboard".into(),
             Route::Settings => "/settings".into(),
             #[cfg(feature = "notes-example")]
@@ -93,6 +100,7 @@ impl Routable for Route {
             "/resend-activation",
             "/reset-email",
             "/confirm-email-reset/:uid/:token",
+            "/oauth-callback/:provider",
             "/dashboard",
             "/settings",
             #[cfg(feature = "notes-example")]
@@ -134,6 +142,10 @@ impl Routable for Route {
             ["confirm-email-reset", uid, token] => match (param(uid), param(token)) {
                 (Some(uid), Some(token)) => Route::ConfirmEmailReset { uid, token },
                 _ => Route::NotFound,
+            },
+            ["oauth-callback", provider] => match param(provider) {
+                Some(provider) => Route::OAuthCallback { provider },
+                None => Route::NotFound,
             },
             _ => Route::NotFound,
         };
@@ -229,6 +241,9 @@ mod tests {
                 uid: "MQ".into(),
                 token: "c9x-1f2".into(),
             },
+            Route::OAuthCallback {
+                provider: "google-oauth2".into(),
+            },
         ];
         for route in routes {
             assert_eq!(Route::recognize(&route.to_path()), Some(route.clone()));
@@ -236,11 +251,14 @@ mod tests {
         // Each listed pattern is one of the paths recognized.
         assert_eq!(
             Route::routes().len(),
-            12 + usize::from(cfg!(feature = "notes-example"))
+            13 + usize::from(cfg!(feature = "notes-example"))
         );
         // …and each one leads to its page (the prerender draws one file per pattern).
         for pattern in Route::routes() {
-            let path = pattern.replace(":uid", "MQ").replace(":token", "t-1");
+            let path = pattern
+                .replace(":uid", "MQ")
+                .replace(":token", "t-1")
+                .replace(":provider", "github");
             let route = Route::recognize(&path);
             assert_eq!(
                 route.is_some_and(|r| r != Route::NotFound),
@@ -265,6 +283,9 @@ mod tests {
             "/confirm-email-reset/MQ",
             "/confirm-email-reset//abc",
             "/reset-email/x",
+            "/oauth-callback",
+            "/oauth-callback/",
+            "/oauth-callback/github/x",
             "//login",
             "",
         ] {

@@ -3,10 +3,12 @@
 
 mod endpoints;
 mod error;
+mod social;
 mod types;
 
 pub use endpoints::*;
 pub use error::{plural_seconds, ApiError, FieldErrors, Rejection};
+pub use social::*;
 pub use types::*;
 
 pub use gloo_net::http::Method;
@@ -29,7 +31,7 @@ async fn request<T: DeserializeOwned>(
     body: Result<Option<String>, ApiError>,
     token: Option<&str>,
 ) -> Result<T, ApiError> {
-    let (status, text) = send(method, &djoser_url(path), body?, token).await?;
+    let (status, text) = send(method, &djoser_url(path), body?, token, false).await?;
     read_answer(status, &text)
 }
 
@@ -107,7 +109,14 @@ impl ApiRequest {
     pub(crate) async fn send_with(&self, token: &str) -> Result<(u16, String), ApiError> {
         let path = self.path.trim_start_matches('/');
         let url = format!("{}/{}", crate::config::get().api_base, path);
-        send(self.method.clone(), &url, self.body.clone()?, Some(token)).await
+        send(
+            self.method.clone(),
+            &url,
+            self.body.clone()?,
+            Some(token),
+            false,
+        )
+        .await
     }
 }
 
@@ -120,12 +129,14 @@ fn json(body: &impl Serialize) -> Result<Option<String>, ApiError> {
 const NO_BODY: Result<Option<String>, ApiError> = Ok(None);
 
 /// The request itself, with a JSON body if given: a 2xx answer's status and text, else the
-/// error it makes.
+/// error it makes. `social`: a call to Djoser's social route, with the API's cookies and a
+/// form-encoded body.
 async fn send(
     method: Method,
     url: &str,
     json: Option<String>,
     token: Option<&str>,
+    social: bool,
 ) -> Result<(u16, String), ApiError> {
     let config = crate::config::get();
 
@@ -143,6 +154,9 @@ async fn send(
         .method(method)
         .header("Accept", "application/json")
         .abort_signal(signal.as_ref());
+    if social {
+        builder = builder.credentials(web_sys::RequestCredentials::Include);
+    }
     if let Some(token) = token {
         builder = builder.header(
             "Authorization",
@@ -151,7 +165,14 @@ async fn send(
     }
     let request = match json {
         Some(json) => builder
-            .header("Content-Type", "application/json")
+            .header(
+                "Content-Type",
+                if social {
+                    "application/x-www-form-urlencoded"
+                } else {
+                    "application/json"
+                },
+            )
             .body(json),
         None => builder.build(),
     }

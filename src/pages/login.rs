@@ -6,6 +6,7 @@ use crate::components::*;
 use crate::config::LoginField;
 use crate::fields::{Field, EMAIL, LOGIN_USERNAME, PASSWORD};
 use crate::guards::use_destination_after_sign_in;
+use crate::pages::SocialButtons;
 use crate::routes::{go, Route};
 use crate::session::{use_session, SessionState, SignedOutReason};
 use crate::url::use_query_param;
@@ -93,6 +94,7 @@ pub fn login_page() -> Html {
             <Form id="login-form" {fields} {initial} {submit} {validate}
                 submit_label="Sign in" busy_label="Signing in…"
                 explain={Some(activation_hint as fn(&ApiError, &Values) -> Html)} />
+            <SocialButtons />
         </AuthCard>
     }
 }

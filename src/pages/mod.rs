@@ -14,6 +14,7 @@ mod resend_activation;
 mod reset_email;
 mod reset_password;
 mod settings;
+mod social;
 
 pub use activate::ActivatePage;
 pub use confirm_email_reset::ConfirmEmailResetPage;
@@ -29,6 +30,7 @@ pub use resend_activation::ResendActivationPage;
 pub use reset_email::ResetEmailPage;
 pub use reset_password::ResetPasswordPage;
 pub use settings::SettingsPage;
+pub use social::{OAuthCallbackPage, SocialButtons};
 
 use yew::prelude::*;
 

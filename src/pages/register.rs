@@ -5,6 +5,7 @@ use crate::api::{self, NewAccount};
 use crate::components::*;
 use crate::config::LoginField;
 use crate::fields::{Field, EMAIL, LOGIN_USERNAME, NAME, NEW_ACCOUNT_PASSWORD, REPEAT_PASSWORD};
+use crate::pages::SocialButtons;
 use crate::routes::Route;
 use crate::validate::{self, value, Values};
 
@@ -70,6 +71,7 @@ pub fn register_page() -> Html {
             <AuthCard title="Create an account" lead="It takes a minute. We'll email you a link to activate it." {footer}>
                 <Form id="register-form" {fields} {submit} {validate}
                     submit_label="Create account" busy_label="Creating account…" />
+                <SocialButtons />
             </AuthCard>
         },
     }
