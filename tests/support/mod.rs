@@ -15,6 +15,7 @@ pub mod dist;
 pub mod flows;
 pub mod http;
 pub mod nginx;
+pub mod oidc;
 pub mod outbox;
 pub mod page;
 pub mod sizes;
