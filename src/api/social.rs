@@ -2,16 +2,11 @@
 //! OAuth `state` in the API's session cookie: both calls go with the API's cookies.
 
 use gloo_net::http::Method;
-use serde::Deserialize;
 
 use super::types::TokenPair;
 use super::{djoser_url, read_answer, send, ApiError};
+use crate::json::Json;
 use crate::url::encode_component;
-
-#[derive(Deserialize)]
-struct AuthorizationUrl {
-    authorization_url: String,
-}
 
 /// `GET o/{provider}/?redirect_uri=…`: where to send the browser to sign in at the provider.
 pub async fn social_begin(provider: &str, redirect_uri: &str) -> Result<String, ApiError> {
@@ -21,7 +16,11 @@ pub async fn social_begin(provider: &str, redirect_uri: &str) -> Result<String, 
         encode_component(redirect_uri)
     ));
     let (status, text) = send(Method::GET, &url, None, None, true).await?;
-    read_answer::<AuthorizationUrl>(status, &text).map(|answer| answer.authorization_url)
+    // `{"authorization_url": …}`, read with the error bodies' reader (no parser of its own).
+    match read_answer::<Json>(status, &text)?.get("authorization_url") {
+        Some(Json::Text(url)) => Ok(url.clone()),
+        _ => Err(ApiError::Unexpected { status }),
+    }
 }
 
 /// `POST o/{provider}/` with the provider's `code` and `state`, form-encoded (social-core reads

@@ -10,7 +10,7 @@ use crate::api::{self, ApiError};
 use crate::components::*;
 use crate::guards::{safe_next, use_destination_after_sign_in};
 use crate::routes::{go, href, Route};
-use crate::session::use_session;
+use crate::session::{use_session, SessionState};
 use crate::url::use_query_param;
 
 /// Where the sign-in goes after the provider, for the trip there and back (this tab only).
@@ -174,7 +174,14 @@ pub fn oauth_callback_page(props: &OAuthCallbackProps) -> Html {
                 (Some(code), Some(state), None) => {
                     wasm_bindgen_futures::spawn_local(async move {
                         let outcome = match api::social_complete(&provider, &code, &state).await {
-                            Ok(tokens) => manager.sign_in_with_tokens(tokens).await,
+                            Ok(tokens) => {
+                                // Another tab may have signed someone in meanwhile: from one
+                                // user to another only through signed-out.
+                                if matches!(manager.state(), SessionState::SignedIn(_)) {
+                                    manager.sign_out();
+                                }
+                                manager.sign_in_with_tokens(tokens).await
+                            }
                             Err(error) => Err(error),
                         };
                         match outcome {

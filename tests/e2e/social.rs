@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::support::axe::Audit;
 use crate::support::dist::configured_copy;
 use crate::support::nginx::Nginx;
 use crate::support::oidc::OidcProvider;
@@ -236,9 +237,16 @@ async fn failures_say_what_happened_and_keep_nothing() {
     skip_unless_e2e!();
     let world = start().await;
     let app = &world.app;
+    let mut audit = Audit::default();
+    app.goto("/register").await;
+    app.wait_for("button[data-provider=\"github\"]").await;
+    audit.check(app, "/register with providers").await;
 
     // The user cancels at the provider.
     app.goto("/login?next=%2Fsettings").await;
+    app.wait_for_text("button[data-provider=\"github\"]", "Continue with GitHub")
+        .await;
+    audit.check(app, "/login with providers").await;
     app.click("button[data-provider=\"oidc\"]").await;
     app.wait_for("input[name=\"login\"]").await;
     app.click("a[href*=\"abort\"]").await;
@@ -250,6 +258,7 @@ async fn failures_say_what_happened_and_keep_nothing() {
         .unwrap_or_default()
         .contains("cancelled"));
     assert_nothing_stored(app).await;
+    audit.check(app, "/oauth-callback cancelled").await;
     app.click("a.button[href=\"/login\"]").await;
     app.wait_for_pathname("/login").await;
 
@@ -271,5 +280,7 @@ async fn failures_say_what_happened_and_keep_nothing() {
     app.wait_for_text("[data-error=\"not-enabled\"]", "isn't turned on")
         .await;
     assert_nothing_stored(app).await;
+    audit.check(app, "/login provider not enabled").await;
     app.assert_no_crash().await;
+    audit.finish();
 }
