@@ -65,6 +65,7 @@ fn switch(route: Route) -> Html {
         }
         Route::ResetEmail => html! { <ResetEmailPage /> },
         // Whoever is signed in: the provider's answer is read once, then leaves the address bar.
+        #[cfg(feature = "social")]
         Route::OAuthCallback { provider } => html! { <OAuthCallbackPage {provider} /> },
         Route::Dashboard => html! { <RequireAuth><DashboardPage /></RequireAuth> },
         Route::Settings => html! { <RequireAuth><SettingsPage /></RequireAuth> },

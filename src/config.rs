@@ -10,7 +10,7 @@
 //! | `djoser-login-field` | `email` | `email` or `username`: what `jwt/create/` takes |
 //! | `app-name` | `Account` | shown in the card header and the page titles |
 //! | `app-base-path` | `/` | the path the app is served under, e.g. `/account/` |
-//! | `djoser-social-providers` | none | social sign-in: Djoser's provider names, e.g. `google-oauth2,github,oidc=Acme ID` (`=Label` optional) |
+//! | `djoser-social-providers` | none | social sign-in: Djoser's provider names, e.g. `google-oauth2,github,oidc=Acme ID` (`=Label` optional); builds with the feature `social` (`make build-social`) only |
 //!
 //! A blank value takes the default. A release build with no address, or any bad value, shows a
 //! "not configured" page naming the tag rather than calling anything.
@@ -68,6 +68,7 @@ pub struct Config {
     /// The path the app is served under, starting and ending with `/`.
     pub base_path: String,
     /// The social sign-in providers: Djoser's name and the label of its button.
+    #[cfg(feature = "social")]
     pub social: Vec<(String, String)>,
     /// The first thing wrong, in words for the deployer (the settings above then hold defaults).
     problem: Option<String>,
@@ -114,6 +115,7 @@ fn is_app_name(name: &str) -> bool {
     name.chars().count() <= MAX_APP_NAME_CHARS && !name.chars().any(char::is_control)
 }
 
+#[cfg(feature = "social")]
 /// `djoser-social-providers`: `google-oauth2,github,oidc=Acme ID`, each a provider's name
 /// (social-core's) and, after `=`, its button's label; `None` if any entry is bad.
 fn social_providers(list: &str) -> Option<Vec<(String, String)>> {
@@ -197,6 +199,15 @@ impl Config {
             is_plain_dir,
             "a plain path that starts and ends with /, such as / or /account/",
         );
+        // Not in this build (feature `social`, `make build-social`): said rather than ignored.
+        #[cfg(not(feature = "social"))]
+        setting(
+            "djoser-social-providers",
+            "",
+            str::is_empty,
+            "empty: this build has no social sign-in (make build-social)",
+        );
+        #[cfg(feature = "social")]
         let social = match read("djoser-social-providers") {
             Some(list) => social_providers(&list).unwrap_or_else(|| {
                 problems.push(bad_value(
@@ -248,6 +259,7 @@ impl Config {
             login_field,
             app_name,
             base_path,
+            #[cfg(feature = "social")]
             social,
             problem: problems.into_iter().next(),
         }
@@ -456,9 +468,28 @@ mod tests {
     }
 
     #[test]
-    fn same_origin_and_social_providers() {
+    fn same_origin() {
         let config = with(&[("djoser-api-base", " same-origin ")]);
         assert_eq!((config.problem(), config.api_base.as_str()), (None, ""));
+        assert_eq!(with(&[("djoser-social-providers", " ")]).problem(), None);
+    }
+
+    #[cfg(not(feature = "social"))]
+    #[test]
+    fn social_providers_need_the_social_build() {
+        let problem = with(&[("djoser-social-providers", "github")])
+            .problem()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            problem.contains(&tag("djoser-social-providers"))
+                && problem.contains("make build-social")
+        );
+    }
+
+    #[cfg(feature = "social")]
+    #[test]
+    fn social_providers() {
         assert!(with(&[]).social.is_empty());
         let config = with(&[(
             "djoser-social-providers",

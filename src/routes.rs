@@ -30,7 +30,8 @@ pub enum Route {
         uid: String,
         token: String,
     },
-    /// Where an identity provider sends the browser back (`pages/social.rs`).
+    /// Where an identity provider sends the browser back (`pages/social.rs`, feature `social`).
+    #[cfg(feature = "social")]
     OAuthCallback {
         provider: String,
     },
@@ -78,6 +79,7 @@ impl Routable for Route {
             Route::ResendActivation => "/resend-activation".into(),
             Route::ResetEmail => "/reset-email".into(),
             Route::ConfirmEmailReset { uid, token } => emailed("confirm-email-reset", uid, token),
+            #[cfg(feature = "social")]
             Route::OAuthCallback { provider } => {
                 format!("/oauth-callback/{}", encode_component(provider))
             }
@@ -100,6 +102,7 @@ impl Routable for Route {
             "/resend-activation",
             "/reset-email",
             "/confirm-email-reset/:uid/:token",
+            #[cfg(feature = "social")]
             "/oauth-callback/:provider",
             "/dashboard",
             "/settings",
@@ -143,6 +146,7 @@ impl Routable for Route {
                 (Some(uid), Some(token)) => Route::ConfirmEmailReset { uid, token },
                 _ => Route::NotFound,
             },
+            #[cfg(feature = "social")]
             ["oauth-callback", provider] => match param(provider) {
                 Some(provider) => Route::OAuthCallback { provider },
                 None => Route::NotFound,
@@ -241,6 +245,7 @@ mod tests {
                 uid: "MQ".into(),
                 token: "c9x-1f2".into(),
             },
+            #[cfg(feature = "social")]
             Route::OAuthCallback {
                 provider: "google-oauth2".into(),
             },
@@ -251,7 +256,8 @@ mod tests {
         // Each listed pattern is one of the paths recognized.
         assert_eq!(
             Route::routes().len(),
-            13 + usize::from(cfg!(feature = "notes-example"))
+            12 + usize::from(cfg!(feature = "notes-example"))
+                + usize::from(cfg!(feature = "social"))
         );
         // …and each one leads to its page (the prerender draws one file per pattern).
         for pattern in Route::routes() {

@@ -3,11 +3,13 @@
 
 mod endpoints;
 mod error;
+#[cfg(feature = "social")]
 mod social;
 mod types;
 
 pub use endpoints::*;
 pub use error::{plural_seconds, ApiError, FieldErrors, Rejection};
+#[cfg(feature = "social")]
 pub use social::*;
 pub use types::*;
 
@@ -31,7 +33,9 @@ async fn request<T: DeserializeOwned>(
     body: Result<Option<String>, ApiError>,
     token: Option<&str>,
 ) -> Result<T, ApiError> {
-    let (status, text) = send(method, &djoser_url(path), body?, token, false).await?;
+    // Djoser's social routes (`o/{provider}/`) keep the OAuth state in the API's session cookie.
+    let social = cfg!(feature = "social") && path.starts_with("o/");
+    let (status, text) = send(method, &djoser_url(path), body?, token, social).await?;
     read_answer(status, &text)
 }
 
@@ -154,7 +158,7 @@ async fn send(
         .method(method)
         .header("Accept", "application/json")
         .abort_signal(signal.as_ref());
-    if social {
+    if cfg!(feature = "social") && social {
         builder = builder.credentials(web_sys::RequestCredentials::Include);
     }
     if let Some(token) = token {
@@ -167,7 +171,7 @@ async fn send(
         Some(json) => builder
             .header(
                 "Content-Type",
-                if social {
+                if cfg!(feature = "social") && social {
                     "application/x-www-form-urlencoded"
                 } else {
                     "application/json"

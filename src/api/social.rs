@@ -4,22 +4,24 @@
 use gloo_net::http::Method;
 
 use super::types::TokenPair;
-use super::{djoser_url, read_answer, send, ApiError};
+use super::{request, ApiError};
 use crate::json::Json;
 use crate::url::encode_component;
 
 /// `GET o/{provider}/?redirect_uri=…`: where to send the browser to sign in at the provider.
 pub async fn social_begin(provider: &str, redirect_uri: &str) -> Result<String, ApiError> {
-    let url = djoser_url(&format!(
+    let path = format!(
         "o/{}/?redirect_uri={}",
         encode_component(provider),
         encode_component(redirect_uri)
-    ));
-    let (status, text) = send(Method::GET, &url, None, None, true).await?;
+    );
     // `{"authorization_url": …}`, read with the error bodies' reader (no parser of its own).
-    match read_answer::<Json>(status, &text)?.get("authorization_url") {
+    match request::<Json>(Method::GET, &path, Ok(None), None)
+        .await?
+        .get("authorization_url")
+    {
         Some(Json::Text(url)) => Ok(url.clone()),
-        _ => Err(ApiError::Unexpected { status }),
+        _ => Err(ApiError::Unexpected { status: 200 }),
     }
 }
 
@@ -30,12 +32,16 @@ pub async fn social_complete(
     code: &str,
     state: &str,
 ) -> Result<TokenPair, ApiError> {
-    let url = djoser_url(&format!("o/{}/", encode_component(provider)));
     let form = format!(
         "code={}&state={}",
         encode_component(code),
         encode_component(state)
     );
-    let (status, text) = send(Method::POST, &url, Some(form), None, true).await?;
-    read_answer(status, &text)
+    request(
+        Method::POST,
+        &format!("o/{}/", encode_component(provider)),
+        Ok(Some(form)),
+        None,
+    )
+    .await
 }

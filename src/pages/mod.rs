@@ -14,6 +14,7 @@ mod resend_activation;
 mod reset_email;
 mod reset_password;
 mod settings;
+#[cfg(feature = "social")]
 mod social;
 
 pub use activate::ActivatePage;
@@ -30,6 +31,7 @@ pub use resend_activation::ResendActivationPage;
 pub use reset_email::ResetEmailPage;
 pub use reset_password::ResetPasswordPage;
 pub use settings::SettingsPage;
+#[cfg(feature = "social")]
 pub use social::{OAuthCallbackPage, SocialButtons};
 
 use yew::prelude::*;

@@ -4,14 +4,14 @@
 //! carry the API's cookies: the app and the API must share a site (docs/deploy.md).
 
 use yew::prelude::*;
-use yew_router::Routable;
+use yew_router::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::components::*;
 use crate::guards::{safe_next, use_destination_after_sign_in};
 use crate::routes::{go, href, Route};
 use crate::session::{use_session, SessionState};
-use crate::url::use_query_param;
+use crate::url::query_param;
 
 /// Where the sign-in goes after the provider, for the trip there and back (this tab only).
 const NEXT_KEY: &str = "djoser-social-next";
@@ -20,109 +20,113 @@ fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }
 
+/// Why a sign-in with a provider didn't happen.
+#[derive(Clone, PartialEq)]
+enum Failure {
+    /// `?error=…` from the provider: the user cancelled, or the provider refused.
+    Refused,
+    /// No `state`, a forged one, or the API's session cookie didn't come back.
+    State,
+    Api(ApiError),
+}
+
+impl Failure {
+    fn of(error: ApiError) -> Failure {
+        match &error {
+            // Djoser's "State could not be found in server-side session data.", social-core's
+            // "The authentication session is unavailable…" and "…does not match the session."
+            ApiError::Rejected(rejection)
+                if rejection.status == 400 && {
+                    let said = rejection.summary();
+                    said.contains("tate") || said.contains("session")
+                } =>
+            {
+                Failure::State
+            }
+            _ => Failure::Api(error),
+        }
+    }
+}
+
+/// What went wrong, in plain words, for a sign-in with `provider` (its label).
+fn explain(failure: &Failure, label: &str) -> Html {
+    let (kind, words) = match failure {
+        Failure::Refused => ("refused", " sign-in was cancelled or refused, so you're not signed in."),
+        Failure::State => (
+            "state",
+            " sign-in couldn't be matched to this browser. Try again. If it keeps failing, the app and its API aren't on the same site, and the browser keeps back the cookie the sign-in needs: see the deploy guide (docs/deploy.md, \"Same origin\").",
+        ),
+        Failure::Api(ApiError::Rejected(rejection)) if rejection.status == 404 => {
+            ("not-enabled", " sign-in isn't turned on for this site. Sign in with your email and password.")
+        }
+        // social-core's "This email address is already in use." (the reference backend links
+        // an existing account only by a verified address).
+        Failure::Api(ApiError::Rejected(rejection)) if rejection.summary().contains("in use") => (
+            "account-exists",
+            " didn't confirm that your email address is yours, and an account already uses it. Sign in with your password.",
+        ),
+        Failure::Api(error) => return html! { <p data-error="failed">{ error.summary() }</p> },
+    };
+    html! { <p data-error={kind}>{ label }{ words }</p> }
+}
+
 /// The label of `provider`'s button, as configured.
-fn label(provider: &str) -> String {
+fn label(provider: &str) -> &str {
     crate::config::get()
         .social
         .iter()
         .find(|(id, _)| id == provider)
         .map_or(provider, |(_, label)| label)
-        .to_string()
-}
-
-/// The provider's answer couldn't be matched to the flow Djoser started: its `state` is missing,
-/// forged, or the API's session cookie didn't come back (a cross-site layout).
-fn state_lost(label: &str) -> Html {
-    html! {
-        <p data-error="state">
-            { format!("The answer from {label} couldn't be matched to this browser, so you weren't signed in. Try again. If it keeps happening, the app and its API aren't on the same site, and the browser doesn't send the API the cookie this sign-in needs: the deploy guide (") }
-            <code>{ "docs/deploy.md" }</code>{ ", “Same origin”) shows how to serve them together." }
-        </p>
-    }
-}
-
-/// What went wrong, in plain words, for a sign-in with `provider`.
-fn explain(error: &ApiError, provider: &str) -> Html {
-    let label = label(provider);
-    let (kind, words) = match error {
-        ApiError::Rejected(rejection) if rejection.status == 404 => (
-            "not-enabled",
-            format!("Sign-in with {label} isn't turned on for this site. Sign in with your email and password instead."),
-        ),
-        ApiError::Rejected(rejection) => {
-            let said = rejection.summary().to_lowercase();
-            if said.contains("state") || said.contains("session") {
-                return state_lost(&label);
-            }
-            if said.contains("in use") || said.contains("already") {
-                ("account-exists", format!("An account with this email address already exists, and {label} didn't confirm the address is yours, so it can't be linked. Sign in with your password instead."))
-            } else {
-                ("failed", format!("{label} sign-in didn't go through: {}", rejection.summary()))
-            }
-        }
-        other => ("failed", other.summary()),
-    };
-    html! { <p data-error={kind}>{ words }</p> }
 }
 
 /// A button per provider: asks Djoser where to sign in at the provider, then goes there.
 #[function_component(SocialButtons)]
 pub fn social_buttons() -> Html {
     let destination = use_destination_after_sign_in();
-    let failed = use_state(|| None::<Html>);
-    let busy = use_state(|| false);
-    let providers = &crate::config::get().social;
-    if providers.is_empty() {
-        return Html::default();
-    }
-    let disabled = *busy;
-    let buttons = providers.iter().map(|(id, label)| {
-        let (provider, destination, failed, busy) =
-            (id.clone(), destination.clone(), failed.clone(), busy.clone());
+    let failed = use_state(|| None::<(String, Failure)>);
+    let buttons = crate::config::get().social.iter().map(|(id, label)| {
+        let (provider, destination, failed) = (id.clone(), destination.clone(), failed.clone());
         let onclick = Callback::from(move |_: MouseEvent| {
-            let (id, destination, failed, busy) =
-                (provider.clone(), destination.clone(), failed.clone(), busy.clone());
-            busy.set(true);
+            let (provider, destination, failed) =
+                (provider.clone(), destination.clone(), failed.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let storage = session_storage();
-                if let Some(storage) = &storage {
-                    let _ = storage.set_item(NEXT_KEY, &destination);
-                }
-                let origin = web_sys::window()
+                let window = web_sys::window();
+                let origin = window
+                    .as_ref()
                     .and_then(|window| window.location().origin().ok())
                     .unwrap_or_default();
-                let back = href(&Route::OAuthCallback { provider: id.clone() }.to_path());
-                match api::social_begin(&id, &format!("{origin}{back}")).await {
-                    Ok(url) if url.starts_with("https://") || url.starts_with("http://") => {
-                        if let Some(window) = web_sys::window() {
+                let back = href(&Route::OAuthCallback {
+                    provider: provider.clone(),
+                }
+                .to_path());
+                match api::social_begin(&provider, &format!("{origin}{back}")).await {
+                    Ok(url) if url.starts_with("http") => {
+                        if let (Some(storage), Some(window)) = (storage, window) {
+                            let _ = storage.set_item(NEXT_KEY, &destination);
                             let _ = window.location().assign(&url);
                         }
                     }
-                    answer => {
-                        if let Some(storage) = &storage {
-                            let _ = storage.remove_item(NEXT_KEY);
-                        }
-                        let error = answer.err().unwrap_or(ApiError::Unexpected { status: 200 });
-                        failed.set(Some(explain(&error, &id)));
-                        busy.set(false);
-                    }
+                    answer => failed.set(Some((
+                        provider,
+                        Failure::of(answer.err().unwrap_or(ApiError::Unexpected { status: 200 })),
+                    ))),
                 }
             });
         });
         html! {
-            <button type="button" class="button button-secondary social-button" data-provider={id.clone()}
-                {disabled} {onclick}>
-                { format!("Continue with {label}") }
+            <button type="button" class="button button-secondary" data-provider={id.clone()} {onclick}>
+                { "Continue with " }{ label }
             </button>
         }
     });
     html! {
-        <div class="social">
+        <>
             { for buttons }
-            if let Some(message) = &*failed {
-                <div class="form-alert" role="alert">{ message.clone() }</div>
+            if let Some((provider, failure)) = &*failed {
+                <div class="form-alert" role="alert">{ explain(failure, label(provider)) }</div>
             }
-        </div>
+        </>
     }
 }
 
@@ -137,12 +141,10 @@ pub struct OAuthCallbackProps {
 pub fn oauth_callback_page(props: &OAuthCallbackProps) -> Html {
     use_title("Signing in");
     let session = use_session();
-    let failed = use_state(|| None::<Html>);
-    let answer = (
-        use_query_param("code"),
-        use_query_param("state"),
-        use_query_param("error"),
-    );
+    let failed = use_state(|| None::<Failure>);
+    let query = use_location()
+        .map(|location| location.query_str().to_string())
+        .unwrap_or_default();
     {
         let (provider, failed, manager) = (
             props.provider.clone(),
@@ -160,54 +162,39 @@ pub fn oauth_callback_page(props: &OAuthCallbackProps) -> Html {
                 let _ = storage.remove_item(NEXT_KEY);
                 next
             });
-            let label = label(&provider);
-            match answer {
-                (_, _, Some(error)) => failed.set(Some(html! {
-                    <p data-error="refused">{
-                        if error == "access_denied" {
-                            format!("The sign-in with {label} was cancelled or refused, so you weren't signed in.")
-                        } else {
-                            format!("{label} couldn't sign you in ({error}).")
-                        }
-                    }</p>
-                })),
-                (Some(code), Some(state), None) => {
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let outcome = match api::social_complete(&provider, &code, &state).await {
-                            Ok(tokens) => {
-                                // Another tab may have signed someone in meanwhile: from one
-                                // user to another only through signed-out.
-                                if matches!(manager.state(), SessionState::SignedIn(_)) {
-                                    manager.sign_out();
-                                }
-                                manager.sign_in_with_tokens(tokens).await
+            let param = |name| query_param(&query, name);
+            match (param("code"), param("state")) {
+                _ if param("error").is_some() => failed.set(Some(Failure::Refused)),
+                (Some(code), Some(state)) => wasm_bindgen_futures::spawn_local(async move {
+                    let outcome = match api::social_complete(&provider, &code, &state).await {
+                        Ok(tokens) => {
+                            // Another tab may have signed someone in meanwhile: from one user
+                            // to another only through signed-out.
+                            if matches!(manager.state(), SessionState::SignedIn(_)) {
+                                manager.sign_out();
                             }
-                            Err(error) => Err(error),
-                        };
-                        match outcome {
-                            Ok(()) => go(&next
-                                .and_then(|next| safe_next(&next, "/"))
-                                .unwrap_or_else(|| Route::HOME.to_path())),
-                            Err(error) => failed.set(Some(explain(&error, &provider))),
+                            manager.sign_in_with_tokens(tokens).await
                         }
-                    });
-                }
-                _ => failed.set(Some(state_lost(&label))),
+                        Err(error) => Err(error),
+                    };
+                    match outcome {
+                        Ok(()) => go(&next
+                            .and_then(|next| safe_next(&next, "/"))
+                            .unwrap_or_else(|| Route::HOME.to_path())),
+                        Err(error) => failed.set(Some(Failure::of(error))),
+                    }
+                }),
+                _ => failed.set(Some(Failure::State)),
             }
         });
     }
-    let footer = html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> };
-    match &*failed {
-        Some(message) => html! {
-            <AuthCard title="You're not signed in" {footer}>
-                <div class="form-alert" role="alert">{ message.clone() }</div>
-                <AppLink to={Route::Login} class="button button-primary">{ "Back to sign in" }</AppLink>
-            </AuthCard>
-        },
-        None => html! {
-            <AuthCard title="Signing in" {footer}>
+    html! {
+        <AuthCard title="Sign in" footer={html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> }}>
+            if let Some(failure) = &*failed {
+                <div class="form-alert" role="alert">{ explain(failure, label(&props.provider)) }</div>
+            } else {
                 <p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>{ "Signing in…" }</p>
-            </AuthCard>
-        },
+            }
+        </AuthCard>
     }
 }

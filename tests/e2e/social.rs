@@ -259,7 +259,7 @@ async fn failures_say_what_happened_and_keep_nothing() {
         .contains("cancelled"));
     assert_nothing_stored(app).await;
     audit.check(app, "/oauth-callback cancelled").await;
-    app.click("a.button[href=\"/login\"]").await;
+    app.click("a[href=\"/login\"]").await;
     app.wait_for_pathname("/login").await;
 
     // A forged state: the flow was started (the API's session holds the real one).
