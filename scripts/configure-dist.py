@@ -168,6 +168,8 @@ def main():
             sys.exit(f"configure-dist: --{option.replace('_', '-')} {value!r} {why}")
         changes[option] = value
 
+    if changes.get("social") and not os.path.isfile(os.path.join(args.dist, "oauth-callback.html")):
+        sys.exit(f"configure-dist: {args.dist} is a build without social sign-in: deploy the one of make build-social (dist-social/)")
     pages = sorted(name for name in os.listdir(args.dist) if name.endswith(".html"))
     if "index.html" not in pages:
         sys.exit(f"configure-dist: {args.dist}/index.html not found: build first (make build)")

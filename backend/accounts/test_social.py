@@ -102,6 +102,7 @@ class SocialSettingsTests(TestCase):
         self.assertEqual(
             answer["redirect_uris"],
             [
+                "https://app.example.com/account/oauth-callback/google-oauth2",
                 "https://app.example.com/account/oauth-callback/github",
                 "https://app.example.com/account/oauth-callback/oidc",
             ],

@@ -100,8 +100,10 @@ def apply(g):
         "django.contrib.auth.backends.ModelBackend",
     ]
     spa = g["SPA_ORIGIN"] + g["SPA_PATH"].rstrip("/") + "/"
+    # Every provider this backend knows, enabled or not: one not enabled then answers 404 (which
+    # the SPA explains) rather than 400 for its redirect_uri.
     g["DJOSER"]["SOCIAL_AUTH_ALLOWED_REDIRECT_URIS"] = [
-        f"{spa}oauth-callback/{name}" for name in providers
+        f"{spa}oauth-callback/{name}" for name in BACKENDS
     ]
     g["DJOSER"]["SOCIAL_AUTH_TOKEN_STRATEGY"] = "djoser.social.token.jwt.TokenStrategy"
     g["SOCIAL_AUTH_PIPELINE"] = PIPELINE

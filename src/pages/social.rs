@@ -56,7 +56,10 @@ fn explain(failure: &Failure, label: &str) -> Html {
             "state",
             " sign-in couldn't be matched to this browser. Try again. If it keeps failing, the app and its API aren't on the same site, and the browser keeps back the cookie the sign-in needs: see the deploy guide (docs/deploy.md, \"Same origin\").",
         ),
-        Failure::Api(ApiError::Rejected(rejection)) if rejection.status == 404 => {
+        // 404: Djoser doesn't know the provider; 400 about the redirect_uri: not for this app.
+        Failure::Api(ApiError::Rejected(rejection))
+            if rejection.status == 404 || rejection.summary().contains("redirect_uri") =>
+        {
             ("not-enabled", " sign-in isn't turned on for this site. Sign in with your email and password.")
         }
         // social-core's "This email address is already in use." (the reference backend links

@@ -1,5 +1,6 @@
 //! Social sign-in (issue #20) through the documented same-origin layout: a real nginx with
-//! deploy/nginx-proxy.conf serves the release build (configured with `--api same-origin` and
+//! deploy/nginx-proxy.conf serves the release build with social sign-in (`make build-social`,
+//! dist-social/; configured with `--api same-origin` and
 //! `--social`) and passes /auth/ to the reference backend, whose social mode uses social-core's
 //! generic OpenID Connect backend against a real provider (npm oidc-provider, its development
 //! login and consent pages). Chromium clicks "Continue with …", signs in at the provider and
@@ -10,9 +11,10 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::support::axe::Audit;
-use crate::support::dist::configured_copy;
+use crate::support::dist::configured_copy_of;
 use crate::support::nginx::Nginx;
 use crate::support::oidc::OidcProvider;
+use crate::support::static_server::social_dist_dir;
 use crate::support::{App, AppOptions, BackendOptions, TestDir};
 
 /// Where the app keeps `next` for the trip to the provider (src/pages/social.rs).
@@ -52,7 +54,8 @@ async fn start() -> Social {
     .await;
     let root = app.dir.join("www");
     // GitHub is offered, but the backend doesn't enable it.
-    configured_copy(
+    configured_copy_of(
+        &social_dist_dir(),
         &root,
         &["--api", "same-origin", "--social", "oidc=Test ID,github"],
     );
@@ -176,7 +179,10 @@ async fn signs_in_with_the_provider_through_the_proxy() {
     assert!(requests_with_method(app, "POST") >= 1);
     let first_user = app
         .api()
-        .get("/auth/users/me/", Some(&app.session_field("access").await))
+        .get(
+            "/auth/users/me/",
+            Some(&app.session_field("access_token").await),
+        )
         .await
         .json();
     assert_eq!(first_user["email"], "alice@example.com");
@@ -201,7 +207,7 @@ async fn signs_in_with_the_provider_through_the_proxy() {
     app.switch_to(&first_tab).await;
 
     // Signing out revokes the refresh token, as after a password sign-in.
-    let refresh = app.session_field("refresh").await;
+    let refresh = app.session_field("refresh_token").await;
     app.click("button#sign-out").await;
     app.wait_for_pathname("/login").await;
     app.assert_refresh_token_revoked(&refresh).await;
@@ -212,7 +218,10 @@ async fn signs_in_with_the_provider_through_the_proxy() {
     app.wait_for_text("#user-email", "alice@example.com").await;
     let again = app
         .api()
-        .get("/auth/users/me/", Some(&app.session_field("access").await))
+        .get(
+            "/auth/users/me/",
+            Some(&app.session_field("access_token").await),
+        )
         .await
         .json();
     assert_eq!(again["id"], first_user["id"], "a second account was made");
