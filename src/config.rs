@@ -226,16 +226,18 @@ impl Config {
         } else {
             ""
         };
-        let api_base = read("djoser-api-base")
+        let mut api_base = read("djoser-api-base")
             .or_else(|| build_api_base.map(|base| base.trim().to_string()))
             .filter(|base| !base.is_empty())
             .unwrap_or_else(|| fallback.to_string())
             .trim_end_matches('/')
             .to_string();
-        let same_origin = api_base == "same-origin";
         if api_base.is_empty() {
             problems.insert(0, "No API address is set: put your Djoser backend's origin in <meta name=\"djoser-api-base\"> in the built pages.".into());
-        } else if !same_origin && !is_api_base(&api_base) {
+        } else if api_base == "same-origin" {
+            // Paths without an origin: the page's own.
+            api_base.clear();
+        } else if !is_api_base(&api_base) {
             problems.insert(
                 0,
                 bad_value(
@@ -246,8 +248,7 @@ impl Config {
             );
         }
         Config {
-            // Paths without an origin: the page's own.
-            api_base: if same_origin { String::new() } else { api_base },
+            api_base,
             auth_header_type,
             api_prefix,
             login_field,
