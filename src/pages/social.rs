@@ -123,13 +123,14 @@ pub fn social_buttons() -> Html {
             </button>
         }
     });
+    // The form's column (full-width buttons, its spacing): no style of their own.
     html! {
-        <>
+        <div class="form">
             { for buttons }
             if let Some((provider, failure)) = &*failed {
                 <div class="form-alert" role="alert">{ explain(failure, label(provider)) }</div>
             }
-        </>
+        </div>
     }
 }
 
