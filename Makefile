@@ -8,14 +8,15 @@ WASM := --target wasm32-unknown-unknown
 # The end-to-end tests: one binary, a module per area (tests/e2e/main.rs).
 E2E_TESTS := --test e2e
 
-.PHONY: dev test build build-example lint unit-tests backend-tests browser-tests e2e-tests \
-  e2e-engines e2e-firefox e2e-webkit
+.PHONY: dev test build build-example build-social lint unit-tests backend-tests browser-tests \
+  e2e-tests e2e-engines e2e-firefox e2e-webkit
 
 dev:
 	scripts/setup.sh build backend
 	scripts/dev.sh
 
-test: lint unit-tests backend-tests browser-tests build build-example e2e-tests e2e-engines
+test: lint unit-tests backend-tests browser-tests build build-example build-social e2e-tests \
+  e2e-engines
 	@echo "make test: every check passed"
 
 # The release wasm is built on a pinned nightly that rebuilds std for size and aborts on a panic
@@ -39,19 +40,26 @@ build-example:
 	scripts/setup.sh build
 	$(RELEASE_ENV) TRUNK_BUILD_FEATURES=notes-example trunk build --release --offline --dist dist-example
 
+# The release build with social sign-in (feature `social`) into dist-social/, to deploy with
+# `scripts/configure-dist.py dist-social --social …` (tests/e2e/social.rs runs it).
+build-social:
+	scripts/setup.sh build
+	$(RELEASE_ENV) TRUNK_BUILD_FEATURES=social trunk build --release --offline --dist dist-social
+
 lint:
 	scripts/setup.sh build
 	cargo fmt --check
-	cargo clippy --all-targets --features prerender,notes-example -- -D warnings
+	cargo clippy --all-targets --features prerender,notes-example,social -- -D warnings
 	cargo clippy $(WASM) --lib --bins -- -D warnings
 	cargo clippy $(WASM) --lib --bins --features notes-example -- -D warnings
-	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features notes-example
+	cargo clippy $(WASM) --lib --bins --features social -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features notes-example,social
 	python3 deploy/hosts/check.py
 
 # Pure logic, natively: unit tests and property tests (thousands of hostile inputs).
 unit-tests:
-	cargo test --lib --features prerender,notes-example --test properties
-	cargo test --doc --features prerender,notes-example
+	cargo test --lib --features prerender,notes-example,social --test properties
+	cargo test --doc --features prerender,notes-example,social
 
 backend-tests:
 	scripts/setup.sh backend

@@ -3,6 +3,9 @@
 
     scripts/configure-dist.py dist --api https://api.example.com [--auth-header JWT]
         [--api-prefix /api/v1/auth/] [--login-field username] [--app-name "Acme"] [--base /account/]
+        [--social google-oauth2,github,oidc="Acme ID"]
+
+--api same-origin: the app calls the API on its own origin (served beside it, deploy/nginx-proxy.conf).
 
 Sets the meta tags the app reads (README.md, Configuration) in every dist/*.html page; only the
 options given change, the rest stay as the pages have them, so it can be run again at any time.
@@ -29,7 +32,10 @@ TAGS = {
     "login_field": "djoser-login-field",
     "app_name": "app-name",
     "base": "app-base-path",
+    "social": "djoser-social-providers",
 }
+# Tags a page may lack (a build without them): added when set.
+OPTIONAL = {"djoser-social-providers"}
 MAX_APP_NAME_CHARS = 60
 BRAND = '<span class="brand-mark"></span>'
 
@@ -47,8 +53,8 @@ def plain_dir(path):
 def problem(option, value):
     """What is wrong with `value` for `option` (the app's own checks, src/config.rs), or None."""
     if option == "api":
-        ok = value == "" or re.fullmatch(r"https?://[^\s\"'<>\\?#@/]+(/[^\s\"'<>\\?#@]*)?", value)
-        return None if ok else "should be an http(s) address such as https://api.example.com"
+        ok = value in ("", "same-origin") or re.fullmatch(r"https?://[^\s\"'<>\\?#@/]+(/[^\s\"'<>\\?#@]*)?", value)
+        return None if ok else "should be an http(s) address such as https://api.example.com, or same-origin"
     if option == "auth_header":
         return None if re.fullmatch(r"[A-Za-z0-9_-]+", value) else "should be one word, such as JWT or Bearer"
     if option in ("api_prefix", "base"):
@@ -58,6 +64,15 @@ def problem(option, value):
     if option == "app_name":
         ok = value and len(value) <= MAX_APP_NAME_CHARS and value.isprintable()
         return None if ok else f"should be one line of 1 to {MAX_APP_NAME_CHARS} characters"
+    if option == "social":
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        ok = all(
+            re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", entry.partition("=")[0].strip())
+            and len(entry.partition("=")[2].strip()) <= MAX_APP_NAME_CHARS
+            and entry.partition("=")[2].isprintable()
+            for entry in entries
+        )
+        return None if ok else "should be a list of Djoser's provider names such as google-oauth2,github,oidc, each optionally with =Label"
     raise ValueError(option)
 
 
@@ -69,6 +84,8 @@ def meta_pattern(name):
 
 def read_meta(page, name, path):
     found = meta_pattern(name).search(page)
+    if not found and name in OPTIONAL:
+        return ""
     if not found:
         sys.exit(f"configure-dist: {path} has no <meta name=\"{name}\">: rebuild it (make build)")
     return html.unescape(next(value for value in found.groups() if value is not None)).strip()
@@ -76,6 +93,12 @@ def read_meta(page, name, path):
 
 def set_meta(page, name, value):
     tag = f'<meta name="{name}" content="{html.escape(value)}" />'
+    if name in OPTIONAL and not meta_pattern(name).search(page):
+        if not value:
+            return page
+        # Beside the API's address, which every page has.
+        api = meta_pattern(TAGS["api"]).search(page)
+        return page[: api.end()] + tag + page[api.end() :]
     return meta_pattern(name).sub(lambda _: tag, page, count=1)
 
 
@@ -129,6 +152,7 @@ def main():
     parser.add_argument("--login-field", help="what users sign in with: email or username (Djoser's LOGIN_FIELD)")
     parser.add_argument("--app-name", help="the name in the card header and the page titles")
     parser.add_argument("--base", help="the path the app is served under, e.g. /account/")
+    parser.add_argument("--social", help="social sign-in buttons: Djoser's provider names, e.g. google-oauth2,github,oidc=\"Acme ID\"")
     args = parser.parse_args()
 
     changes = {}
@@ -144,6 +168,8 @@ def main():
             sys.exit(f"configure-dist: --{option.replace('_', '-')} {value!r} {why}")
         changes[option] = value
 
+    if changes.get("social") and not os.path.isfile(os.path.join(args.dist, "oauth-callback.html")):
+        sys.exit(f"configure-dist: {args.dist} is a build without social sign-in: deploy the one of make build-social (dist-social/)")
     pages = sorted(name for name in os.listdir(args.dist) if name.endswith(".html"))
     if "index.html" not in pages:
         sys.exit(f"configure-dist: {args.dist}/index.html not found: build first (make build)")

@@ -3,7 +3,7 @@
 #   scripts/setup.sh build     wasm target, the release toolchain ($RELEASE_TOOLCHAIN, from the
 #                              Makefile), trunk, wasm-bindgen CLI, wasm-opt (binaryen), terser
 #   scripts/setup.sh backend   the reference backend's virtualenv
-#   scripts/setup.sh browser   Chromium, chromedriver, nginx and axe-core (for the tests)
+#   scripts/setup.sh browser   Chromium, chromedriver, nginx, axe-core and oidc-provider (for the tests)
 #   scripts/setup.sh bench     brotli (make bench reports brotli sizes beside gzip)
 #   scripts/setup.sh engines   the other engines of the end-to-end tests (E2E_BROWSER): Firefox
 #                              (firefox-esr) and geckodriver, WebKitGTK's WebKitWebDriver and
@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
 TERSER_VERSION=5.51.4
+OIDC_PROVIDER_VERSION=9.13.3
 TOOLS="$PWD/.tools"
 export PATH="$TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
@@ -99,6 +100,12 @@ setup_browser() {
     command -v npm >/dev/null || die "npm is missing: install Node.js with npm (it brings axe-core for the accessibility tests)."
     say "Installing axe-core@4 into .tools/"
     npm install --prefix "$TOOLS" --no-audit --no-fund "axe-core@4" >/dev/null
+  fi
+  # oidc-provider: the identity provider the social sign-in tests run (tests/support/oidc/provider.mjs).
+  if ! grep -qs "\"version\": \"$OIDC_PROVIDER_VERSION\"" "$TOOLS/node_modules/oidc-provider/package.json"; then
+    command -v npm >/dev/null || die "npm is missing: install Node.js with npm (it brings oidc-provider for the social sign-in tests)."
+    say "Installing oidc-provider@$OIDC_PROVIDER_VERSION into .tools/"
+    npm install --prefix "$TOOLS" --no-audit --no-fund "oidc-provider@$OIDC_PROVIDER_VERSION" >/dev/null
   fi
 }
 

@@ -64,6 +64,9 @@ fn switch(route: Route) -> Html {
             html! { <NotFoundPage /> }
         }
         Route::ResetEmail => html! { <ResetEmailPage /> },
+        // Whoever is signed in: the provider's answer is read once, then leaves the address bar.
+        #[cfg(feature = "social")]
+        Route::OAuthCallback { provider } => html! { <OAuthCallbackPage {provider} /> },
         Route::Dashboard => html! { <RequireAuth><DashboardPage /></RequireAuth> },
         Route::Settings => html! { <RequireAuth><SettingsPage /></RequireAuth> },
         #[cfg(feature = "notes-example")]

@@ -4,12 +4,13 @@
 //!
 //! | tag | default | what |
 //! |---|---|---|
-//! | `djoser-api-base` | `DJOSER_API_BASE` at build time; dev builds `http://127.0.0.1:8000` | the API's origin |
+//! | `djoser-api-base` | `DJOSER_API_BASE` at build time; dev builds `http://127.0.0.1:8000` | the API's origin, or `same-origin`: the page's own (the app served beside the API) |
 //! | `djoser-auth-header` | `JWT` | SimpleJWT's `AUTH_HEADER_TYPES` |
 //! | `djoser-api-prefix` | `/auth/` | where Djoser's routes are on the API |
 //! | `djoser-login-field` | `email` | `email` or `username`: what `jwt/create/` takes |
 //! | `app-name` | `Account` | shown in the card header and the page titles |
 //! | `app-base-path` | `/` | the path the app is served under, e.g. `/account/` |
+//! | `djoser-social-providers` | none | social sign-in: Djoser's provider names, e.g. `google-oauth2,github,oidc=Acme ID` (`=Label` optional); builds with the feature `social` (`make build-social`) only |
 //!
 //! A blank value takes the default. A release build with no address, or any bad value, shows a
 //! "not configured" page naming the tag rather than calling anything.
@@ -54,8 +55,8 @@ impl LoginField {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    /// Where the API lives, without a trailing slash. Empty when nothing configured it in a
-    /// release build.
+    /// Where the API lives, without a trailing slash. Empty for `same-origin` (the requests'
+    /// paths are then the page's origin's), and when nothing configured it in a release build.
     pub api_base: String,
     /// The prefix of the `Authorization` header (SimpleJWT's `AUTH_HEADER_TYPES`).
     pub auth_header_type: String,
@@ -66,6 +67,9 @@ pub struct Config {
     pub app_name: String,
     /// The path the app is served under, starting and ending with `/`.
     pub base_path: String,
+    /// The social sign-in providers: Djoser's name and the label of its button.
+    #[cfg(feature = "social")]
+    pub social: Vec<(String, String)>,
     /// The first thing wrong, in words for the deployer (the settings above then hold defaults).
     problem: Option<String>,
 }
@@ -109,6 +113,30 @@ fn is_login_field(text: &str) -> bool {
 
 fn is_app_name(name: &str) -> bool {
     name.chars().count() <= MAX_APP_NAME_CHARS && !name.chars().any(char::is_control)
+}
+
+#[cfg(feature = "social")]
+/// `djoser-social-providers`: `google-oauth2,github,oidc=Acme ID`, each a provider's name
+/// (social-core's) and, after `=`, its button's label; `None` if any entry is bad.
+fn social_providers(list: &str) -> Option<Vec<(String, String)>> {
+    list.split(',')
+        .filter(|entry| !entry.trim().is_empty())
+        .map(|entry| {
+            let (id, label) = entry.split_once('=').unwrap_or((entry, ""));
+            let (id, label) = (id.trim(), label.trim());
+            let label = match (label, id) {
+                ("", "google-oauth2") => "Google",
+                ("", "github") => "GitHub",
+                ("", _) => id,
+                _ => label,
+            };
+            (!id.is_empty()
+                && id.len() <= 40
+                && is_word(&id.replace('.', ""))
+                && is_app_name(label))
+            .then(|| (id.into(), label.into()))
+        })
+        .collect()
 }
 
 impl Config {
@@ -171,6 +199,20 @@ impl Config {
             is_plain_dir,
             "a plain path that starts and ends with /, such as / or /account/",
         );
+        // (A build without the feature `social` ignores the tag: scripts/configure-dist.py refuses
+        // to set it there, so the first visit of such a build carries nothing of it.)
+        #[cfg(feature = "social")]
+        let social = match read("djoser-social-providers") {
+            Some(list) => social_providers(&list).unwrap_or_else(|| {
+                problems.push(bad_value(
+                    "djoser-social-providers",
+                    &list,
+                    "a list of Djoser's provider names such as google-oauth2,github,oidc, each optionally with =Label",
+                ));
+                vec![]
+            }),
+            None => vec![],
+        };
         if let Some(here) = pathname.filter(|here| within_base(&base_path, here).is_none()) {
             problems.push(format!(
                 "This page ({here}) isn't under the path {base_path} that <meta name=\"app-base-path\"> says the app is served under."
@@ -184,7 +226,7 @@ impl Config {
         } else {
             ""
         };
-        let api_base = read("djoser-api-base")
+        let mut api_base = read("djoser-api-base")
             .or_else(|| build_api_base.map(|base| base.trim().to_string()))
             .filter(|base| !base.is_empty())
             .unwrap_or_else(|| fallback.to_string())
@@ -192,6 +234,9 @@ impl Config {
             .to_string();
         if api_base.is_empty() {
             problems.insert(0, "No API address is set: put your Djoser backend's origin in <meta name=\"djoser-api-base\"> in the built pages.".into());
+        } else if api_base == "same-origin" {
+            // Paths without an origin: the page's own.
+            api_base.clear();
         } else if !is_api_base(&api_base) {
             problems.insert(
                 0,
@@ -209,6 +254,8 @@ impl Config {
             login_field,
             app_name,
             base_path,
+            #[cfg(feature = "social")]
+            social,
             problem: problems.into_iter().next(),
         }
     }
@@ -412,6 +459,52 @@ mod tests {
             assert_eq!(config.api_prefix, DEFAULT_API_PREFIX);
             assert_eq!(config.base_path, DEFAULT_BASE_PATH);
             assert_eq!(config.app_name, DEFAULT_APP_NAME);
+        }
+    }
+
+    #[test]
+    fn same_origin() {
+        let config = with(&[("djoser-api-base", " same-origin ")]);
+        assert_eq!((config.problem(), config.api_base.as_str()), (None, ""));
+    }
+
+    #[cfg(feature = "social")]
+    #[test]
+    fn social_providers() {
+        assert!(with(&[]).social.is_empty());
+        let config = with(&[(
+            "djoser-social-providers",
+            " google-oauth2, github ,oidc=Acme ID, ,saml.x=",
+        )]);
+        assert_eq!(config.problem(), None);
+        let labels: Vec<(&str, &str)> = config
+            .social
+            .iter()
+            .map(|(id, label)| (id.as_str(), label.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("google-oauth2", "Google"),
+                ("github", "GitHub"),
+                ("oidc", "Acme ID"),
+                ("saml.x", "saml.x")
+            ]
+        );
+        for bad in [
+            "=Google",
+            "google oauth2",
+            "a/b",
+            "x=Two\nlines",
+            "<script>",
+        ] {
+            let config = with(&[("djoser-social-providers", bad)]);
+            let problem = config.problem().unwrap_or_default();
+            assert!(
+                problem.contains(&tag("djoser-social-providers")),
+                "{bad:?}: {problem:?}"
+            );
+            assert!(config.social.is_empty());
         }
     }
 

@@ -30,6 +30,11 @@ pub enum Route {
         uid: String,
         token: String,
     },
+    /// Where an identity provider sends the browser back (`pages/social.rs`, feature `social`).
+    #[cfg(feature = "social")]
+    OAuthCallback {
+        provider: String,
+    },
     Dashboard,
     Settings,
     /// The example of a page of your own on the session (`pages/notes.rs`).
@@ -74,6 +79,10 @@ impl Routable for Route {
             Route::ResendActivation => "/resend-activation".into(),
             Route::ResetEmail => "/reset-email".into(),
             Route::ConfirmEmailReset { uid, token } => emailed("confirm-email-reset", uid, token),
+            #[cfg(feature = "social")]
+            Route::OAuthCallback { provider } => {
+                format!("/oauth-callback/{}", encode_component(provider))
+            }
             Route::Dashboard => "/dashboard".into(),
             Route::Settings => "/settings".into(),
             #[cfg(feature = "notes-example")]
@@ -93,6 +102,8 @@ impl Routable for Route {
             "/resend-activation",
             "/reset-email",
             "/confirm-email-reset/:uid/:token",
+            #[cfg(feature = "social")]
+            "/oauth-callback/:provider",
             "/dashboard",
             "/settings",
             #[cfg(feature = "notes-example")]
@@ -141,6 +152,11 @@ impl Routable for Route {
             ["confirm-email-reset", uid, token] => match (param(uid), param(token)) {
                 (Some(uid), Some(token)) => Route::ConfirmEmailReset { uid, token },
                 _ => Route::NotFound,
+            },
+            #[cfg(feature = "social")]
+            ["oauth-callback", provider] => match param(provider) {
+                Some(provider) => Route::OAuthCallback { provider },
+                None => Route::NotFound,
             },
             _ => Route::NotFound,
         };
@@ -284,6 +300,10 @@ mod tests {
                 uid: "MQ".into(),
                 token: "c9x-1f2".into(),
             },
+            #[cfg(feature = "social")]
+            Route::OAuthCallback {
+                provider: "google-oauth2".into(),
+            },
         ];
         for route in routes {
             assert_eq!(Route::recognize(&route.to_path()), Some(route.clone()));
@@ -292,10 +312,14 @@ mod tests {
         assert_eq!(
             Route::routes().len(),
             12 + usize::from(cfg!(feature = "notes-example"))
+                + usize::from(cfg!(feature = "social"))
         );
         // …and each one leads to its page (the prerender draws one file per pattern).
         for pattern in Route::routes() {
-            let path = pattern.replace(":uid", "MQ").replace(":token", "t-1");
+            let path = pattern
+                .replace(":uid", "MQ")
+                .replace(":token", "t-1")
+                .replace(":provider", "github");
             let route = Route::recognize(&path);
             assert_eq!(
                 route.is_some_and(|r| r != Route::NotFound),
@@ -320,6 +344,9 @@ mod tests {
             "/confirm-email-reset/MQ",
             "/confirm-email-reset//abc",
             "/reset-email/x",
+            "/oauth-callback",
+            "/oauth-callback/",
+            "/oauth-callback/github/x",
             "//login",
             "",
         ] {

@@ -334,3 +334,7 @@ if AUTH_LOGIN_FIELD == "username":
 # emailed links (Djoser writes {protocol}://{domain}/{url}).
 SPA_PATH = "/" + os.environ.get("AUTH_SPA_PATH", "").strip().strip("/")
 DJOSER["EMAIL_FRONTEND_DOMAIN"] = _spa.netloc + SPA_PATH.rstrip("/")
+
+# Social and OpenID Connect sign-in, and the same-origin layout (issue #20): config/social.py.
+from config.social import apply as _apply_social  # noqa: E402
+_apply_social(globals())

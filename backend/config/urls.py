@@ -31,3 +31,5 @@ urlpatterns = [
 ]
 if settings.AUTH_HEALTH:  # dev and test modes only (AUTH_MODE)
     urlpatterns.append(path("health/", health, name="health"))
+if settings.AUTH_SOCIAL_PROVIDERS:  # AUTH_SOCIAL_PROVIDERS: Djoser's o/{provider}/ (config/social.py)
+    urlpatterns.append(path(prefix, include("djoser.social.urls")))

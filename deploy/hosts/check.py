@@ -44,6 +44,16 @@ emailed = sorted(r.split("/")[1] for r in routes if "/:" in r)
 fixed = [r for r in routes if "/:" not in r]
 expect(emailed and fixed, f"src/routes.rs: no routes found in {body!r}")
 
+# deploy/nginx-proxy.conf (the app and the API behind one host): the same headers, the API's
+# origin being the page's own, and every emailed link and callback to its page.
+proxy = read("deploy", "nginx-proxy.conf")
+proxy_headers = dict(re.findall(r'^\s*add_header ([\w-]+) "([^"]*)" always;', proxy, re.M))
+same_site = {k: v.replace(" https://api.example.com;", ";") for k, v in security.items()}
+expect(proxy_headers == same_site, f"nginx-proxy.conf headers: {proxy_headers}")
+for name in emailed:
+    expect(f"location /{name}/ {{\n        try_files /{name}.html =404;" in proxy, f"nginx-proxy.conf: /{name}/")
+    expect(f"location /{name}/ {{\n        try_files /{name}.html =404;" in nginx, f"nginx.conf: /{name}/")
+
 # deploy/write-headers.sh (Netlify, Cloudflare Pages, GitHub Pages' meta CSP).
 with tempfile.TemporaryDirectory() as dist:
     for name in ("index.html", "app-29b47e2829ff11a2_bg.wasm", "login.html"):
@@ -86,7 +96,7 @@ function = open(os.path.join(HOSTS, "cloudfront-function.js")).read()
 alternatives = re.search(r"\^\\/\(([a-z|-]+)\)\\/", function).group(1).split("|")
 expect(sorted(alternatives) == emailed, f"cloudfront-function.js emailed links: {alternatives}")
 if shutil.which("node"):
-    paths = [r.replace(":uid", "MQ").replace(":token", "c4g7xk-0a1b2c") for r in routes]
+    paths = [r.replace(":uid", "MQ").replace(":token", "c4g7xk-0a1b2c").replace(":provider", "github") for r in routes]
     paths += ["/login/", "/app-29b47e2829ff11a2_bg.wasm"]
     script = function + "\nfor (const uri of JSON.parse(process.argv[1])) console.log(handler({request: {uri}}).uri);"
     out = subprocess.run(["node", "-e", script, json.dumps(paths)], capture_output=True, text=True, check=True)

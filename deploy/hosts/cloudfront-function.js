@@ -2,7 +2,8 @@
 // release build in S3: each path gets its prerendered page (docs/deploy.md#s3--cloudfront).
 //   /                                          -> /index.html
 //   /user-activation/{uid}/{token}             -> /user-activation.html   (likewise the other
-//   /confirm-password-reset/..., /confirm-email-reset/...                   emailed links)
+//   /confirm-password-reset/..., /confirm-email-reset/...                   emailed links, and the
+//   /oauth-callback/{provider}                  -> /oauth-callback.html     social sign-in's callback)
 //   /login, /dashboard/, any path without an extension -> /login.html, /dashboard.html, ...
 //   anything with an extension (the hashed .js, .wasm, .css): unchanged, so a missing file stays
 //   a 403/404 from S3 and is never answered with a page (a stale tab would get HTML as JS).
@@ -11,7 +12,7 @@
 function handler(event) {
   var request = event.request;
   var uri = request.uri;
-  var emailed = uri.match(/^\/(user-activation|confirm-password-reset|confirm-email-reset)\//);
+  var emailed = uri.match(/^\/(user-activation|confirm-password-reset|confirm-email-reset|oauth-callback)\//);
   if (emailed) {
     request.uri = '/' + emailed[1] + '.html';
   } else if (uri === '/') {

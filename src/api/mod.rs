@@ -3,10 +3,14 @@
 
 mod endpoints;
 mod error;
+#[cfg(feature = "social")]
+mod social;
 mod types;
 
 pub use endpoints::*;
 pub use error::{plural_seconds, ApiError, FieldErrors, Rejection};
+#[cfg(feature = "social")]
+pub use social::*;
 pub use types::*;
 
 pub use gloo_net::http::Method;
@@ -40,7 +44,10 @@ async fn request_with<T: DeserializeOwned>(
     token: Option<&str>,
     deadline_ms: Option<u32>,
 ) -> Result<T, ApiError> {
-    let (status, text) = send(method, &djoser_url(path), body?, token, deadline_ms).await?;
+    // Djoser's social routes (`o/{provider}/`) keep the OAuth state in the API's session cookie.
+    let social = cfg!(feature = "social") && path.starts_with("o/");
+    let url = djoser_url(path);
+    let (status, text) = send(method, &url, body?, token, deadline_ms, social).await?;
     read_answer(status, &text)
 }
 
@@ -125,6 +132,7 @@ impl ApiRequest {
             body,
             Some(token),
             Some(REQUEST_TIMEOUT_MS),
+            false,
         )
         .await
     }
@@ -139,13 +147,15 @@ fn json(body: &impl Serialize) -> Result<Option<String>, ApiError> {
 const NO_BODY: Result<Option<String>, ApiError> = Ok(None);
 
 /// The request itself, with a JSON body if given: a 2xx answer's status and text, else the
-/// error it makes.
+/// error it makes. `social`: a call to Djoser's social route, with the API's cookies and a
+/// form-encoded body.
 async fn send(
     method: Method,
     url: &str,
     json: Option<String>,
     token: Option<&str>,
     deadline_ms: Option<u32>,
+    social: bool,
 ) -> Result<(u16, String), ApiError> {
     let config = crate::config::get();
 
@@ -164,6 +174,9 @@ async fn send(
         .method(method)
         .header("Accept", "application/json")
         .abort_signal(signal.as_ref());
+    if cfg!(feature = "social") && social {
+        builder = builder.credentials(web_sys::RequestCredentials::Include);
+    }
     if let Some(token) = token {
         builder = builder.header(
             "Authorization",
@@ -172,7 +185,14 @@ async fn send(
     }
     let request = match json {
         Some(json) => builder
-            .header("Content-Type", "application/json")
+            .header(
+                "Content-Type",
+                if cfg!(feature = "social") && social {
+                    "application/x-www-form-urlencoded"
+                } else {
+                    "application/json"
+                },
+            )
             .body(json),
         None => builder.build(),
     }

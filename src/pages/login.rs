@@ -1,6 +1,8 @@
 use yew::prelude::*;
 
 use super::use_prefilled_email;
+#[cfg(feature = "social")]
+use super::SocialButtons;
 use crate::api::{ApiError, FieldErrors};
 use crate::components::*;
 use crate::config::LoginField;
@@ -67,6 +69,14 @@ pub fn login_page() -> Html {
         go(&destination);
         Ok(())
     });
+    let form = html! {
+        <Form id="login-form" {fields} {initial} {submit} {validate}
+            submit_label="Sign in" busy_label="Signing in…"
+            explain={Some(activation_hint as fn(&ApiError, &Values) -> Html)} />
+    };
+    // With the social sign-in buttons under it (feature `social`).
+    #[cfg(feature = "social")]
+    let form = html! { <>{ form }<SocialButtons /></> };
     let expired = session.state == SessionState::SignedOut(SignedOutReason::Expired);
 
     html! {
@@ -90,9 +100,7 @@ pub fn login_page() -> Html {
                     <p>{ "Your password has been changed. Sign in with your new password." }</p>
                 </Notice>
             }
-            <Form id="login-form" {fields} {initial} {submit} {validate}
-                submit_label="Sign in" busy_label="Signing in…"
-                explain={Some(activation_hint as fn(&ApiError, &Values) -> Html)} />
+            { form }
         </AuthCard>
     }
 }

@@ -15,6 +15,8 @@ mod reset_email;
 mod reset_password;
 mod settings;
 mod sign_ins;
+#[cfg(feature = "social")]
+mod social;
 
 pub use activate::ActivatePage;
 pub use confirm_email_reset::ConfirmEmailResetPage;
@@ -30,6 +32,8 @@ pub use resend_activation::ResendActivationPage;
 pub use reset_email::ResetEmailPage;
 pub use reset_password::ResetPasswordPage;
 pub use settings::SettingsPage;
+#[cfg(feature = "social")]
+pub use social::{OAuthCallbackPage, SocialButtons};
 
 use yew::prelude::*;
 

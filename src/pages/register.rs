@@ -5,6 +5,8 @@ use crate::api::{self, NewAccount};
 use crate::components::*;
 use crate::config::LoginField;
 use crate::fields::{Field, EMAIL, LOGIN_USERNAME, NAME, NEW_ACCOUNT_PASSWORD, REPEAT_PASSWORD};
+#[cfg(feature = "social")]
+use crate::pages::SocialButtons;
 use crate::routes::Route;
 use crate::validate::{self, value, Values};
 
@@ -49,6 +51,13 @@ pub fn register_page() -> Html {
         Ok(())
     });
 
+    let form = html! {
+        <Form id="register-form" {fields} {submit} {validate}
+            submit_label="Create account" busy_label="Creating account…" />
+    };
+    // With the social sign-in buttons under it (feature `social`).
+    #[cfg(feature = "social")]
+    let form = html! { <>{ form }<SocialButtons /></> };
     let footer =
         html! { <AppLink to={Route::Login}>{ "Already have an account? Sign in" }</AppLink> };
     match &*sent_to {
@@ -68,8 +77,7 @@ pub fn register_page() -> Html {
         },
         None => html! {
             <AuthCard title="Create an account" lead="It takes a minute. We'll email you a link to activate it." {footer}>
-                <Form id="register-form" {fields} {submit} {validate}
-                    submit_label="Create account" busy_label="Creating account…" />
+                { form }
             </AuthCard>
         },
     }

@@ -270,8 +270,7 @@ impl SessionManager {
                     let (late, mine) = (late.clone(), mine.clone());
                     move |current| {
                         *late.borrow_mut() = current
-                            .session
-                            .as_ref()
+                            .session_of(&mine.sign_in)
                             .map(|s| s.refresh_token.clone())
                             .filter(|token| *token != mine.refresh_token);
                         record::signed_out(current, &mine.sign_in)

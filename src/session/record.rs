@@ -156,14 +156,11 @@ pub fn profile_saved(current: &Record, sign_in: &str, user: User) -> Change {
     })
 }
 
-/// A sign-out ends whatever session is stored (a shared computer: nobody stays signed in) and
-/// leaves a tombstone of `sign_in` and of the session it ends.
+/// A sign-out ends `sign_in` and leaves its tombstone. A sign-in stored after it began (another
+/// tab's, the social callback's) is another sign-in, and stays.
 pub fn signed_out(current: &Record, sign_in: &str) -> Change {
-    let mut next = current.next(None).with_ended(sign_in);
-    if let Some(stored) = &current.session {
-        next = next.with_ended(&stored.sign_in);
-    }
-    Some(next)
+    let others = current.session.clone().filter(|s| s.sign_in != sign_in);
+    Some(current.next(others).with_ended(sign_in))
 }
 
 /// A refresh refused for good ends `sign_in`, unless the stored copy moved on (another tab
@@ -241,8 +238,12 @@ mod tests {
     }
 
     #[test]
-    fn a_sign_out_ends_whatever_is_stored_and_remembers_it() {
+    fn a_sign_out_ends_its_sign_in_and_remembers_it() {
         let record = stored(session(100.0));
+        let out = signed_out(&record, "a").unwrap();
+        assert_eq!(out.session, None);
+        assert!(out.has_ended("a"));
+        // A sign-in stored since (another tab's) is another sign-in: it stays.
         let bob = Session {
             sign_in: "b".into(),
             ..session(300.0)
@@ -250,8 +251,8 @@ mod tests {
         let replaced = signed_in(&record, bob).unwrap();
         assert!(replaced.has_ended("a"));
         let out = signed_out(&replaced, "a").unwrap();
-        assert_eq!(out.session, None);
-        assert!(out.has_ended("a") && out.has_ended("b"));
+        assert_eq!(out.session.as_ref().map(|s| s.sign_in.as_str()), Some("b"));
+        assert!(out.has_ended("a") && !out.has_ended("b"));
         let mut many = out;
         for n in 0..40 {
             many = signed_out(&many, &n.to_string()).unwrap();

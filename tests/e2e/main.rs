@@ -35,6 +35,7 @@ mod sessions;
 mod settings;
 mod size_budget;
 mod smoke;
+mod social;
 mod storage_blocked;
 mod storage_failures;
 mod storm;

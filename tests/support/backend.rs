@@ -195,9 +195,25 @@ impl Backend {
             .unwrap_or_else(|e| panic!("cannot copy {}: {e}", template.display()));
         let outbox = dir.join("outbox");
         std::fs::create_dir_all(&outbox).expect("outbox dir");
+        let env = base_env(&db, &outbox, spa_origin, opts);
+        // Social sign-in adds social_django's tables, which the shared template lacks.
+        if env.iter().any(|(name, _)| name == "AUTH_SOCIAL_PROVIDERS") {
+            let out = Command::new(python())
+                .arg(manage_py())
+                .args(["migrate", "--noinput"])
+                .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .stdin(Stdio::null())
+                .output()
+                .expect("cannot run manage.py migrate");
+            assert!(
+                out.status.success(),
+                "manage.py migrate (social) failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
         let mut backend = Backend {
             port: free_port(),
-            env: base_env(&db, &outbox, spa_origin, opts),
+            env,
             outbox,
             stdout_log: dir.join("backend.stdout.log"),
             stderr_log: dir.join("backend.stderr.log"),

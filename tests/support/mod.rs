@@ -17,6 +17,7 @@ pub mod flows;
 pub mod http;
 pub mod init_scripts;
 pub mod nginx;
+pub mod oidc;
 pub mod outbox;
 pub mod page;
 pub mod sizes;

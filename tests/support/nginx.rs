@@ -71,6 +71,47 @@ impl Nginx {
             "{project_conf}'s CSP should allow the placeholder API origin {PLACEHOLDER_API} in connect-src"
         );
         let site = site.replace(PLACEHOLDER_API, api_origin);
+        Nginx::launch(project_conf, dir, &site, port).await
+    }
+
+    /// deploy/nginx-proxy.conf: `root` served on 127.0.0.1:`port`, and Django's paths passed to
+    /// the backend at `backend_port`, all on one origin.
+    pub async fn start_proxy(dir: &Path, root: &Path, port: u16, backend_port: u16) -> Nginx {
+        let project_conf = "deploy/nginx-proxy.conf";
+        let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join(project_conf);
+        let mut site = std::fs::read_to_string(&deploy)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", deploy.display()));
+        for (from, to) in [
+            (
+                "listen 80;".to_string(),
+                format!("listen 127.0.0.1:{port};"),
+            ),
+            (
+                "root /var/www/djoser-spa;".to_string(),
+                format!("root {};", root.display()),
+            ),
+            (
+                "server 127.0.0.1:8000;".to_string(),
+                format!("server 127.0.0.1:{backend_port};"),
+            ),
+        ] {
+            assert_eq!(
+                site.matches(&from).count(),
+                1,
+                "{project_conf} should contain {from:?} exactly once (the test replaces it)"
+            );
+            site = site.replacen(&from, &to, 1);
+        }
+        assert!(
+            site.contains("connect-src 'self';"),
+            "{project_conf}'s CSP should allow only its own origin in connect-src"
+        );
+        Nginx::launch(project_conf, dir, &site, port).await
+    }
+
+    /// Writes the main configuration around `site` (pid, logs and temp files in `dir`), checks
+    /// it, starts nginx and waits until it answers.
+    async fn launch(project_conf: &str, dir: &Path, site: &str, port: u16) -> Nginx {
         let site_conf = dir.join("site.conf");
         std::fs::write(&site_conf, site).expect("write site.conf");
 
