@@ -15,7 +15,8 @@ dev:
 	scripts/setup.sh build backend
 	scripts/dev.sh
 
-test: lint unit-tests backend-tests browser-tests build build-example build-social e2e-tests
+test: lint unit-tests backend-tests browser-tests build build-example build-social e2e-tests \
+  e2e-engines
 	@echo "make test: every check passed"
 
 # The release wasm is built on a pinned nightly that rebuilds std for size and aborts on a panic
