@@ -19,6 +19,17 @@ TOOLS="$PWD/.tools"
 export PATH="$TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# Installs Debian packages "$@" as root with apt-get; elsewhere, dies with $WHY and the command.
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "Installing $* from Debian's packages"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    die "$WHY (Debian/Ubuntu: sudo apt-get install $*)."
+  fi
+}
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # The wasm-bindgen CLI must be the exact version Cargo.lock pins.
@@ -87,13 +98,7 @@ setup_browser() {
   [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx)
   [ -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || missing+=(libnginx-mod-http-brotli-static)
   if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      say "Installing ${missing[*]} from Debian's packages"
-      apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-      die "The tests need Chromium, chromedriver and nginx (Debian/Ubuntu: sudo apt-get install ${missing[*]})."
-    fi
+    WHY="The tests need Chromium, chromedriver and nginx" apt_install "${missing[@]}"
   fi
   # axe-core, injected into every page by tests/accessibility.rs.
   if ! grep -qs '"version": "4\.' "$TOOLS/node_modules/axe-core/package.json"; then
@@ -129,13 +134,7 @@ setup_engines() {
   command -v xvfb-run >/dev/null || missing+=(xvfb)
   command -v xauth >/dev/null || missing+=(xauth)
   if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      say "Installing ${missing[*]} from Debian's packages"
-      apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-      die "The tests in Firefox and WebKit need ${missing[*]} (Debian/Ubuntu: sudo apt-get install ${missing[*]})."
-    fi
+    WHY="The tests in Firefox and WebKit need ${missing[*]}" apt_install "${missing[@]}"
   fi
   # geckodriver from crates.io (the npm and PyPI packages download a binary at install time).
   if ! geckodriver --version 2>/dev/null | grep -q "^geckodriver $GECKODRIVER_VERSION"; then

@@ -189,14 +189,7 @@ async fn signs_in_with_the_provider_through_the_proxy() {
 
     // Another tab is signed in too.
     let first_tab = app.browser.client.window().await.expect("this tab");
-    let second_tab = app
-        .browser
-        .client
-        .new_window(true)
-        .await
-        .expect("open a new tab")
-        .handle;
-    app.switch_to(&second_tab).await;
+    crate::sessions::new_tab(app).await;
     app.goto("/dashboard").await;
     app.wait_for_text("#user-email", "alice@example.com").await;
     app.browser
