@@ -172,7 +172,7 @@ mod shots {
                 }
             }
             capture(&app, &shot("notes"), &mut written).await;
-            app.js("window.localStorage.clear();", vec![]).await;
+            app.clear_site_storage().await;
         }
         drop(app);
         let bytes: u64 = written
