@@ -5,9 +5,9 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::components::Loading;
-use crate::routes::{go, login_path, Route};
+use crate::routes::{redirect, redirect_to_path, use_query, Query, Route};
 use crate::session::{use_session, SessionState, SignedOutReason};
-use crate::url::{percent_decode, use_query_param, within_base};
+use crate::url::{percent_decode, within_base};
 
 /// Longer than any real path; a longer `next` is someone's experiment.
 const MAX_NEXT_LEN: usize = 2048;
@@ -49,20 +49,20 @@ pub fn safe_next(next: &str, base: &str) -> Option<String> {
 pub fn require_auth(props: &ChildrenProps) -> Html {
     let session = use_session();
     let location = use_location();
-    let redirect = match &session.state {
-        SessionState::SignedOut(SignedOutReason::SignedOut) => Some(login_path(None, None)),
+    let to_login = match &session.state {
+        SessionState::SignedOut(SignedOutReason::SignedOut) => Some(Query::default()),
         SessionState::SignedOut(_) => {
             // The browser's path, base included: `next` is checked against the base path.
             let here = location
                 .map(|l| format!("{}{}", l.path(), l.query_str()))
                 .unwrap_or_else(|| Route::HOME.to_path());
-            Some(login_path(Some(&here), None))
+            Some(Query::next(here))
         }
         _ => None,
     };
-    use_effect_with(redirect.clone(), |redirect| {
-        if let Some(path) = redirect {
-            go(path);
+    use_effect_with(to_login, |to_login| {
+        if let Some(query) = to_login {
+            redirect(&Route::Login, query);
         }
     });
     match &session.state {
@@ -78,7 +78,8 @@ pub fn require_auth(props: &ChildrenProps) -> Html {
 /// Where a sign-in leads: `next` when it is safe, else home.
 #[hook]
 pub fn use_destination_after_sign_in() -> String {
-    use_query_param("next")
+    use_query()
+        .next
         .filter(|next| resolves_on_this_origin(next))
         .and_then(|next| safe_next(&next, &crate::config::get().base_path))
         .unwrap_or_else(|| Route::HOME.to_path())
@@ -109,7 +110,7 @@ pub fn guest_only(props: &ChildrenProps) -> Html {
     let signed_in = matches!(session.state, SessionState::SignedIn(_));
     use_effect_with(signed_in, move |signed_in| {
         if *signed_in {
-            go(&destination);
+            redirect_to_path(&destination);
         }
     });
     match session.state {

@@ -3,10 +3,12 @@
 
 use std::collections::HashMap;
 
+use yew::hook;
 use yew_router::history::{BrowserHistory, History};
+use yew_router::hooks::use_location;
 use yew_router::Routable;
 
-use crate::url::{encode_component, path_with_query, percent_decode, under_base};
+use crate::url::{encode_component, path_with_query, percent_decode, query_param, under_base};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Route {
@@ -47,10 +49,91 @@ impl Route {
     /// Where a signed-in user lands by default.
     pub const HOME: Route = Route::Dashboard;
 
-    /// This route's path with a query of the values present (`/login?next=%2Fdashboard`).
-    pub fn with_query(&self, params: &[(&str, Option<&str>)]) -> String {
-        path_with_query(&self.to_path(), params)
+    /// This route's path with the query's values (`/login?next=%2Fdashboard`).
+    pub fn with_query(&self, query: &Query) -> String {
+        path_with_query(&self.to_path(), &query.pairs())
     }
+}
+
+/// Why the sign-in page was opened, said on it (`?notice=`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LoginNotice {
+    /// Set after a password reset: sign in with the new one.
+    PasswordReset,
+    /// Set by the tab that deleted the account.
+    AccountDeleted,
+}
+
+impl LoginNotice {
+    const ALL: [LoginNotice; 2] = [LoginNotice::PasswordReset, LoginNotice::AccountDeleted];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            LoginNotice::PasswordReset => "password-reset",
+            LoginNotice::AccountDeleted => "account-deleted",
+        }
+    }
+}
+
+/// The query parameters the pages read, typed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Query {
+    /// Where to go after signing in: a browser path, base included (checked by `guards`).
+    pub next: Option<String>,
+    pub notice: Option<LoginNotice>,
+    /// An address to start the page's form with.
+    pub email: Option<String>,
+}
+
+impl Query {
+    pub fn next(path: String) -> Query {
+        Query {
+            next: Some(path),
+            ..Query::default()
+        }
+    }
+
+    pub fn notice(notice: LoginNotice) -> Query {
+        Query {
+            notice: Some(notice),
+            ..Query::default()
+        }
+    }
+
+    pub fn email(email: String) -> Query {
+        Query {
+            email: Some(email),
+            ..Query::default()
+        }
+    }
+
+    /// Reads a query string (`?next=…&email=…`); what isn't understood is left out.
+    pub fn parse(query: &str) -> Query {
+        let notice = query_param(query, "notice");
+        Query {
+            next: query_param(query, "next"),
+            notice: LoginNotice::ALL
+                .into_iter()
+                .find(|known| notice.as_deref() == Some(known.as_str())),
+            email: query_param(query, "email"),
+        }
+    }
+
+    fn pairs(&self) -> [(&'static str, Option<&str>); 3] {
+        [
+            ("next", self.next.as_deref()),
+            ("notice", self.notice.map(LoginNotice::as_str)),
+            ("email", self.email.as_deref()),
+        ]
+    }
+}
+
+/// The current location's query, typed.
+#[hook]
+pub fn use_query() -> Query {
+    use_location()
+        .map(|location| Query::parse(location.query_str()))
+        .unwrap_or_default()
 }
 
 /// Written out rather than derived: a `match` on the path's segments does what the derive's
@@ -217,20 +300,20 @@ pub fn href(path: &str) -> String {
     under_base(&crate::config::get().base_path, path)
 }
 
-/// Goes to an app path, replacing the current history entry (a redirect, not a step the Back
-/// button should return to).
-pub fn go(path: &str) {
+/// Goes to a page, replacing the current history entry (a redirect, not a step the Back button
+/// should return to).
+pub fn redirect(to: &Route, query: &Query) {
+    redirect_to_path(&to.with_query(query));
+}
+
+/// [`redirect`] to an app path already checked (where a sign-in leads, from `next`).
+pub fn redirect_to_path(path: &str) {
     BrowserHistory::new().replace(href(path));
 }
 
-/// Goes to an app path as a new history entry (a link followed).
-pub fn go_forward(path: &str) {
-    BrowserHistory::new().push(href(path));
-}
-
-/// `/login`, with where to go after signing in (a browser path, base included) and a notice.
-pub fn login_path(next: Option<&str>, notice: Option<&str>) -> String {
-    Route::Login.with_query(&[("next", next), ("notice", notice)])
+/// Goes to a page as a new history entry (a link followed).
+pub fn navigate(to: &Route, query: &Query) {
+    BrowserHistory::new().push(href(&to.with_query(query)));
 }
 
 #[cfg(test)]
@@ -238,16 +321,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn login_path_encodes_next() {
-        assert_eq!(login_path(None, None), "/login");
-        assert_eq!(
-            login_path(Some("/dashboard?a=1&b=é"), None),
-            "/login?next=%2Fdashboard%3Fa%3D1%26b%3D%C3%A9"
-        );
-        assert_eq!(
-            login_path(Some("/dashboard"), Some("expired")),
-            "/login?next=%2Fdashboard&notice=expired"
-        );
+    fn queries_are_written_and_read_typed() {
+        assert_eq!(Route::Login.with_query(&Query::default()), "/login");
+        let next = Query::next("/dashboard?a=1&b=é".into());
+        let link = Route::Login.with_query(&next);
+        assert_eq!(link, "/login?next=%2Fdashboard%3Fa%3D1%26b%3D%C3%A9");
+        assert_eq!(Query::parse(link.trim_start_matches("/login")), next);
+        let both = Query {
+            notice: Some(LoginNotice::AccountDeleted),
+            email: Some("a+b@example.com".into()),
+            ..next
+        };
+        let link = Route::Login.with_query(&both);
+        assert_eq!(Query::parse(&link["/login".len()..]), both);
+        for notice in LoginNotice::ALL {
+            let link = Route::Login.with_query(&Query::notice(notice));
+            assert_eq!(Query::parse(&link["/login".len()..]).notice, Some(notice));
+        }
+        // An unknown notice is no notice.
+        assert_eq!(Query::parse("?notice=expired"), Query::default());
     }
 
     #[test]

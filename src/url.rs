@@ -1,8 +1,5 @@
 //! Encoding and decoding the parts of this app's URLs: query strings and path parameters.
 
-use yew::prelude::*;
-use yew_router::prelude::*;
-
 /// An app path (`/login?next=…`, as `Route` has them) as the browser has it under `base` (the
 /// configured base path, `/` or `/account/`).
 pub fn under_base(base: &str, path: &str) -> String {
@@ -67,12 +64,6 @@ pub fn query_param(query: &str, name: &str) -> Option<String> {
         .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
         .find(|(key, _)| *key == name)
         .and_then(|(_, value)| percent_decode(&value.replace('+', " ")))
-}
-
-/// A query parameter of the current location.
-#[hook]
-pub fn use_query_param(name: &'static str) -> Option<String> {
-    use_location().and_then(|location| query_param(location.query_str(), name))
 }
 
 #[cfg(test)]

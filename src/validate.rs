@@ -13,6 +13,11 @@ pub type Values = FieldMap<&'static str, String>;
 /// Django's `MinimumLengthValidator` default.
 pub const MIN_PASSWORD_LENGTH: usize = 8;
 
+/// A form's checks, run on its values before any request (the `validate` of a `Form`):
+/// `Validator(validate::register)`.
+#[derive(Clone, Copy)]
+pub struct Validator(pub fn(&Values) -> FieldErrors);
+
 pub fn value<'a>(values: &'a Values, name: &str) -> &'a str {
     values.get(name).map(String::as_str).unwrap_or("")
 }

@@ -4,7 +4,7 @@ use gloo_net::http::Method;
 use serde::de::IgnoredAny;
 
 use super::types::*;
-use super::{json, request, ApiError, NO_BODY};
+use super::{json, request, ApiError, ApiRequest};
 
 /// Signs in with `login`: the email, or the username where the backend signs in by username
 /// (`<meta name="djoser-login-field">`).
@@ -25,12 +25,17 @@ pub async fn jwt_refresh(refresh: &str) -> Result<RefreshedTokens, ApiError> {
     super::request_with(Method::POST, "jwt/refresh/", body, None, None).await
 }
 
-pub async fn me(access: &str) -> Result<User, ApiError> {
-    request(Method::GET, "users/me/", NO_BODY, Some(access)).await
+// The endpoints that take the session's token are requests, sent with
+// `SessionManager::send` like any call to your own API: one path refreshes and retries them.
+
+/// `users/me/`: the signed-in user (a [`User`]).
+pub fn me() -> ApiRequest {
+    ApiRequest::djoser(Method::GET, "users/me/")
 }
 
-pub async fn update_me(access: &str, changes: &ProfileChanges<'_>) -> Result<User, ApiError> {
-    request(Method::PATCH, "users/me/", json(changes), Some(access)).await
+/// Answers the saved [`User`].
+pub fn update_me(changes: &ProfileChanges<'_>) -> ApiRequest {
+    ApiRequest::djoser(Method::PATCH, "users/me/").with_body(changes)
 }
 
 pub async fn register(account: &NewAccount<'_>) -> Result<(), ApiError> {
@@ -63,19 +68,13 @@ pub async fn reset_password_confirm(body: &NewPassword<'_>) -> Result<(), ApiErr
     .await
 }
 
-pub async fn set_password(access: &str, body: &PasswordChange<'_>) -> Result<(), ApiError> {
-    request(
-        Method::POST,
-        "users/set_password/",
-        json(body),
-        Some(access),
-    )
-    .await
+pub fn set_password(body: &PasswordChange<'_>) -> ApiRequest {
+    ApiRequest::djoser(Method::POST, "users/set_password/").with_body(body)
 }
 
 /// Djoser's `set_{USERNAME_FIELD}`: `set_email` with the email as the username field.
-pub async fn set_email(access: &str, body: &EmailChange<'_>) -> Result<(), ApiError> {
-    request(Method::POST, "users/set_email/", json(body), Some(access)).await
+pub fn set_email(body: &EmailChange<'_>) -> ApiRequest {
+    ApiRequest::djoser(Method::POST, "users/set_email/").with_body(body)
 }
 
 /// Emails a link to set a new address (`reset_{USERNAME_FIELD}`); 204 for an unknown one too.
@@ -89,6 +88,6 @@ pub async fn reset_email_confirm(body: &NewEmail<'_>) -> Result<(), ApiError> {
 }
 
 /// Deletes the signed-in account for good.
-pub async fn delete_me(access: &str, body: &CurrentPassword<'_>) -> Result<(), ApiError> {
-    request(Method::DELETE, "users/me/", json(body), Some(access)).await
+pub fn delete_me(body: &CurrentPassword<'_>) -> ApiRequest {
+    ApiRequest::djoser(Method::DELETE, "users/me/").with_body(body)
 }

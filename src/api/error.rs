@@ -111,6 +111,19 @@ impl ApiError {
         matches!(self, ApiError::Rejected(r) if r.status == 401 && r.code.as_deref().is_some_and(|code| CODES.contains(&code)))
     }
 
+    /// An emailed link refused for its `uid` or `token` (used already, expired or mangled): the
+    /// form can't help, a new link can.
+    pub fn is_bad_link(&self) -> bool {
+        matches!(self, ApiError::Rejected(r) if r.fields.contains_key("uid") || r.fields.contains_key("token"))
+    }
+
+    /// An address no account has, as a backend with Djoser's `*_SHOW_EMAIL_NOT_FOUND` says it
+    /// (a 400 with a bare list): the reset pages answer as for a known one, so that they don't
+    /// tell who has an account.
+    pub fn is_unknown_address(&self) -> bool {
+        matches!(self, ApiError::Rejected(r) if r.status == 400 && r.fields.is_empty())
+    }
+
     /// Splits the error for a form with these inputs: messages about an input go under it,
     /// everything else (including messages about fields the form doesn't show) on top.
     pub fn for_form(&self, inputs: &[&str]) -> (FieldErrors, Option<String>) {
@@ -280,6 +293,27 @@ pub fn plural_seconds(seconds: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_links_and_unknown_addresses() {
+        let link =
+            ApiError::from_response(400, None, r#"{"token":["Invalid token for given user."]}"#);
+        assert!(link.is_bad_link() && !link.is_unknown_address());
+        assert!(
+            ApiError::from_response(400, None, r#"{"uid":["Invalid user id."]}"#).is_bad_link()
+        );
+        let unknown =
+            ApiError::from_response(400, None, r#"["User with given email does not exist."]"#);
+        assert!(unknown.is_unknown_address() && !unknown.is_bad_link());
+        // A refusal of the address itself is shown; so is anything but a 400.
+        let malformed =
+            ApiError::from_response(400, None, r#"{"email":["Enter a valid email address."]}"#);
+        assert!(!malformed.is_unknown_address());
+        assert!(
+            !ApiError::from_response(403, None, r#"{"detail":"Forbidden."}"#).is_unknown_address()
+        );
+        assert!(!ApiError::Network.is_unknown_address() && !ApiError::Network.is_bad_link());
+    }
 
     fn rejected(status: u16, body: &str) -> Rejection {
         match ApiError::from_response(status, None, body) {

@@ -96,6 +96,11 @@ impl ApiRequest {
         }
     }
 
+    /// A Djoser endpoint: `path` under the API prefix.
+    pub(crate) fn djoser(method: Method, path: &str) -> ApiRequest {
+        ApiRequest::new(method, format!("{}{path}", crate::config::get().api_prefix))
+    }
+
     pub fn get(path: impl Into<String>) -> ApiRequest {
         ApiRequest::new(Method::GET, path)
     }
@@ -120,9 +125,16 @@ impl ApiRequest {
         }
     }
 
+    /// Sends it with `token` (one the session has just been given, before it is stored) and
+    /// reads the answer as `T`. Pages send with [`SessionManager::send`](crate::session::SessionManager::send).
+    pub(crate) async fn send_with<T: DeserializeOwned>(&self, token: &str) -> Result<T, ApiError> {
+        let (status, text) = self.send_for_text(token).await?;
+        read_answer(status, &text)
+    }
+
     /// Sends it with `token`: a 2xx answer's status and text. Not generic over the answer's
     /// type, so the token handling around it is compiled once, whatever pages call.
-    pub(crate) async fn send_with(&self, token: &str) -> Result<(u16, String), ApiError> {
+    pub(crate) async fn send_for_text(&self, token: &str) -> Result<(u16, String), ApiError> {
         let path = self.path.trim_start_matches('/');
         let url = format!("{}/{}", crate::config::get().api_base, path);
         let body = self.body.clone()?;

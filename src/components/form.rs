@@ -16,7 +16,7 @@ use crate::api::{plural_seconds, ApiError, FieldErrors};
 use crate::fields::{Field, FieldKind};
 use crate::prerendered;
 use crate::session::manager::now;
-use crate::validate::Values;
+use crate::validate::{Validator, Values};
 use crate::PRERENDERING;
 
 /// What the form does with valid input. `Ok` means the page has taken over (shown a
@@ -42,7 +42,7 @@ pub struct FormProps {
     pub initial: Values,
     pub submit_label: &'static str,
     pub busy_label: &'static str,
-    pub validate: fn(&Values) -> FieldErrors,
+    pub validate: Validator,
     pub submit: SubmitFn,
     /// Extra help under a form-level error (e.g. the login page's activation hint).
     #[prop_or_default]
@@ -203,7 +203,7 @@ pub fn form(props: &FormProps) -> Html {
             if state.busy || state.wait_until.is_some() {
                 return;
             }
-            let problems = validate(&state.values);
+            let problems = (validate.0)(&state.values);
             if !problems.is_empty() {
                 state.dispatch(FormAction::Invalid(problems));
                 return;

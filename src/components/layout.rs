@@ -1,5 +1,11 @@
+use std::rc::Rc;
+
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+use super::AppLink;
+use crate::routes::Route;
+use crate::session::SessionManager;
 
 /// Names the page in the browser tab (and for screen readers).
 #[hook]
@@ -62,24 +68,32 @@ pub fn use_performance_mark(name: &'static str) {
 }
 
 #[derive(Properties, PartialEq)]
-pub struct AuthCardProps {
+pub struct PageCardProps {
     pub title: AttrValue,
     #[prop_or_default]
     pub lead: Option<AttrValue>,
+    /// The signed-in pages' wider card.
+    #[prop_or_default]
+    pub wide: bool,
     #[prop_or_default]
     pub children: Html,
-    /// Links under the card ("Create an account", …).
+    /// Links under the card ("Create an account", …); none, no links.
     #[prop_or_default]
     pub footer: Html,
 }
 
-/// The centred card every sign-in page sits in.
-#[function_component(AuthCard)]
-pub fn auth_card(props: &AuthCardProps) -> Html {
+/// The centred card every page sits in, under the app's name; its heading takes the focus when
+/// the page's content is replaced.
+#[function_component(PageCard)]
+pub fn page_card(props: &PageCardProps) -> Html {
     use_heading_focus(props.title.clone());
+    let (class, links) = match props.wide {
+        true => ("card card-wide", "Other pages"),
+        false => ("card", "Other options"),
+    };
     html! {
         <main class="shell">
-            <section class="card" aria-labelledby="page-title">
+            <section {class} aria-labelledby="page-title">
                 { brand() }
                 <h1 id="page-title" tabindex="-1">{ props.title.clone() }</h1>
                 if let Some(lead) = &props.lead {
@@ -87,8 +101,47 @@ pub fn auth_card(props: &AuthCardProps) -> Html {
                 }
                 { props.children.clone() }
             </section>
-            <nav class="card-footer" aria-label="Other options">{ props.footer.clone() }</nav>
+            if props.footer != Html::default() {
+                <nav class="card-footer" aria-label={links}>{ props.footer.clone() }</nav>
+            }
         </main>
+    }
+}
+
+/// The link under most sign-in pages' cards.
+pub fn back_to_sign_in() -> Html {
+    html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> }
+}
+
+/// "Check your email": what the page has had sent, and what to do next (`notice` names it for
+/// tests and styling).
+pub fn sent_card(notice: &'static str, message: Html, footer: Html) -> Html {
+    html! {
+        <PageCard title="Check your email" {footer}>
+            <Notice kind={NoticeKind::Success} id={notice}>{ message }</Notice>
+        </PageCard>
+    }
+}
+
+/// "This link doesn't work": an emailed link used already, expired or mangled, and the page
+/// that sends a new one.
+pub fn bad_link_card(message: &'static str, ask_again: Route, ask_label: &'static str) -> Html {
+    html! {
+        <PageCard title="This link doesn't work" footer={back_to_sign_in()}>
+            <div data-result="invalid">
+                <Notice kind={NoticeKind::Warning} id="invalid-link"><p>{ message }</p></Notice>
+                <AppLink to={ask_again} class="button button-primary">{ ask_label }</AppLink>
+            </div>
+        </PageCard>
+    }
+}
+
+/// Signs out in every tab of this browser (the dashboard's and the settings' button).
+pub fn sign_out_button(manager: &Rc<SessionManager>) -> Html {
+    let manager = manager.clone();
+    let onclick = Callback::from(move |_: MouseEvent| manager.sign_out());
+    html! {
+        <button id="sign-out" type="button" class="button button-secondary" {onclick}>{ "Sign out" }</button>
     }
 }
 

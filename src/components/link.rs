@@ -1,13 +1,12 @@
 use yew::prelude::*;
 
-use crate::routes::{go_forward, href, Route};
+use crate::routes::{href, navigate, Query, Route};
 
 #[derive(Properties, PartialEq)]
 pub struct AppLinkProps {
     pub to: Route,
-    /// Query parameters, e.g. `[("email", Some(address))]`; those without a value are left out.
     #[prop_or_default]
-    pub query: Vec<(&'static str, Option<String>)>,
+    pub query: Query,
     #[prop_or_default]
     pub class: Classes,
     #[prop_or_default]
@@ -18,18 +17,13 @@ pub struct AppLinkProps {
 /// new window) are left to the browser.
 #[function_component(AppLink)]
 pub fn app_link(props: &AppLinkProps) -> Html {
-    let query: Vec<(&str, Option<&str>)> = props
-        .query
-        .iter()
-        .map(|(name, value)| (*name, value.as_deref()))
-        .collect();
-    let to = props.to.with_query(&query);
-    let href = href(&to);
+    let href = href(&props.to.with_query(&props.query));
+    let (to, query) = (props.to.clone(), props.query.clone());
     let onclick = Callback::from(move |event: MouseEvent| {
         let modified = event.ctrl_key() || event.meta_key() || event.shift_key() || event.alt_key();
         if !modified && event.button() == 0 {
             event.prevent_default();
-            go_forward(&to);
+            navigate(&to, &query);
         }
     });
     html! {

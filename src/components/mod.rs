@@ -6,7 +6,8 @@ mod link;
 
 pub use form::{focus, input_id, submit_with, Form, SubmitFn};
 pub use layout::{
-    brand, page_title, performance_mark, use_heading_focus, use_performance_mark, use_title,
-    AuthCard, Loading, Notice, NoticeKind,
+    back_to_sign_in, bad_link_card, brand, page_title, performance_mark, sent_card,
+    sign_out_button, use_heading_focus, use_performance_mark, use_title, Loading, Notice,
+    NoticeKind, PageCard,
 };
 pub use link::AppLink;

@@ -21,12 +21,7 @@ impl Outcome {
             Ok(()) => Outcome::Activated,
             // "Stale token for given user.": the link was used already.
             Err(ApiError::Rejected(rejection)) if rejection.status == 403 => Outcome::AlreadyActive,
-            Err(ApiError::Rejected(rejection))
-                if rejection.fields.contains_key("uid")
-                    || rejection.fields.contains_key("token") =>
-            {
-                Outcome::Invalid
-            }
+            Err(error) if error.is_bad_link() => Outcome::Invalid,
             Err(error) => Outcome::Failed(error),
         }
     }
@@ -82,17 +77,13 @@ pub fn activate_page(props: &EmailedLinkProps) -> Html {
                 </div>
             },
         ),
-        Outcome::Invalid => (
-            "This link doesn't work",
-            html! {
-                <div data-result="invalid">
-                    <Notice kind={NoticeKind::Warning} id="invalid-link">
-                        <p>{ "The activation link is invalid or incomplete. Copy the whole link from the email, or ask for a new one." }</p>
-                    </Notice>
-                    <AppLink to={Route::ResendActivation} class="button button-primary">{ "Send a new activation email" }</AppLink>
-                </div>
-            },
-        ),
+        Outcome::Invalid => {
+            return bad_link_card(
+                "The activation link is invalid or incomplete. Copy the whole link from the email, or ask for a new one.",
+                Route::ResendActivation,
+                "Send a new activation email",
+            )
+        }
         Outcome::Failed(error) => (
             "Activation didn't go through",
             html! {
@@ -104,8 +95,8 @@ pub fn activate_page(props: &EmailedLinkProps) -> Html {
         ),
     };
     html! {
-        <AuthCard title={title} footer={html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> }}>
+        <PageCard title={title} footer={back_to_sign_in()}>
             { body }
-        </AuthCard>
+        </PageCard>
     }
 }

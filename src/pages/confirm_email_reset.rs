@@ -1,11 +1,11 @@
 use yew::prelude::*;
 
 use super::EmailedLinkProps;
-use crate::api::{self, ApiError, NewEmail};
+use crate::api::{self, NewEmail};
 use crate::components::*;
 use crate::fields::{Field, NEW_EMAIL, REPEAT_NEW_EMAIL};
-use crate::routes::Route;
-use crate::validate::{self, value, Values};
+use crate::routes::{Query, Route};
+use crate::validate::{self, value, Validator};
 
 const FIELDS: &[Field] = &[NEW_EMAIL, REPEAT_NEW_EMAIL];
 
@@ -40,48 +40,37 @@ pub fn confirm_email_reset_page(props: &EmailedLinkProps) -> Html {
             Ok(()) => outcome.set(Outcome::Changed(new_email.to_string())),
             // Used already (the token covers the address it changed), expired, or mangled:
             // the form can't help, a new link can.
-            Err(ApiError::Rejected(rejection))
-                if rejection.fields.contains_key("uid")
-                    || rejection.fields.contains_key("token") =>
-            {
-                outcome.set(Outcome::InvalidLink)
-            }
+            Err(error) if error.is_bad_link() => outcome.set(Outcome::InvalidLink),
             Err(error) => return Err(error),
         }
         Ok(())
     });
 
-    let footer = html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> };
     match &*outcome {
         Outcome::Changed(email) => html! {
-            <AuthCard title="Email changed">
+            <PageCard title="Email changed">
                 <div data-result="changed">
                     <Notice kind={NoticeKind::Success} id="email-changed">
                         <p>{ "Your email is now " }<strong>{ email }</strong>{ ". Sign in with it from now on." }</p>
                     </Notice>
                     // Signed in here already, the sign-in page goes on to the account.
-                    <AppLink to={Route::Login} query={vec![("email", Some(email.clone()))]} class="button button-primary">
+                    <AppLink to={Route::Login} query={Query::email(email.clone())} class="button button-primary">
                         { "Sign in" }
                     </AppLink>
                 </div>
-            </AuthCard>
+            </PageCard>
         },
-        Outcome::InvalidLink => html! {
-            <AuthCard title="This link doesn't work" {footer}>
-                <div data-result="invalid">
-                    <Notice kind={NoticeKind::Warning} id="invalid-link">
-                        <p>{ "This link to change your email is invalid or has been used already. Each link works once." }</p>
-                    </Notice>
-                    <AppLink to={Route::ResetEmail} class="button button-primary">{ "Ask for a new link" }</AppLink>
-                </div>
-            </AuthCard>
-        },
+        Outcome::InvalidLink => bad_link_card(
+            "This link to change your email is invalid or has been used already. Each link works once.",
+            Route::ResetEmail,
+            "Ask for a new link",
+        ),
         Outcome::Asking => html! {
-            <AuthCard title="Choose a new email" lead="The address you'll sign in with from now on." {footer}>
+            <PageCard title="Choose a new email" lead="The address you'll sign in with from now on." footer={back_to_sign_in()}>
                 <Form id="confirm-email-reset-form" fields={FIELDS} {submit}
                     submit_label="Change email" busy_label="Changing email…"
-                    validate={validate::new_email as fn(&Values) -> _} />
-            </AuthCard>
+                    validate={Validator(validate::new_email)} />
+            </PageCard>
         },
     }
 }

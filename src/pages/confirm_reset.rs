@@ -1,11 +1,11 @@
 use yew::prelude::*;
 
 use super::EmailedLinkProps;
-use crate::api::{self, ApiError, NewPassword};
+use crate::api::{self, NewPassword};
 use crate::components::*;
 use crate::fields::{Field, NEW_PASSWORD, REPEAT_NEW_PASSWORD};
-use crate::routes::{go, login_path, Route};
-use crate::validate::{self, value, Values};
+use crate::routes::{redirect, LoginNotice, Query, Route};
+use crate::validate::{self, value, Validator};
 
 const FIELDS: &[Field] = &[NEW_PASSWORD, REPEAT_NEW_PASSWORD];
 
@@ -25,38 +25,26 @@ pub fn confirm_reset_page(props: &EmailedLinkProps) -> Html {
         })
         .await;
         match result {
-            Ok(()) => go(&login_path(None, Some("password-reset"))),
-            // Used already, expired, or mangled: the form can't help, a new link can.
-            Err(ApiError::Rejected(rejection))
-                if rejection.fields.contains_key("uid")
-                    || rejection.fields.contains_key("token") =>
-            {
-                invalid_link.set(true)
-            }
+            Ok(()) => redirect(&Route::Login, &Query::notice(LoginNotice::PasswordReset)),
+            Err(error) if error.is_bad_link() => invalid_link.set(true),
             Err(error) => return Err(error),
         }
         Ok(())
     });
 
-    let footer = html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> };
     if *invalid_link {
-        html! {
-            <AuthCard title="This link doesn't work" {footer}>
-                <div data-result="invalid">
-                    <Notice kind={NoticeKind::Warning} id="invalid-link">
-                        <p>{ "This password reset link is invalid or has been used already. Each link works once." }</p>
-                    </Notice>
-                    <AppLink to={Route::ResetPassword} class="button button-primary">{ "Ask for a new link" }</AppLink>
-                </div>
-            </AuthCard>
-        }
+        bad_link_card(
+            "This password reset link is invalid or has been used already. Each link works once.",
+            Route::ResetPassword,
+            "Ask for a new link",
+        )
     } else {
         html! {
-            <AuthCard title="Choose a new password" {footer}>
+            <PageCard title="Choose a new password" footer={back_to_sign_in()}>
                 <Form id="confirm-reset-form" fields={FIELDS} {submit}
                     submit_label="Change password" busy_label="Changing password…"
-                    validate={validate::new_password as fn(&Values) -> _} />
-            </AuthCard>
+                    validate={Validator(validate::new_password)} />
+            </PageCard>
         }
     }
 }

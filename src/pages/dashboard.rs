@@ -33,10 +33,7 @@ pub fn dashboard_page() -> Html {
                 return;
             }
             wasm_bindgen_futures::spawn_local(async move {
-                match manager
-                    .authorized(|token| async move { api::me(&token).await })
-                    .await
-                {
+                match manager.send(&api::me()).await {
                     Ok(user) => {
                         load_error.set(None);
                         manager.update_user(user);
@@ -47,20 +44,11 @@ pub fn dashboard_page() -> Html {
         });
     }
 
-    let title = match &session.state {
-        SessionState::SignedIn(current) => format!("Welcome, {}", current.user.display_name()),
-        _ => String::new(),
-    };
-    use_heading_focus(title.clone().into());
-
     let SessionState::SignedIn(current) = &session.state else {
         return html! { <Loading /> };
     };
     let user = &current.user;
-    let sign_out = {
-        let manager = session.manager.clone();
-        Callback::from(move |_: MouseEvent| manager.sign_out())
-    };
+    let title = format!("Welcome, {}", user.display_name());
     let or_dash = |value: &Option<String>| {
         value
             .clone()
@@ -78,10 +66,7 @@ pub fn dashboard_page() -> Html {
     };
 
     html! {
-        <main class="shell">
-            <section class="card card-wide" aria-labelledby="page-title">
-                { brand() }
-                <h1 id="page-title" tabindex="-1">{ title }</h1>
+        <PageCard {title} wide=true>
                 if let Some(error) = &*load_error {
                     <Notice kind={NoticeKind::Warning} id="profile-stale">
                         <p>{ "Showing your saved profile: " }{ error }</p>
@@ -96,11 +81,8 @@ pub fn dashboard_page() -> Html {
                 <div class="actions">
                     { notes_link() }
                     <AppLink to={Route::Settings} class="button button-secondary">{ "Account settings" }</AppLink>
-                    <button id="sign-out" type="button" class="button button-secondary" onclick={sign_out}>
-                        { "Sign out" }
-                    </button>
+                    { sign_out_button(&session.manager) }
                 </div>
-            </section>
-        </main>
+        </PageCard>
     }
 }

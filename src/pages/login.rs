@@ -3,21 +3,23 @@ use yew::prelude::*;
 use super::use_prefilled_email;
 #[cfg(feature = "social")]
 use super::SocialButtons;
-use crate::api::{ApiError, FieldErrors};
+use crate::api::ApiError;
 use crate::components::*;
 use crate::config::LoginField;
 use crate::fields::{Field, EMAIL, LOGIN_USERNAME, PASSWORD};
 use crate::guards::use_destination_after_sign_in;
-use crate::routes::{go, Route};
+use crate::routes::{redirect_to_path, use_query, LoginNotice, Query, Route};
 use crate::session::{use_session, SessionState, SignedOutReason};
-use crate::url::use_query_param;
-use crate::validate::{self, value, Values};
+use crate::validate::{self, value, Validator, Values};
 
 /// The form for each `djoser-login-field`: what it asks for and checks.
-fn form_for(login_field: LoginField) -> (&'static [Field], fn(&Values) -> FieldErrors) {
+fn form_for(login_field: LoginField) -> (&'static [Field], Validator) {
     match login_field {
-        LoginField::Email => (&[EMAIL, PASSWORD], validate::login),
-        LoginField::Username => (&[LOGIN_USERNAME, PASSWORD], validate::login_with_username),
+        LoginField::Email => (&[EMAIL, PASSWORD], Validator(validate::login)),
+        LoginField::Username => (
+            &[LOGIN_USERNAME, PASSWORD],
+            Validator(validate::login_with_username),
+        ),
     }
 }
 
@@ -31,7 +33,7 @@ fn activation_hint(error: &ApiError, values: &Values) -> Html {
             html! {
                 <p class="form-alert-hint">
                     { "Check your email and password. If you registered recently, activate your account first: " }
-                    <AppLink to={Route::ResendActivation} query={vec![("email", email)]}>
+                    <AppLink to={Route::ResendActivation} query={Query { email, ..Query::default() }}>
                         { "resend the activation email" }
                     </AppLink>{ "." }
                 </p>
@@ -47,11 +49,11 @@ pub fn login_page() -> Html {
     use_performance_mark("login-form-usable");
     let session = use_session();
     let initial = use_prefilled_email();
-    let notice = use_query_param("notice");
+    let notice = use_query().notice;
     // The tab that deleted the account says so in the link; the other tabs were only signed
     // out, and learn why from the word it left.
     let account_deleted =
-        notice.as_deref() == Some("account-deleted") || session.manager.account_deleted_recently();
+        notice == Some(LoginNotice::AccountDeleted) || session.manager.account_deleted_recently();
 
     let destination = use_destination_after_sign_in();
     let login_field = crate::config::get().login_field;
@@ -66,7 +68,7 @@ pub fn login_page() -> Html {
         manager.forget_deleted_account();
         // Straight on, in the same render as the new session, rather than after
         // GuestOnly has rendered once more to find the user signed in.
-        go(&destination);
+        redirect_to_path(&destination);
         Ok(())
     });
     let form = html! {
@@ -80,7 +82,7 @@ pub fn login_page() -> Html {
     let expired = session.state == SessionState::SignedOut(SignedOutReason::Expired);
 
     html! {
-        <AuthCard title="Sign in" lead="Welcome back. Sign in to your account."
+        <PageCard title="Sign in" lead="Welcome back. Sign in to your account."
             footer={html! {
                 <>
                     <AppLink to={Route::Register}>{ "Create an account" }</AppLink>
@@ -95,12 +97,12 @@ pub fn login_page() -> Html {
                 <Notice kind={NoticeKind::Info} id="account-deleted">
                     <p>{ "Your account has been deleted, and you've been signed out." }</p>
                 </Notice>
-            } else if notice.as_deref() == Some("password-reset") {
+            } else if notice == Some(LoginNotice::PasswordReset) {
                 <Notice kind={NoticeKind::Success} id="password-reset">
                     <p>{ "Your password has been changed. Sign in with your new password." }</p>
                 </Notice>
             }
             { form }
-        </AuthCard>
+        </PageCard>
     }
 }

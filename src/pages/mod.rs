@@ -38,14 +38,17 @@ pub use social::{OAuthCallbackPage, SocialButtons};
 use yew::prelude::*;
 
 use crate::fields::EMAIL;
-use crate::url::use_query_param;
 use crate::validate::Values;
 
 /// A form's starting values from the link that opened it (`?email=`).
 #[hook]
 fn use_prefilled_email() -> Values {
     let mut values = Values::new();
-    values.extend(use_query_param("email").map(|email| (EMAIL.name, email)));
+    values.extend(
+        crate::routes::use_query()
+            .email
+            .map(|email| (EMAIL.name, email)),
+    );
     values
 }
 

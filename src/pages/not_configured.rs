@@ -14,10 +14,10 @@ pub struct NotConfiguredProps {
 pub fn not_configured_page(props: &NotConfiguredProps) -> Html {
     use_title("Not configured");
     html! {
-        <AuthCard title="This site isn't set up yet" lead="Sign-in can't work until whoever runs this site finishes its configuration. Nothing you type here is sent anywhere.">
+        <PageCard title="This site isn't set up yet" lead="Sign-in can't work until whoever runs this site finishes its configuration. Nothing you type here is sent anywhere.">
             <div class="notice notice-warning" role="alert" data-notice="not-configured">
                 <p>{ props.problem.clone() }</p>
             </div>
-        </AuthCard>
+        </PageCard>
     }
 }

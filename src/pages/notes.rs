@@ -10,7 +10,7 @@ use crate::components::*;
 use crate::fields::{Field, FieldKind};
 use crate::routes::Route;
 use crate::session::use_session;
-use crate::validate::{self, value, Values};
+use crate::validate::{self, value, Validator, Values};
 
 /// The backend's limit (`backend/notes/models.py`).
 const MAX_NOTE_CHARS: usize = 500;
@@ -62,7 +62,6 @@ fn short_time(iso: &str) -> String {
 #[function_component(NotesPage)]
 pub fn notes_page() -> Html {
     use_title("Your notes");
-    use_heading_focus("Your notes".into());
     let manager = use_session().manager;
     // None while loading; then the notes, or why they couldn't be loaded.
     let notes = use_state(|| None::<Result<Vec<Note>, String>>);
@@ -162,23 +161,18 @@ pub fn notes_page() -> Html {
     };
 
     html! {
-        <main class="shell">
-            <section class="card card-wide" aria-labelledby="page-title">
-                { brand() }
-                <h1 id="page-title" tabindex="-1">{ "Your notes" }</h1>
-                <p class="lead">{ "Only you can see them." }</p>
+        <PageCard title="Your notes" lead="Only you can see them." wide=true>
                 if let Some(problem) = &*problem {
                     <Notice kind={NoticeKind::Warning} id="notes-problem"><p>{ problem }</p></Notice>
                 }
                 <Form key={*added} id="note-form" fields={FIELDS} {submit}
                     submit_label="Add note" busy_label="Adding…"
-                    validate={check_note as fn(&Values) -> _} />
+                    validate={Validator(check_note)} />
                 { list }
                 <div class="actions">
                     <AppLink to={Route::Dashboard} class="button button-secondary">{ "Back to your account" }</AppLink>
                 </div>
-            </section>
-        </main>
+        </PageCard>
     }
 }
 

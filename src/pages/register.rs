@@ -1,22 +1,21 @@
 use yew::prelude::*;
 
-use crate::api::FieldErrors;
 use crate::api::{self, NewAccount};
 use crate::components::*;
 use crate::config::LoginField;
 use crate::fields::{Field, EMAIL, LOGIN_USERNAME, NAME, NEW_ACCOUNT_PASSWORD, REPEAT_PASSWORD};
 #[cfg(feature = "social")]
 use crate::pages::SocialButtons;
-use crate::routes::Route;
-use crate::validate::{self, value, Values};
+use crate::routes::{Query, Route};
+use crate::validate::{self, value, Validator};
 
 /// The form for each `djoser-login-field`: signing in by username, the username is chosen here
 /// (the email is still asked for: the activation link goes there).
-fn form_for(login_field: LoginField) -> (&'static [Field], fn(&Values) -> FieldErrors) {
+fn form_for(login_field: LoginField) -> (&'static [Field], Validator) {
     match login_field {
         LoginField::Email => (
             &[EMAIL, NAME, NEW_ACCOUNT_PASSWORD, REPEAT_PASSWORD],
-            validate::register,
+            Validator(validate::register),
         ),
         LoginField::Username => (
             &[
@@ -26,7 +25,7 @@ fn form_for(login_field: LoginField) -> (&'static [Field], fn(&Values) -> FieldE
                 NEW_ACCOUNT_PASSWORD,
                 REPEAT_PASSWORD,
             ],
-            validate::register_with_username,
+            Validator(validate::register_with_username),
         ),
     }
 }
@@ -61,24 +60,26 @@ pub fn register_page() -> Html {
     let footer =
         html! { <AppLink to={Route::Login}>{ "Already have an account? Sign in" }</AppLink> };
     match &*sent_to {
-        Some(email) => html! {
-            <AuthCard title="Check your email" {footer}>
-                <Notice kind={NoticeKind::Success} id="check-email">
+        Some(email) => sent_card(
+            "check-email",
+            html! {
+                <>
                     <p>{ "We sent an activation link to " }<strong>{ email }</strong>{ "." }</p>
                     <p>{ "Open it to activate your account, then sign in." }</p>
                     <p>
                         { "No email after a few minutes? Check your spam folder, or " }
-                        <AppLink to={Route::ResendActivation} query={vec![("email", Some(email.to_string()))]}>
+                        <AppLink to={Route::ResendActivation} query={Query::email(email.clone())}>
                             { "send it again" }
                         </AppLink>{ "." }
                     </p>
-                </Notice>
-            </AuthCard>
-        },
+                </>
+            },
+            footer,
+        ),
         None => html! {
-            <AuthCard title="Create an account" lead="It takes a minute. We'll email you a link to activate it." {footer}>
+            <PageCard title="Create an account" lead="It takes a minute. We'll email you a link to activate it." {footer}>
                 { form }
-            </AuthCard>
+            </PageCard>
         },
     }
 }

@@ -4,8 +4,7 @@ use super::use_prefilled_email;
 use crate::api;
 use crate::components::*;
 use crate::fields::{Field, EMAIL};
-use crate::routes::Route;
-use crate::validate::{self, value, Values};
+use crate::validate::{self, value, Validator};
 
 const FIELDS: &[Field] = &[EMAIL];
 
@@ -22,22 +21,23 @@ pub fn resend_activation_page() -> Html {
         Ok(())
     });
 
-    let footer = html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> };
     match &*sent_to {
-        Some(email) => html! {
-            <AuthCard title="Check your email" {footer}>
-                <Notice kind={NoticeKind::Success} id="activation-sent">
+        Some(email) => sent_card(
+            "activation-sent",
+            html! {
+                <>
                     <p>{ "If " }<strong>{ email }</strong>{ " belongs to an account that isn't active yet, a new activation link is on its way." }</p>
                     <p>{ "Already activated? Just sign in." }</p>
-                </Notice>
-            </AuthCard>
-        },
+                </>
+            },
+            back_to_sign_in(),
+        ),
         None => html! {
-            <AuthCard title="Resend the activation email" lead="We'll send a new activation link to your address." {footer}>
+            <PageCard title="Resend the activation email" lead="We'll send a new activation link to your address." footer={back_to_sign_in()}>
                 <Form id="resend-activation-form" fields={FIELDS} {initial} {submit}
                     submit_label="Send activation email" busy_label="Sending…"
-                    validate={validate::email_only as fn(&Values) -> _} />
-            </AuthCard>
+                    validate={Validator(validate::email_only)} />
+            </PageCard>
         },
     }
 }

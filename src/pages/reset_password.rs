@@ -1,10 +1,10 @@
 use yew::prelude::*;
 
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::components::*;
 use crate::fields::{Field, EMAIL};
 use crate::routes::Route;
-use crate::validate::{self, value, Values};
+use crate::validate::{self, value, Validator};
 
 const FIELDS: &[Field] = &[EMAIL];
 
@@ -15,11 +15,8 @@ pub fn reset_password_page() -> Html {
 
     let submit = submit_with(sent.clone(), |sent, values| async move {
         match api::reset_password(value(&values, EMAIL.name).trim()).await {
-            // A backend with PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND answers an unknown
-            // address with a bare list; still say the same as for a known one.
-            Ok(()) => {}
-            Err(ApiError::Rejected(rejection)) if rejection.fields.is_empty() => {}
-            Err(error) => return Err(error),
+            Err(error) if !error.is_unknown_address() => return Err(error),
+            _ => {}
         }
         sent.set(true);
         Ok(())
@@ -27,26 +24,28 @@ pub fn reset_password_page() -> Html {
 
     let footer = html! {
         <>
-            <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink>
+            { back_to_sign_in() }
             <AppLink to={Route::ResetEmail}>{ "Change your account's email instead" }</AppLink>
         </>
     };
     if *sent {
-        html! {
-            <AuthCard title="Check your email" {footer}>
-                <Notice kind={NoticeKind::Success} id="reset-sent">
+        sent_card(
+            "reset-sent",
+            html! {
+                <>
                     <p>{ "If an account uses that address, we've sent it a link to choose a new password." }</p>
                     <p>{ "The link works once. No email after a few minutes? Check your spam folder." }</p>
-                </Notice>
-            </AuthCard>
-        }
+                </>
+            },
+            footer,
+        )
     } else {
         html! {
-            <AuthCard title="Reset your password" lead="Enter your account's email and we'll send you a link to choose a new password." {footer}>
+            <PageCard title="Reset your password" lead="Enter your account's email and we'll send you a link to choose a new password." {footer}>
                 <Form id="reset-password-form" fields={FIELDS} {submit}
                     submit_label="Send reset link" busy_label="Sending…"
-                    validate={validate::email_only as fn(&Values) -> _} />
-            </AuthCard>
+                    validate={Validator(validate::email_only)} />
+            </PageCard>
         }
     }
 }

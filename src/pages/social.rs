@@ -9,7 +9,7 @@ use yew_router::prelude::*;
 use crate::api::{self, ApiError};
 use crate::components::*;
 use crate::guards::{safe_next, use_destination_after_sign_in};
-use crate::routes::{go, href, Route};
+use crate::routes::{href, redirect, redirect_to_path, Query, Route};
 use crate::session::{use_session, SessionState};
 use crate::url::query_param;
 
@@ -157,10 +157,12 @@ pub fn oauth_callback_page(props: &OAuthCallbackProps) -> Html {
         );
         use_effect_with((), move |_| {
             // Out of the address bar (and history) before anything else.
-            go(&Route::OAuthCallback {
-                provider: provider.clone(),
-            }
-            .to_path());
+            redirect(
+                &Route::OAuthCallback {
+                    provider: provider.clone(),
+                },
+                &Query::default(),
+            );
             let next = session_storage().and_then(|storage| {
                 let next = storage.get_item(NEXT_KEY).ok().flatten();
                 let _ = storage.remove_item(NEXT_KEY);
@@ -182,9 +184,11 @@ pub fn oauth_callback_page(props: &OAuthCallbackProps) -> Html {
                         Err(error) => Err(error),
                     };
                     match outcome {
-                        Ok(()) => go(&next
-                            .and_then(|next| safe_next(&next, "/"))
-                            .unwrap_or_else(|| Route::HOME.to_path())),
+                        Ok(()) => redirect_to_path(
+                            &next
+                                .and_then(|next| safe_next(&next, "/"))
+                                .unwrap_or_else(|| Route::HOME.to_path()),
+                        ),
                         Err(error) => failed.set(Some(Failure::of(error))),
                     }
                 }),
@@ -193,12 +197,12 @@ pub fn oauth_callback_page(props: &OAuthCallbackProps) -> Html {
         });
     }
     html! {
-        <AuthCard title="Sign in" footer={html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> }}>
+        <PageCard title="Sign in" footer={html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> }}>
             if let Some(failure) = &*failed {
                 <div class="form-alert" role="alert">{ explain(failure, label(&props.provider)) }</div>
             } else {
                 <p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>{ "Signing in…" }</p>
             }
-        </AuthCard>
+        </PageCard>
     }
 }

@@ -37,7 +37,7 @@ impl SessionManager {
         // Fresh before the lock: a refresh needs the lock itself.
         let token = self.access_token().await?;
         with_lock(&name("refresh"), async {
-            api::set_password(&token, change).await?;
+            api::set_password(change).send_with::<()>(&token).await?;
             Ok(self.sign_in_again(change.new_password).await.is_ok())
         })
         .await
@@ -49,7 +49,7 @@ impl SessionManager {
         let mine = self.current().ok_or(ApiError::NotSignedIn)?;
         let login = crate::config::get().login_field.value_of(&mine.user);
         let tokens = api::jwt_create(login, new_password).await?;
-        let user = api::me(&tokens.access).await;
+        let user = api::me().send_with(&tokens.access).await;
         let next = user.and_then(|user| {
             Session::new(user, tokens.clone(), now(), mine.sign_in.clone())
                 .map_err(|_| ApiError::BadToken)

@@ -213,7 +213,7 @@ impl SessionManager {
     /// reads the profile, stores the session for every tab and starts its timer. If that
     /// fails, the refresh token just issued is revoked: no sign-in is left alive unseen.
     pub async fn sign_in_with_tokens(self: &Rc<Self>, tokens: TokenPair) -> Result<(), ApiError> {
-        let session = match api::me(&tokens.access).await.and_then(|user| {
+        let session = match api::me().send_with(&tokens.access).await.and_then(|user| {
             Session::new(user, tokens.clone(), now(), new_sign_in_id())
                 .map_err(|_| ApiError::BadToken)
         }) {
@@ -320,26 +320,8 @@ impl SessionManager {
         })
     }
 
-    /// Runs an authenticated call with a fresh token. If the server still calls the token
-    /// invalid (revoked, or clocks apart), refreshes once and tries again.
-    pub async fn authorized<T, F, Fut>(self: &Rc<Self>, call: F) -> Result<T, ApiError>
-    where
-        F: Fn(String) -> Fut,
-        Fut: Future<Output = Result<T, ApiError>>,
-    {
-        let token = self.access_token().await?;
-        match call(token.clone()).await {
-            Err(error) if error.is_invalid_token() => {
-                if self.current().is_some_and(|s| s.access_token == token) {
-                    self.refresh().await;
-                }
-                call(self.access_token().await?).await
-            }
-            result => result,
-        }
-    }
-
-    /// Calls your own API with this session's access token, and reads the JSON answer as `T`.
+    /// Calls your own API (or one of Djoser's endpoints for the signed-in user, such as
+    /// [`api::me`]) with this session's access token, and reads the JSON answer as `T`.
     ///
     /// When the access token is due it refreshes first, joining a refresh already under way
     /// (in this tab, or in another one through the shared lock) instead of starting another.
@@ -370,12 +352,23 @@ impl SessionManager {
         api::read_answer(status, &text)
     }
 
+    /// [`send`](Self::send) up to the answer's text: not generic, so compiled once. If the
+    /// server still calls the token invalid (revoked, or clocks apart), refreshes once and
+    /// tries again.
     async fn send_for_text(
         self: &Rc<Self>,
         request: &ApiRequest,
     ) -> Result<(u16, String), ApiError> {
-        self.authorized(|token| async move { request.send_with(&token).await })
-            .await
+        let token = self.access_token().await?;
+        match request.send_for_text(&token).await {
+            Err(error) if error.is_invalid_token() => {
+                if self.current().is_some_and(|s| s.access_token == token) {
+                    self.refresh().await;
+                }
+                request.send_for_text(&self.access_token().await?).await
+            }
+            result => result,
+        }
     }
 
     /// Whether `users/me/` answered here within the last minute.

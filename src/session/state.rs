@@ -136,7 +136,7 @@ impl Session {
         // Written by a clock ahead of this one (a clock stepped back since, or another tab's
         // clock): dated from now. Treating the token as lapsed instead would make tabs with
         // different clocks refresh each other's tokens in turn; a token the server no longer
-        // takes is refreshed at its first refusal (`SessionManager::authorized`).
+        // takes is refreshed at its first refusal (`SessionManager::send`).
         self.access_received_at = self.access_received_at.min(now);
         self.refresh_received_at = self.refresh_received_at.min(now);
         if self.refresh_expired(now) {

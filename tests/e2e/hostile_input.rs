@@ -2,7 +2,7 @@
 //! `Referer`, the app under a strict Content-Security-Policy, and server answers that break the
 //! contract. The release build in headless Chromium against the reference backend.
 
-use djoser_auth_spa::routes::login_path;
+use djoser_auth_spa::routes::{Query, Route};
 use serde_json::json;
 
 use crate::support::static_server::dist_dir;
@@ -46,7 +46,8 @@ async fn open_redirect_attempts_land_on_the_dashboard() {
         &long,
     ];
     for next in hostile {
-        app.goto(&login_path(Some(next), None)).await;
+        app.goto(&Route::Login.with_query(&Query::next(next.to_string())))
+            .await;
         app.submit_login("email", EMAIL, PASSWORD).await;
         app.wait_for_pathname("/dashboard").await;
         let url = app.url().await;
@@ -66,7 +67,8 @@ async fn open_redirect_attempts_land_on_the_dashboard() {
     );
 
     // A safe next is honoured, so the ones above were refused for what they are.
-    app.goto(&login_path(Some("/settings"), None)).await;
+    app.goto(&Route::Login.with_query(&Query::next("/settings".into())))
+        .await;
     app.submit_login("email", EMAIL, PASSWORD).await;
     app.wait_for_path("/settings").await;
 }
