@@ -8,15 +8,15 @@ WASM := --target wasm32-unknown-unknown
 # The end-to-end tests: one binary, a module per area (tests/e2e/main.rs).
 E2E_TESTS := --test e2e
 
-.PHONY: dev test build build-example build-social lint unit-tests backend-tests browser-tests \
-  e2e-tests e2e-engines e2e-firefox e2e-webkit
+.PHONY: dev test build build-example build-social lint host-configs unit-tests backend-tests \
+  browser-tests e2e-tests e2e-engines e2e-firefox e2e-webkit
 
 dev:
 	scripts/setup.sh build backend
 	scripts/dev.sh
 
-test: lint unit-tests backend-tests browser-tests build build-example build-social e2e-tests \
-  e2e-engines
+test: lint unit-tests backend-tests browser-tests build host-configs build-example build-social \
+  e2e-tests e2e-engines
 	@echo "make test: every check passed"
 
 # The release wasm is built on a pinned nightly that rebuilds std for size and aborts on a panic
@@ -54,7 +54,10 @@ lint:
 	cargo clippy $(WASM) --lib --bins --features notes-example -- -D warnings
 	cargo clippy $(WASM) --lib --bins --features social -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features notes-example,social
-	python3 deploy/hosts/check.py
+
+# The example host configs (deploy/hosts/) against nginx.conf and the build's route table.
+host-configs: build
+	python3 deploy/hosts/check.py dist/routes.json
 
 # Pure logic, natively: unit tests and property tests (thousands of hostile inputs).
 unit-tests:

@@ -33,7 +33,7 @@ pub fn app() -> Html {
 }
 
 /// Everything under the router, shared by the browser app and the build-time prerender
-/// (`crate::prerender`), so both give the same markup.
+/// (`crate::build_pages`), so both give the same markup.
 #[function_component(Pages)]
 pub fn pages() -> Html {
     html! {

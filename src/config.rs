@@ -17,7 +17,6 @@
 
 use std::sync::OnceLock;
 
-use crate::api::User;
 use crate::url::within_base;
 
 pub const DEFAULT_API_BASE: &str = "http://127.0.0.1:8000";
@@ -41,14 +40,6 @@ impl LoginField {
         match self {
             LoginField::Email => "email",
             LoginField::Username => "username",
-        }
-    }
-
-    /// What `user` signs in with (empty for an account without a username).
-    pub fn value_of(self, user: &User) -> &str {
-        match self {
-            LoginField::Email => &user.email,
-            LoginField::Username => user.username.as_deref().unwrap_or_default(),
         }
     }
 }
@@ -531,16 +522,5 @@ mod tests {
             );
             assert_eq!(config.base_path, "/");
         }
-    }
-
-    #[test]
-    fn the_login_value_follows_the_login_field() {
-        let user: User =
-            crate::json::parse(r#"{"id": 1, "email": "alice@example.com", "username": "alice"}"#)
-                .unwrap();
-        assert_eq!(LoginField::Email.value_of(&user), "alice@example.com");
-        assert_eq!(LoginField::Username.value_of(&user), "alice");
-        let nameless: User = crate::json::parse(r#"{"id": 2, "email": "b@example.com"}"#).unwrap();
-        assert_eq!(LoginField::Username.value_of(&nameless), "");
     }
 }

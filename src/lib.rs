@@ -10,6 +10,9 @@
 
 pub mod api;
 pub mod app;
+#[cfg(feature = "prerender")]
+pub mod build_pages;
+pub mod clock;
 pub mod components;
 pub mod config;
 pub mod field_map;
@@ -17,11 +20,9 @@ pub mod fields;
 pub mod guards;
 pub mod json;
 pub mod pages;
-#[cfg(feature = "prerender")]
-pub mod prerender;
-pub mod prerendered;
 pub mod routes;
 pub mod session;
+pub mod takeover;
 pub mod url;
 pub mod validate;
 

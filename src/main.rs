@@ -25,7 +25,7 @@ fn main() {
         .and_then(|window| window.document())
         .and_then(|document| document.body())
     {
-        djoser_auth_spa::prerendered::take_over(&body);
+        djoser_auth_spa::takeover::take_over(&body);
     }
     yew::Renderer::<djoser_auth_spa::app::App>::new().render();
 }

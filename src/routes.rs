@@ -10,45 +10,119 @@ use yew_router::Routable;
 
 use crate::url::{encode_component, path_with_query, percent_decode, query_param, under_base};
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum Route {
-    Landing,
-    Login,
-    Register,
-    Activate {
-        uid: String,
-        token: String,
-    },
-    ResetPassword,
-    ConfirmReset {
-        uid: String,
-        token: String,
-    },
-    ResendActivation,
+/// The route table: each page's variant and path pattern, once. It makes the `Route` enum, its
+/// paths, their recognition (one trailing slash allowed, parameters percent-decoded and not
+/// empty, anything else not found) and the list the build draws one page file per entry of
+/// (`dist/routes.json`, which deploy/hosts/check.py reads).
+macro_rules! routes {
+    ($( $(#[doc = $doc:literal])* $(#[cfg($cfg:meta)])?
+        $variant:ident $({ $($param:ident),+ })? => $pattern:literal, )*) => {
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Route {
+            $( $(#[doc = $doc])* $(#[cfg($cfg)])? $variant $({ $($param: String),+ })?, )*
+        }
+
+        impl Routable for Route {
+            fn from_path(path: &str, _params: &HashMap<&str, &str>) -> Option<Self> {
+                Some(Self::recognize(path).unwrap_or(Route::NotFound))
+            }
+
+            fn to_path(&self) -> String {
+                match self {
+                    $( $(#[cfg($cfg)])? Route::$variant $({ $($param),+ })? =>
+                        fill_pattern($pattern, &[$($($param.as_str()),+)?]), )*
+                }
+            }
+
+            fn routes() -> Vec<&'static str> {
+                vec![$( $(#[cfg($cfg)])? $pattern, )*]
+            }
+
+            fn not_found_route() -> Option<Self> {
+                Some(Route::NotFound)
+            }
+
+            fn recognize(pathname: &str) -> Option<Self> {
+                let path = match pathname.strip_suffix('/') {
+                    Some(stripped) if !stripped.is_empty() => stripped,
+                    _ => pathname,
+                };
+                let segments: Vec<&str> = path.split('/').skip(1).collect();
+                $( $(#[cfg($cfg)])?
+                if let Some(params) = match_pattern($pattern, &segments) {
+                    #[allow(unused_mut, unused_variables)]
+                    let mut params = params.into_iter();
+                    return Some(Route::$variant $({ $($param: params.next()?),+ })?);
+                } )*
+                Some(Route::NotFound)
+            }
+        }
+    };
+}
+
+routes! {
+    Landing => "/",
+    Login => "/login",
+    Register => "/register",
+    Activate { uid, token } => "/user-activation/:uid/:token",
+    ResetPassword => "/reset-password",
+    ConfirmReset { uid, token } => "/confirm-password-reset/:uid/:token",
+    ResendActivation => "/resend-activation",
     /// Asks for a link to set a new sign-in address.
-    ResetEmail,
+    ResetEmail => "/reset-email",
     /// Where that link lands (Djoser's `USERNAME_RESET_CONFIRM_URL`).
-    ConfirmEmailReset {
-        uid: String,
-        token: String,
-    },
+    ConfirmEmailReset { uid, token } => "/confirm-email-reset/:uid/:token",
     /// Where an identity provider sends the browser back (`pages/social.rs`, feature `social`).
     #[cfg(feature = "social")]
-    OAuthCallback {
-        provider: String,
-    },
-    Dashboard,
-    Settings,
+    OAuthCallback { provider } => "/oauth-callback/:provider",
+    Dashboard => "/dashboard",
+    Settings => "/settings",
     /// The example of a page of your own on the session (`pages/notes.rs`).
     #[cfg(feature = "notes-example")]
-    Notes,
-    NotFound,
+    Notes => "/notes",
+    NotFound => "/404",
+}
+
+/// A pattern's path with these parameters (in the pattern's order), percent-encoded.
+fn fill_pattern(pattern: &str, params: &[&str]) -> String {
+    let mut params = params.iter();
+    let segments: Vec<String> = pattern
+        .split('/')
+        .map(|segment| match segment.starts_with(':') {
+            true => encode_component(params.next().copied().unwrap_or_default()),
+            false => segment.to_string(),
+        })
+        .collect();
+    segments.join("/")
+}
+
+/// The parameters of a path's `segments` (after the leading `/`) that fit `pattern`, decoded.
+/// A page with parameters also fits its bare path once its link has left the address bar
+/// (`take_link_out_of_address_bar`), with the parameters this tab kept.
+fn match_pattern(pattern: &str, segments: &[&str]) -> Option<Vec<String>> {
+    let wanted: Vec<&str> = pattern.split('/').skip(1).collect();
+    if let ([page], [name, first, ..]) = (segments, wanted.as_slice()) {
+        if page == name && first.starts_with(':') {
+            return taken_link(page);
+        }
+    }
+    if wanted.len() != segments.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (want, segment) in wanted.iter().zip(segments) {
+        if want.starts_with(':') {
+            params.push(percent_decode(segment).filter(|value| !value.is_empty())?);
+        } else if want != segment {
+            return None;
+        }
+    }
+    Some(params)
 }
 
 impl Route {
     /// Where a signed-in user lands by default.
     pub const HOME: Route = Route::Dashboard;
-
     /// This route's path with the query's values (`/login?next=%2Fdashboard`).
     pub fn with_query(&self, query: &Query) -> String {
         path_with_query(&self.to_path(), &query.pairs())
@@ -139,137 +213,22 @@ pub fn use_query() -> Query {
 /// Written out rather than derived: a `match` on the path's segments does what the derive's
 /// general route recognizer does (the same paths, one trailing slash allowed, parameters
 /// percent-decoded, anything else not found), for about 13 KB less wasm.
-impl Routable for Route {
-    fn from_path(path: &str, _params: &HashMap<&str, &str>) -> Option<Self> {
-        Some(Self::recognize(path).unwrap_or(Route::NotFound))
-    }
-
-    fn to_path(&self) -> String {
-        let emailed = |page: &str, uid: &str, token: &str| {
-            format!(
-                "/{page}/{}/{}",
-                encode_component(uid),
-                encode_component(token)
-            )
-        };
-        match self {
-            Route::Landing => "/".into(),
-            Route::Login => "/login".into(),
-            Route::Register => "/register".into(),
-            Route::Activate { uid, token } => emailed("user-activation", uid, token),
-            Route::ResetPassword => "/reset-password".into(),
-            Route::ConfirmReset { uid, token } => emailed("confirm-password-reset", uid, token),
-            Route::ResendActivation => "/resend-activation".into(),
-            Route::ResetEmail => "/reset-email".into(),
-            Route::ConfirmEmailReset { uid, token } => emailed("confirm-email-reset", uid, token),
-            #[cfg(feature = "social")]
-            Route::OAuthCallback { provider } => {
-                format!("/oauth-callback/{}", encode_component(provider))
-            }
-            Route::Dashboard => "/dashboard".into(),
-            Route::Settings => "/settings".into(),
-            #[cfg(feature = "notes-example")]
-            Route::Notes => "/notes".into(),
-            Route::NotFound => "/404".into(),
-        }
-    }
-
-    fn routes() -> Vec<&'static str> {
-        vec![
-            "/",
-            "/login",
-            "/register",
-            "/user-activation/:uid/:token",
-            "/reset-password",
-            "/confirm-password-reset/:uid/:token",
-            "/resend-activation",
-            "/reset-email",
-            "/confirm-email-reset/:uid/:token",
-            #[cfg(feature = "social")]
-            "/oauth-callback/:provider",
-            "/dashboard",
-            "/settings",
-            #[cfg(feature = "notes-example")]
-            "/notes",
-            "/404",
-        ]
-    }
-
-    fn not_found_route() -> Option<Self> {
-        Some(Route::NotFound)
-    }
-
-    fn recognize(pathname: &str) -> Option<Self> {
-        let path = match pathname.strip_suffix('/') {
-            Some(stripped) if !stripped.is_empty() => stripped,
-            _ => pathname,
-        };
-        let segments: Vec<&str> = path.split('/').skip(1).collect();
-        let param = |segment: &str| percent_decode(segment).filter(|value| !value.is_empty());
-        let route = match segments.as_slice() {
-            [""] => Route::Landing,
-            ["login"] => Route::Login,
-            ["register"] => Route::Register,
-            ["reset-password"] => Route::ResetPassword,
-            ["resend-activation"] => Route::ResendActivation,
-            ["reset-email"] => Route::ResetEmail,
-            ["dashboard"] => Route::Dashboard,
-            ["settings"] => Route::Settings,
-            #[cfg(feature = "notes-example")]
-            ["notes"] => Route::Notes,
-            // An emailed link taken out of the address bar (`take_link_out_of_address_bar`).
-            [page @ ("user-activation" | "confirm-password-reset" | "confirm-email-reset")] => {
-                match taken_link() {
-                    Some((taken, uid, token)) if taken == *page => Route::emailed(page, uid, token),
-                    _ => Route::NotFound,
-                }
-            }
-            ["user-activation", uid, token] => match (param(uid), param(token)) {
-                (Some(uid), Some(token)) => Route::Activate { uid, token },
-                _ => Route::NotFound,
-            },
-            ["confirm-password-reset", uid, token] => match (param(uid), param(token)) {
-                (Some(uid), Some(token)) => Route::ConfirmReset { uid, token },
-                _ => Route::NotFound,
-            },
-            ["confirm-email-reset", uid, token] => match (param(uid), param(token)) {
-                (Some(uid), Some(token)) => Route::ConfirmEmailReset { uid, token },
-                _ => Route::NotFound,
-            },
-            #[cfg(feature = "social")]
-            ["oauth-callback", provider] => match param(provider) {
-                Some(provider) => Route::OAuthCallback { provider },
-                None => Route::NotFound,
-            },
-            _ => Route::NotFound,
-        };
-        Some(route)
-    }
-}
-
-impl Route {
-    fn emailed(page: &str, uid: String, token: String) -> Route {
-        match page {
-            "user-activation" => Route::Activate { uid, token },
-            "confirm-password-reset" => Route::ConfirmReset { uid, token },
-            _ => Route::ConfirmEmailReset { uid, token },
-        }
-    }
-}
-
 /// Where this tab keeps the emailed link it was opened with once it has left the address bar:
 /// sessionStorage, which is this tab's alone, survives a reload and goes with the tab.
 fn link_storage() -> Option<web_sys::Storage> {
+    if !cfg!(target_arch = "wasm32") {
+        return None; // natively (the build-time drawing, the unit tests): no browser
+    }
     web_sys::window()?.session_storage().ok().flatten()
 }
 
-/// The emailed link (page, uid, token) this tab took out of its address bar.
-fn taken_link() -> Option<(String, String, String)> {
+/// The parameters of the emailed link to `page` this tab took out of its address bar.
+fn taken_link(page: &str) -> Option<Vec<String>> {
     let text = link_storage()?
         .get_item(&crate::session::shared::name("emailed-link"))
         .ok()??;
-    let mut parts = text.splitn(3, '\n').map(str::to_string);
-    Some((parts.next()?, parts.next()?, parts.next()?))
+    let mut parts = text.split('\n').map(str::to_string);
+    (parts.next()? == page).then(|| parts.collect())
 }
 
 /// Takes an emailed link's `uid` and `token` out of the address bar (and so out of history,
@@ -400,13 +359,7 @@ mod tests {
         for route in routes {
             assert_eq!(Route::recognize(&route.to_path()), Some(route.clone()));
         }
-        // Each listed pattern is one of the paths recognized.
-        assert_eq!(
-            Route::routes().len(),
-            12 + usize::from(cfg!(feature = "notes-example"))
-                + usize::from(cfg!(feature = "social"))
-        );
-        // …and each one leads to its page (the prerender draws one file per pattern).
+        // Each pattern leads to its page (the build draws one file per pattern).
         for pattern in Route::routes() {
             let path = pattern
                 .replace(":uid", "MQ")

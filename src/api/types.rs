@@ -63,6 +63,14 @@ pub struct User {
 }
 
 impl User {
+    /// What the user signs in with under `field` (empty for an account without a username).
+    pub fn login(&self, field: LoginField) -> &str {
+        match field {
+            LoginField::Email => &self.email,
+            LoginField::Username => self.username.as_deref().unwrap_or_default(),
+        }
+    }
+
     /// What to call the user: their name, else their username, else their email.
     pub fn display_name(&self) -> &str {
         [&self.name, &self.username]
@@ -171,6 +179,18 @@ pub struct CurrentPassword<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_login_follows_the_login_field() {
+        let user: User =
+            serde_json::from_str(r#"{"id": 1, "email": "alice@example.com", "username": "alice"}"#)
+                .unwrap();
+        assert_eq!(user.login(LoginField::Email), "alice@example.com");
+        assert_eq!(user.login(LoginField::Username), "alice");
+        let nameless: User =
+            serde_json::from_str(r#"{"id": 2, "email": "b@example.com"}"#).unwrap();
+        assert_eq!(nameless.login(LoginField::Username), "");
+    }
 
     #[test]
     fn user_accepts_numeric_and_text_ids_and_missing_extras() {

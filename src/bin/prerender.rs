@@ -1,7 +1,8 @@
 //! Writes the prerendered page files into a build folder (run by `scripts/post-build.py` on
 //! release builds): `prerender <dir>` reads `<dir>/index.html` as the template and writes one
 //! HTML file per route (`crate::prerender`), plus `_redirects` for the hosts that read it
-//! (Netlify, Cloudflare Pages), sending the routes with parameters to their page.
+//! (Netlify, Cloudflare Pages), sending the routes with parameters to their page, and
+//! `routes.json`, the route table for the host configs' check (deploy/hosts/check.py).
 //!
 //! `--login-field username` draws the pages as they are where users sign in by username
 //! (`scripts/post-build.py` keeps those that differ, for `scripts/configure-dist.py`).
@@ -9,8 +10,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use djoser_auth_spa::build_pages::{fill, pages, render};
 use djoser_auth_spa::config::{self, Config};
-use djoser_auth_spa::prerender::{fill, pages, render};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -48,6 +49,7 @@ fn write_pages(dir: &Path) -> Result<(), String> {
     let template = std::fs::read_to_string(&template_path)
         .map_err(|e| format!("{}: {e}", template_path.display()))?;
     let mut redirects = String::new();
+    let mut routes = Vec::new();
     for page in pages() {
         let (title, body) = render(&page.path);
         let html = fill(&template, &title, &body)?;
@@ -56,7 +58,16 @@ fn write_pages(dir: &Path) -> Result<(), String> {
         if let Some(serves) = &page.serves {
             redirects.push_str(&format!("{serves}  /{}  200\n", page.file));
         }
+        routes.push(serde_json::json!({
+            "pattern": page.pattern,
+            "file": page.file,
+            "serves": page.serves,
+        }));
     }
-    let path = dir.join("_redirects");
-    std::fs::write(&path, redirects).map_err(|e| format!("{}: {e}", path.display()))
+    let routes = serde_json::to_string_pretty(&routes).map_err(|e| e.to_string())?;
+    for (name, text) in [("_redirects", redirects), ("routes.json", routes)] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
 }

@@ -13,9 +13,9 @@ use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use crate::api::{plural_seconds, ApiError, FieldErrors};
+use crate::clock::now;
 use crate::fields::{Field, FieldKind};
-use crate::prerendered;
-use crate::session::manager::now;
+use crate::takeover;
 use crate::validate::{Validator, Values};
 use crate::PRERENDERING;
 
@@ -148,7 +148,7 @@ pub fn form(props: &FormProps) -> Html {
     let state = use_reducer(|| {
         let mut values = props.initial.clone();
         // What the visitor typed into the prerendered form before the app ran.
-        for (name, value) in prerendered::take_typed_values(props.id) {
+        for (name, value) in takeover::take_typed_values(props.id) {
             if let Some(field) = props.fields.iter().find(|field| field.name == name) {
                 values.insert(field.name, value);
             }
@@ -163,7 +163,7 @@ pub fn form(props: &FormProps) -> Html {
 
     // The focus stays on the input it was in on the prerendered page.
     use_effect_with(props.id, move |form_id| {
-        if let Some(name) = prerendered::take_focused_input(form_id) {
+        if let Some(name) = takeover::take_focused_input(form_id) {
             focus(&input_id(scope, &name));
         }
     });

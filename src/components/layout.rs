@@ -7,11 +7,26 @@ use super::AppLink;
 use crate::routes::Route;
 use crate::session::SessionManager;
 
+/// Where the build-time drawing of a page (`crate::build_pages`) collects its title: given as
+/// a context there, absent in the browser.
+#[cfg(feature = "prerender")]
+#[derive(Clone, Default)]
+pub struct DrawnTitle(pub Rc<std::cell::RefCell<Option<String>>>);
+
+#[cfg(feature = "prerender")]
+impl PartialEq for DrawnTitle {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// Names the page in the browser tab (and for screen readers).
 #[hook]
 pub fn use_title(title: &'static str) {
     #[cfg(feature = "prerender")]
-    crate::prerender::record_title(&page_title(title));
+    if let Some(drawn) = use_context::<DrawnTitle>() {
+        *drawn.0.borrow_mut() = Some(page_title(title));
+    }
     use_effect_with(title, |title| {
         if let Some(document) = web_sys::window().and_then(|window| window.document()) {
             document.set_title(&page_title(title));

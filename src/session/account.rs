@@ -3,11 +3,12 @@
 use std::rc::Rc;
 
 use super::lock::with_lock;
-use super::manager::{now, SessionManager};
+use super::manager::SessionManager;
 use super::record;
 use super::shared::{self, local_storage, name, Updated};
 use super::state::Session;
 use crate::api::{self, ApiError, PasswordChange};
+use crate::clock::now;
 
 /// How long the sign-in page goes on saying that the account was deleted (unless someone signs
 /// in meanwhile). The mark (`name("account-deleted")`) is the local time it happened, in whole
@@ -47,7 +48,7 @@ impl SessionManager {
     /// it is still the one stored, else they are revoked.
     async fn sign_in_again(self: &Rc<Self>, new_password: &str) -> Result<(), ApiError> {
         let mine = self.current().ok_or(ApiError::NotSignedIn)?;
-        let login = crate::config::get().login_field.value_of(&mine.user);
+        let login = mine.user.login(crate::config::get().login_field);
         let tokens = api::jwt_create(login, new_password).await?;
         let user = api::me().send_with(&tokens.access).await;
         let next = user.and_then(|user| {

@@ -26,6 +26,7 @@ use super::shared::{self, Updated};
 use super::state::{Session, SessionState, SignedOutReason, StoredSessionError};
 use super::timing::{REFUSAL_PATIENCE_MS, REFUSAL_PATIENCE_STEP_MS, REVOCATION_PATIENCE_MS};
 use crate::api::{self, ApiError, ApiRequest, TokenPair, User};
+use crate::clock::now;
 
 /// A profile fetched this recently isn't fetched again (the dashboard right after sign-in).
 const PROFILE_FRESH_SECS: f64 = 60.0;
@@ -47,11 +48,6 @@ pub struct SessionManager {
     /// Other tabs' storage writes, and the page coming back (shown, restored, online).
     listeners: RefCell<Vec<EventListener>>,
     on_change: RefCell<Option<Box<dyn Fn()>>>,
-}
-
-/// Local time in Unix seconds.
-pub fn now() -> f64 {
-    js_sys::Date::now() / 1000.0
 }
 
 /// A new sign-in's id: random, never reused.

@@ -9,10 +9,11 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen_futures::spawn_local;
 
-use super::manager::{now, SessionManager};
+use super::manager::SessionManager;
 use super::phase::Phase;
 use super::record::Read;
 use super::{revocations, shared};
+use crate::clock::now;
 
 /// Calls `on_wake` when the page comes back: shown again (`visibilitychange`), shown from the
 /// back-forward cache or anew (`pageshow`), back online (`online`), or unfrozen (`resume`).

@@ -1,13 +1,11 @@
 //! Build time only (feature `prerender`: natively, with yew's `ssr`): the first HTML of every
 //! page, drawn by the app's own components, so a first visit paints the real card before the wasm
 //! has arrived. `src/bin/prerender.rs` writes it into the release build; in the browser the app
-//! replaces it as it starts (`crate::prerendered`).
+//! replaces it as it starts (`crate::takeover`).
 //!
 //! Drawn signed out: the sign-in pages show their forms (with the submit button disabled until
 //! the app runs), and `/` and the signed-in pages show the neutral loading shell, so a visitor
 //! with a stored session never sees a sign-in form flash.
-
-use std::cell::RefCell;
 
 use yew::prelude::*;
 use yew::LocalServerRenderer;
@@ -15,20 +13,14 @@ use yew_router::history::{AnyHistory, History, MemoryHistory};
 use yew_router::prelude::*;
 
 use crate::app::Pages;
+use crate::components::DrawnTitle;
 use crate::routes::Route;
-
-thread_local! {
-    static TITLE: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Called by `use_title` while a page is drawn here.
-pub fn record_title(title: &str) {
-    TITLE.with(|slot| *slot.borrow_mut() = Some(title.to_string()));
-}
 
 /// One file of the build: where it goes and the path it is drawn at.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page {
+    /// The route's pattern (`/user-activation/:uid/:token`).
+    pub pattern: String,
     /// `login.html`; `index.html` for `/`.
     pub file: String,
     /// The path drawn, with placeholder segments for parameters.
@@ -65,6 +57,7 @@ pub fn page_for(pattern: &str) -> Page {
         .collect::<Vec<_>>()
         .join("/");
     Page {
+        pattern: pattern.to_string(),
         file: format!("{name}.html"),
         path: if path.is_empty() { "/".into() } else { path },
         serves: has_params.then(|| format!("/{name}/*")),
@@ -82,6 +75,8 @@ pub fn pages() -> Vec<Page> {
 #[derive(Properties, PartialEq)]
 struct StaticAppProps {
     path: String,
+    /// Filled by the page's `use_title`.
+    title: DrawnTitle,
 }
 
 /// The app as `App` draws it, at a fixed path instead of the address bar.
@@ -93,22 +88,26 @@ fn static_app(props: &StaticAppProps) -> Html {
         AnyHistory::from(history)
     });
     html! {
-        <Router history={(*history).clone()}>
-            <Pages />
-        </Router>
+        <ContextProvider<DrawnTitle> context={props.title.clone()}>
+            <Router history={(*history).clone()}>
+                <Pages />
+            </Router>
+        </ContextProvider<DrawnTitle>>
     }
 }
 
 /// Draws the page at `path`: its title and the HTML that goes into `<body>`.
 pub fn render(path: &str) -> (String, String) {
-    TITLE.with(|slot| slot.borrow_mut().take());
+    let drawn = DrawnTitle::default();
     let renderer = LocalServerRenderer::<StaticApp>::with_props(StaticAppProps {
         path: path.to_string(),
+        title: drawn.clone(),
     })
     .hydratable(false);
     let body = futures::executor::block_on(renderer.render());
-    let title = TITLE
-        .with(|slot| slot.borrow_mut().take())
+    let title = drawn
+        .0
+        .take()
         .unwrap_or_else(|| crate::config::get().app_name.clone());
     (title, body)
 }
@@ -154,6 +153,7 @@ mod tests {
         assert_eq!(
             page_for("/"),
             Page {
+                pattern: "/".into(),
                 file: "index.html".into(),
                 path: "/".into(),
                 serves: None
