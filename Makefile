@@ -15,7 +15,7 @@ dev:
 	scripts/setup.sh build backend
 	scripts/dev.sh
 
-test: lint unit-tests backend-tests browser-tests build host-configs build-example build-social \
+test: lint unit-tests backend-tests browser-tests build build-example build-social host-configs \
   e2e-tests e2e-engines
 	@echo "make test: every check passed"
 
@@ -55,9 +55,9 @@ lint:
 	cargo clippy $(WASM) --lib --bins --features social -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features notes-example,social
 
-# The example host configs (deploy/hosts/) against nginx.conf and the build's route table.
-host-configs: build
-	python3 deploy/hosts/check.py dist/routes.json
+# The example host configs (deploy/hosts/) against nginx.conf and the builds' route tables.
+host-configs: build build-social
+	python3 deploy/hosts/check.py dist/routes.json dist-social/routes.json
 
 # Pure logic, natively: unit tests and property tests (thousands of hostile inputs).
 unit-tests:

@@ -4,7 +4,7 @@ use yew::html::ChildrenProps;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::components::Loading;
+use crate::components::loading;
 use crate::routes::{redirect, redirect_to_path, use_query, Query, Route};
 use crate::session::{use_session, SessionState, SignedOutReason};
 use crate::url::{percent_decode, within_base};
@@ -71,7 +71,7 @@ pub fn require_auth(props: &ChildrenProps) -> Html {
         SessionState::SignedIn(current) => html! {
             <key={current.sign_in.clone()}>{ props.children.clone() }</>
         },
-        _ => html! { <Loading /> },
+        _ => loading(),
     }
 }
 
@@ -115,7 +115,7 @@ pub fn guest_only(props: &ChildrenProps) -> Html {
     });
     match session.state {
         SessionState::SignedOut(_) => props.children.clone(),
-        _ => html! { <Loading /> },
+        _ => loading(),
     }
 }
 
@@ -125,8 +125,8 @@ pub fn landing() -> Html {
     let session = use_session();
     match session.state {
         // Prerendered, `/` is the neutral shell: the visitor may well be signed in.
-        SessionState::Restoring => html! { <Loading /> },
-        _ if crate::PRERENDERING => html! { <Loading /> },
+        SessionState::Restoring => loading(),
+        _ if crate::PRERENDERING => loading(),
         SessionState::SignedIn(_) => html! { <Redirect<Route> to={Route::HOME} /> },
         SessionState::SignedOut(_) => html! { <Redirect<Route> to={Route::Login} /> },
     }

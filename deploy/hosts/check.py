@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Checks the example host configs in deploy/hosts/ against deploy/nginx.conf and the app's
-routes (the build's routes.json, written from the route table in src/routes.rs): each file
+routes (the builds' routes.json, written from the route table in src/routes.rs): each file
 parses, carries nginx's security headers with the same values, caches the same hashed names, and
 sends every route of the app to its page (docs/deploy.md). Standard library only; runs the
-CloudFront Function with node when node is installed. After `make build`:
-    python3 deploy/hosts/check.py [dist/routes.json]
+CloudFront Function with node when node is installed. After `make build build-social`:
+    python3 deploy/hosts/check.py [dist/routes.json dist-social/routes.json]
 """
 
 import json
@@ -38,14 +38,17 @@ security = dict(re.findall(r'^\s*add_header ([\w-]+) "([^"]*)" always;', nginx, 
 hashed = "^" + re.search(r'^\s*"~\^(?:\([\d|]+\) )?(/\[\^/\]\+-[^"]+)"\s', nginx, re.M).group(1)
 expect(len(security) >= 6, f"nginx.conf: only {sorted(security)}")
 
-# The app's routes, as the build wrote them; those with parameters are the emailed links.
-routes_file = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "dist", "routes.json")
-if not os.path.exists(routes_file):
-    sys.exit(f"check.py: no {routes_file}: run `make build` first")
-routes = [route["pattern"] for route in json.load(open(routes_file))]
+# The app's routes, as the builds wrote them (the configs serve every build: with social sign-in
+# too); those with parameters are the emailed links and the social callback.
+routes_files = sys.argv[1:] or [os.path.join(ROOT, d, "routes.json") for d in ("dist", "dist-social")]
+routes = set()
+for routes_file in routes_files:
+    if not os.path.exists(routes_file):
+        sys.exit(f"check.py: no {routes_file}: run `make build build-social` first")
+    routes |= {route["pattern"] for route in json.load(open(routes_file))}
 emailed = sorted(r.split("/")[1] for r in routes if "/:" in r)
-fixed = [r for r in routes if "/:" not in r]
-expect(emailed and fixed, f"{routes_file}: no routes found in {routes!r}")
+fixed = sorted(r for r in routes if "/:" not in r)
+expect(emailed and fixed, f"{routes_files}: no routes found in {routes!r}")
 
 # deploy/nginx-proxy.conf (the app and the API behind one host): the same headers, the API's
 # origin being the page's own, and every emailed link and callback to its page.

@@ -193,55 +193,14 @@ pub fn form(props: &FormProps) -> Html {
     });
 
     let waiting = state.wait_until.is_some();
-    let onsubmit = {
-        let state = state.clone();
-        let validate = props.validate;
-        let submit = props.submit.clone();
-        let inputs = inputs.clone();
-        Callback::from(move |event: SubmitEvent| {
-            event.prevent_default();
-            if state.busy || state.wait_until.is_some() {
-                return;
-            }
-            let problems = (validate.0)(&state.values);
-            if !problems.is_empty() {
-                state.dispatch(FormAction::Invalid(problems));
-                return;
-            }
-            // Spawned before the busy state is dispatched, so the request goes out before
-            // that re-render rather than after it.
-            let attempt = submit(state.values.clone());
-            spawn_local({
-                let state = state.clone();
-                let inputs = inputs.clone();
-                async move {
-                    match attempt.await {
-                        Ok(()) => state.dispatch(FormAction::Finished),
-                        Err(error) => {
-                            let (errors, _) = error.for_form(&inputs);
-                            state.dispatch(FormAction::Failed(error, errors));
-                        }
-                    }
-                }
-            });
-            state.dispatch(FormAction::Started);
-        })
-    };
-
+    let onsubmit = submit_callback(props, &state, &inputs);
     let alert = state.failure.as_ref().and_then(|error| {
         let (_, top) = error.for_form(&inputs);
         let explain = props.explain.map(|explain| explain(error, &state.values));
         top.map(|message| (message, explain))
     });
 
-    let button_label = if state.busy {
-        props.busy_label.to_string()
-    } else if let Some(until) = state.wait_until {
-        let seconds = (until - state.now).ceil().max(1.0) as u32;
-        format!("Try again in {}", plural_seconds(seconds))
-    } else {
-        props.submit_label.to_string()
-    };
+    let button_label = button_label(props, &state);
 
     html! {
         <form id={props.id} class="form" novalidate=true {onsubmit}>
@@ -262,6 +221,59 @@ pub fn form(props: &FormProps) -> Html {
                 { button_label }
             </button>
         </form>
+    }
+}
+
+/// Checks the values, then runs the page's submit action and takes its outcome; never two at
+/// once, nor during a 429's wait.
+fn submit_callback(
+    props: &FormProps,
+    state: &UseReducerHandle<FormState>,
+    inputs: &[&'static str],
+) -> Callback<SubmitEvent> {
+    let state = state.clone();
+    let validate = props.validate;
+    let submit = props.submit.clone();
+    let inputs = inputs.to_vec();
+    Callback::from(move |event: SubmitEvent| {
+        event.prevent_default();
+        if state.busy || state.wait_until.is_some() {
+            return;
+        }
+        let problems = (validate.0)(&state.values);
+        if !problems.is_empty() {
+            state.dispatch(FormAction::Invalid(problems));
+            return;
+        }
+        // Spawned before the busy state is dispatched, so the request goes out before
+        // that re-render rather than after it.
+        let attempt = submit(state.values.clone());
+        spawn_local({
+            let state = state.clone();
+            let inputs = inputs.clone();
+            async move {
+                match attempt.await {
+                    Ok(()) => state.dispatch(FormAction::Finished),
+                    Err(error) => {
+                        let (errors, _) = error.for_form(&inputs);
+                        state.dispatch(FormAction::Failed(error, errors));
+                    }
+                }
+            }
+        });
+        state.dispatch(FormAction::Started);
+    })
+}
+
+/// The submit button's words: its label, its busy label, or a 429's countdown.
+fn button_label(props: &FormProps, state: &FormState) -> String {
+    if state.busy {
+        props.busy_label.to_string()
+    } else if let Some(until) = state.wait_until {
+        let seconds = (until - state.now).ceil().max(1.0) as u32;
+        format!("Try again in {}", plural_seconds(seconds))
+    } else {
+        props.submit_label.to_string()
     }
 }
 

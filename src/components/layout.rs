@@ -128,12 +128,12 @@ pub fn back_to_sign_in() -> Html {
     html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> }
 }
 
-/// "Check your email": what the page has had sent, and what to do next (`notice` names it for
-/// tests and styling).
-pub fn sent_card(notice: &'static str, message: Html, footer: Html) -> Html {
+/// "Check your email": what the page has had sent, and what to do next (`id` names the notice,
+/// as for [`notice`]).
+pub fn sent_card(id: &'static str, message: Html, footer: Html) -> Html {
     html! {
         <PageCard title="Check your email" {footer}>
-            <Notice kind={NoticeKind::Success} id={notice}>{ message }</Notice>
+            { notice(NoticeKind::Success, id, message) }
         </PageCard>
     }
 }
@@ -144,7 +144,7 @@ pub fn bad_link_card(message: &'static str, ask_again: Route, ask_label: &'stati
     html! {
         <PageCard title="This link doesn't work" footer={back_to_sign_in()}>
             <div data-result="invalid">
-                <Notice kind={NoticeKind::Warning} id="invalid-link"><p>{ message }</p></Notice>
+                { notice(NoticeKind::Warning, "invalid-link", html! { <><p>{ message }</p></> }) }
                 <AppLink to={ask_again} class="button button-primary">{ ask_label }</AppLink>
             </div>
         </PageCard>
@@ -160,8 +160,8 @@ pub fn sign_out_button(manager: &Rc<SessionManager>) -> Html {
     }
 }
 
-/// Shown while the session is being restored, so no page flashes.
-#[function_component(Loading)]
+/// Shown while the session is being restored, so no page flashes. (Plain functions here and
+/// below: a component apiece would cost ~1 KB of wasm.)
 pub fn loading() -> Html {
     html! {
         <main class="shell" data-loading="">
@@ -177,25 +177,14 @@ pub enum NoticeKind {
     Warning,
 }
 
-#[derive(Properties, PartialEq)]
-pub struct NoticeProps {
-    pub kind: NoticeKind,
-    /// What the notice is about, for tests and styling (`data-notice`).
-    pub id: AttrValue,
-    #[prop_or_default]
-    pub children: Html,
-}
-
-#[function_component(Notice)]
-pub fn notice(props: &NoticeProps) -> Html {
-    let kind = match props.kind {
-        NoticeKind::Success => "notice-success",
-        NoticeKind::Info => "notice-info",
-        NoticeKind::Warning => "notice-warning",
+/// A notice in a card; `id` says what it is about, for tests and styling (`data-notice`).
+pub fn notice(kind: NoticeKind, id: &'static str, body: Html) -> Html {
+    let kind = match kind {
+        NoticeKind::Success => "notice notice-success",
+        NoticeKind::Info => "notice notice-info",
+        NoticeKind::Warning => "notice notice-warning",
     };
     html! {
-        <div class={classes!("notice", kind)} role="status" data-notice={props.id.clone()}>
-            { props.children.clone() }
-        </div>
+        <div class={kind} role="status" data-notice={id}>{ body }</div>
     }
 }

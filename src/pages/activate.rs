@@ -63,7 +63,7 @@ pub fn activate_page(props: &EmailedLinkProps) -> Html {
             "Account activated",
             html! {
                 <div data-result="activated">
-                    <Notice kind={NoticeKind::Success} id="activated"><p>{ "Your account is active. You can sign in now." }</p></Notice>
+                    { notice(NoticeKind::Success, "activated", html! { <><p>{ "Your account is active. You can sign in now." }</p></> }) }
                     { sign_in }
                 </div>
             },
@@ -72,7 +72,7 @@ pub fn activate_page(props: &EmailedLinkProps) -> Html {
             "Already activated",
             html! {
                 <div data-result="already-active">
-                    <Notice kind={NoticeKind::Info} id="already-active"><p>{ "This account was activated already. Sign in to continue." }</p></Notice>
+                    { notice(NoticeKind::Info, "already-active", html! { <><p>{ "This account was activated already. Sign in to continue." }</p></> }) }
                     { sign_in }
                 </div>
             },

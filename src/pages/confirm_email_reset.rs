@@ -50,9 +50,9 @@ pub fn confirm_email_reset_page(props: &EmailedLinkProps) -> Html {
         Outcome::Changed(email) => html! {
             <PageCard title="Email changed">
                 <div data-result="changed">
-                    <Notice kind={NoticeKind::Success} id="email-changed">
+                    { notice(NoticeKind::Success, "email-changed", html! { <>
                         <p>{ "Your email is now " }<strong>{ email }</strong>{ ". Sign in with it from now on." }</p>
-                    </Notice>
+                    </> }) }
                     // Signed in here already, the sign-in page goes on to the account.
                     <AppLink to={Route::Login} query={Query::email(email.clone())} class="button button-primary">
                         { "Sign in" }

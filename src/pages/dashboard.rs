@@ -45,7 +45,7 @@ pub fn dashboard_page() -> Html {
     }
 
     let SessionState::SignedIn(current) = &session.state else {
-        return html! { <Loading /> };
+        return loading();
     };
     let user = &current.user;
     let title = format!("Welcome, {}", user.display_name());
@@ -68,9 +68,9 @@ pub fn dashboard_page() -> Html {
     html! {
         <PageCard {title} wide=true>
                 if let Some(error) = &*load_error {
-                    <Notice kind={NoticeKind::Warning} id="profile-stale">
+                    { notice(NoticeKind::Warning, "profile-stale", html! { <>
                         <p>{ "Showing your saved profile: " }{ error }</p>
-                    </Notice>
+                    </> }) }
                 }
                 <dl class="profile">
                     <dt>{ "Email" }</dt><dd id="user-email">{ &user.email }</dd>

@@ -49,11 +49,11 @@ pub fn login_page() -> Html {
     use_performance_mark("login-form-usable");
     let session = use_session();
     let initial = use_prefilled_email();
-    let notice = use_query().notice;
+    let asked = use_query().notice;
     // The tab that deleted the account says so in the link; the other tabs were only signed
     // out, and learn why from the word it left.
     let account_deleted =
-        notice == Some(LoginNotice::AccountDeleted) || session.manager.account_deleted_recently();
+        asked == Some(LoginNotice::AccountDeleted) || session.manager.account_deleted_recently();
 
     let destination = use_destination_after_sign_in();
     let login_field = crate::config::get().login_field;
@@ -90,17 +90,17 @@ pub fn login_page() -> Html {
                 </>
             }}>
             if expired {
-                <Notice kind={NoticeKind::Warning} id="expired">
+                { notice(NoticeKind::Warning, "expired", html! { <>
                     <p>{ "Your session has expired. Sign in again to continue." }</p>
-                </Notice>
+                </> }) }
             } else if account_deleted {
-                <Notice kind={NoticeKind::Info} id="account-deleted">
+                { notice(NoticeKind::Info, "account-deleted", html! { <>
                     <p>{ "Your account has been deleted, and you've been signed out." }</p>
-                </Notice>
-            } else if notice == Some(LoginNotice::PasswordReset) {
-                <Notice kind={NoticeKind::Success} id="password-reset">
+                </> }) }
+            } else if asked == Some(LoginNotice::PasswordReset) {
+                { notice(NoticeKind::Success, "password-reset", html! { <>
                     <p>{ "Your password has been changed. Sign in with your new password." }</p>
-                </Notice>
+                </> }) }
             }
             { form }
         </PageCard>

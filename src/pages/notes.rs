@@ -128,12 +128,12 @@ pub fn notes_page() -> Html {
     };
 
     let list = match &*notes {
-        None => html! { <Loading /> },
+        None => loading(),
         Some(Err(error)) => html! {
-            <Notice kind={NoticeKind::Warning} id="notes-failed">
+            { notice(NoticeKind::Warning, "notes-failed", html! { <>
                 <p>{ "Your notes couldn't be loaded: " }{ error }</p>
                 <button type="button" class="button button-secondary" onclick={retry}>{ "Try again" }</button>
-            </Notice>
+            </> }) }
         },
         Some(Ok(list)) if list.is_empty() => html! {
             <p id="notes-empty" class="lead">{ "No notes yet." }</p>
@@ -163,7 +163,7 @@ pub fn notes_page() -> Html {
     html! {
         <PageCard title="Your notes" lead="Only you can see them." wide=true>
                 if let Some(problem) = &*problem {
-                    <Notice kind={NoticeKind::Warning} id="notes-problem"><p>{ problem }</p></Notice>
+                    { notice(NoticeKind::Warning, "notes-problem", html! { <><p>{ problem }</p></> }) }
                 }
                 <Form key={*added} id="note-form" fields={FIELDS} {submit}
                     submit_label="Add note" busy_label="Adding…"

@@ -55,9 +55,9 @@ pub(super) fn section(
         <>
             <h2 id="email-heading">{ "Email" }</h2>
             if **saved == Saved::Email {
-                <Notice kind={NoticeKind::Success} id="email-changed">
+                { notice(NoticeKind::Success, "email-changed", html! { <>
                     <p>{ "Your email is now " }<strong>{ email }</strong>{ ". Sign in with it from now on." }</p>
-                </Notice>
+                </> }) }
             }
             <p class="aside">
                 { "You sign in with this address. Don't know your password? " }

@@ -39,7 +39,7 @@ pub fn settings_page() -> Html {
     let delete_step = danger_zone::use_delete_step();
 
     let SessionState::SignedIn(current) = &session.state else {
-        return html! { <Loading /> };
+        return loading();
     };
     let manager = &session.manager;
     let user = &current.user;

@@ -36,12 +36,12 @@ pub(super) fn section(
         <>
             <h2 id="password-heading">{ "Password" }</h2>
             if let Saved::Password { signed_in_again } = **saved {
-                <Notice kind={NoticeKind::Success} id="password-changed">
+                { notice(NoticeKind::Success, "password-changed", html! { <>
                     <p>{ "Your password has been changed." }</p>
                     if !signed_in_again {
                         <p>{ "If you're asked to sign in again, use the new password." }</p>
                     }
-                </Notice>
+                </> }) }
             }
             <Form key={**form_key} id="password-form" fields={FIELDS} submit={change}
                 submit_label="Change password" busy_label="Changing password…"
