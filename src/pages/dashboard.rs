@@ -29,7 +29,7 @@ pub fn dashboard_page() -> Html {
         let manager = session.manager.clone();
         let load_error = load_error.clone();
         use_effect_with((), move |_| {
-            if manager.profile_is_fresh() {
+            if crate::session::profile_freshness::profile_is_fresh() {
                 return;
             }
             wasm_bindgen_futures::spawn_local(async move {

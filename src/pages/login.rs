@@ -9,7 +9,7 @@ use crate::config::LoginField;
 use crate::fields::{Field, EMAIL, LOGIN_USERNAME, PASSWORD};
 use crate::guards::use_destination_after_sign_in;
 use crate::routes::{redirect_to_path, use_query, LoginNotice, Query, Route};
-use crate::session::{use_session, SessionState, SignedOutReason};
+use crate::session::{deleted_account, use_session, SessionState, SignedOutReason};
 use crate::validate::{self, value, Validator, Values};
 
 /// The form for each `djoser-login-field`: what it asks for and checks.
@@ -53,7 +53,7 @@ pub fn login_page() -> Html {
     // The tab that deleted the account says so in the link; the other tabs were only signed
     // out, and learn why from the word it left.
     let account_deleted =
-        asked == Some(LoginNotice::AccountDeleted) || session.manager.account_deleted_recently();
+        asked == Some(LoginNotice::AccountDeleted) || deleted_account::marked_recently();
 
     let destination = use_destination_after_sign_in();
     let login_field = crate::config::get().login_field;
@@ -65,7 +65,7 @@ pub fn login_page() -> Html {
         manager
             .sign_in(login, value(&values, PASSWORD.name))
             .await?;
-        manager.forget_deleted_account();
+        deleted_account::forget();
         // Straight on, in the same render as the new session, rather than after
         // GuestOnly has rendered once more to find the user signed in.
         redirect_to_path(&destination);

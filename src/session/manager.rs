@@ -20,6 +20,7 @@ use wasm_bindgen_futures::spawn_local;
 use super::lock::{self, with_lock};
 use super::other_tabs::listen_for_wake;
 use super::phase::Phase;
+use super::profile_freshness;
 use super::record::{self, Read};
 use super::revocations;
 use super::shared::{self, Updated};
@@ -29,7 +30,6 @@ use crate::api::{self, ApiError, ApiRequest, TokenPair, User};
 use crate::clock::now;
 
 /// A profile fetched this recently isn't fetched again (the dashboard right after sign-in).
-const PROFILE_FRESH_SECS: f64 = 60.0;
 /// Signs in and out, keeps the access token fresh, and shares all of it with the other tabs.
 /// Pages reach it as `use_session().manager`.
 pub struct SessionManager {
@@ -40,8 +40,6 @@ pub struct SessionManager {
     persistent: bool,
     /// A sign-out is under way (waiting for the server to confirm the revocation).
     signing_out: Cell<bool>,
-    /// When `users/me/` last answered in this tab (local seconds).
-    profile_fetched_at: Cell<Option<f64>>,
     /// The one refresh under way, which every caller awaits instead of starting another.
     in_flight: RefCell<Option<Shared<LocalBoxFuture<'static, ()>>>>,
     timer: RefCell<Option<Timeout>>,
@@ -91,7 +89,6 @@ impl SessionManager {
             phase: RefCell::new(phase),
             persistent,
             signing_out: Cell::new(false),
-            profile_fetched_at: Cell::new(None),
             in_flight: RefCell::new(None),
             timer: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
@@ -219,7 +216,7 @@ impl SessionManager {
                 return Err(error);
             }
         };
-        self.profile_fetched_at.set(Some(now()));
+        profile_freshness::profile_read();
         let replaced = Rc::new(RefCell::new(None));
         let updated = shared::update(
             {
@@ -367,18 +364,11 @@ impl SessionManager {
         }
     }
 
-    /// Whether `users/me/` answered here within the last minute.
-    pub fn profile_is_fresh(&self) -> bool {
-        self.profile_fetched_at
-            .get()
-            .is_some_and(|at| now() - at < PROFILE_FRESH_SECS)
-    }
-
     /// Keeps the profile shown (and stored) up to date after `users/me/`: saved only onto the
     /// same user's same sign-in, whatever tokens it holds by now. A profile of another user
     /// (an answer that arrives after someone else signed in) is dropped.
     pub fn update_user(self: &Rc<Self>, user: User) {
-        self.profile_fetched_at.set(Some(now()));
+        profile_freshness::profile_read();
         let Some(mine) = self.current() else {
             return;
         };

@@ -3,14 +3,18 @@
 //! it is kept ([`shared`]: IndexedDB, a localStorage copy, or memory), the cross-tab refresh
 //! lock ([`lock`]), the engine that refreshes and hands out tokens ([`manager`], its state
 //! machine in [`phase`], what it takes from other tabs in `other_tabs`, its account-settings
-//! extras in `account`), revocations kept for later (`revocations`), every timing
+//! extras in `account`), revocations kept for later (`revocations`), the sign-in page's
+//! deleted-account notice ([`deleted_account`]), the dashboard's profile cache policy
+//! ([`profile_freshness`]), every timing
 //! ([`timing`]) and its Yew context (`provider`).
 
 mod account;
+pub mod deleted_account;
 pub mod lock;
 pub mod manager;
 mod other_tabs;
 pub mod phase;
+pub mod profile_freshness;
 mod provider;
 pub mod record;
 mod revocations;

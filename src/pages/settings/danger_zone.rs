@@ -6,7 +6,7 @@ use crate::api::{self, CurrentPassword};
 use crate::components::*;
 use crate::fields::{Field, CURRENT_PASSWORD};
 use crate::routes::{redirect, LoginNotice, Query, Route};
-use crate::session::SessionManager;
+use crate::session::{deleted_account, SessionManager};
 use crate::validate::{self, value, Validator};
 
 const FIELDS: &[Field] = &[CURRENT_PASSWORD];
@@ -46,7 +46,8 @@ pub(super) fn section(
             current_password: value(&values, CURRENT_PASSWORD.name),
         };
         manager.send::<()>(&api::delete_me(&confirmation)).await?;
-        manager.end_deleted_account();
+        deleted_account::mark();
+        manager.sign_out();
         redirect(&Route::Login, &Query::notice(LoginNotice::AccountDeleted));
         Ok(())
     });
