@@ -123,13 +123,19 @@ pub fn guest_only(props: &ChildrenProps) -> Html {
 #[function_component(Landing)]
 pub fn landing() -> Html {
     let session = use_session();
-    match session.state {
-        // Prerendered, `/` is the neutral shell: the visitor may well be signed in.
-        SessionState::Restoring => loading(),
-        _ if crate::PRERENDERING => loading(),
-        SessionState::SignedIn(_) => html! { <Redirect<Route> to={Route::HOME} /> },
-        SessionState::SignedOut(_) => html! { <Redirect<Route> to={Route::Login} /> },
-    }
+    // Replacing `/` in history, so that Back doesn't land on it only to be sent on again.
+    let to = match session.state {
+        SessionState::SignedIn(_) => Some(Route::HOME),
+        SessionState::SignedOut(_) => Some(Route::Login),
+        SessionState::Restoring => None,
+    };
+    use_effect_with(to, |to| {
+        if let Some(to) = to {
+            redirect(to, &Query::default());
+        }
+    });
+    // Prerendered too, `/` is the neutral shell: the visitor may well be signed in.
+    loading()
 }
 
 #[cfg(test)]
