@@ -286,3 +286,53 @@ async fn failures_say_what_happened_and_keep_nothing() {
     app.assert_no_crash().await;
     audit.finish();
 }
+
+/// The cross-site layout (docs/deploy.md says what it costs): the app on one site, the API on
+/// another (`127.0.0.1` and `localhost` are two sites to the browser, whatever the ports). The
+/// API's flow cookie (SameSite=Lax) comes back on a cross-site answer, so the browser drops it;
+/// the callback's POST goes without it, Djoser can't find the state, and the page says that the
+/// app and the API must share a site, keeping nothing. (Same-site layouts work: the tests above.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cross_site_api_loses_the_flow_and_says_so() {
+    skip_unless_e2e!();
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("no free port");
+    let port = reserved.local_addr().expect("reserved port").port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let provider_dir = TestDir::new();
+    let provider = OidcProvider::start(
+        provider_dir.path(),
+        &[format!("{origin}/oauth-callback/oidc")],
+    )
+    .await;
+    let app = App::start_served_by(
+        &origin,
+        AppOptions {
+            backend: BackendOptions {
+                extra_env: provider.backend_env(),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+    .await;
+    let api = app.api_base().replace("127.0.0.1", "localhost");
+    let root = app.dir.join("www");
+    configured_copy_of(
+        &social_dist_dir(),
+        &root,
+        &["--api", &api, "--social", "oidc=Test ID"],
+    );
+    drop(reserved);
+    let _nginx = Nginx::start(app.dir.path(), &root, port, &api).await;
+
+    app.goto("/login").await;
+    continue_with_provider(&app, "carol").await;
+    app.wait_for_pathname("/oauth-callback/oidc").await;
+    app.wait_for("[data-error=\"state\"]").await;
+    assert!(app
+        .text("[data-error=\"state\"]")
+        .await
+        .contains("same site"));
+    assert_nothing_stored(&app).await;
+    app.assert_no_crash().await;
+}
