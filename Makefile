@@ -127,12 +127,18 @@ storm: build
 	  cargo test $(E2E_TESTS) storm::storm -- --exact --nocapture --test-threads=1
 
 # The benchmark (not part of `make test`): sizes and timings of the release dist/ in headless
-# Chromium against the reference backend; prints one Markdown table (benches/bench/, ~10 min; docs/performance.md).
+# Chromium against the reference backend; prints one Markdown table (benches/bench/, ~15 min; docs/performance.md).
+# Its reference column is the Next.js + NextAuth anchor (outside the repo, NEXT_ANCHOR), built
+# by scripts/bench-next.sh and measured by the same code in the same run (phase `next`); without
+# it the run says so and prints no reference figures.
 # The harness that drives the browser needs no LTO: build it quickly.
+NEXT_ANCHOR ?= ../shared/anchors/nextjs-nextauth
 .PHONY: bench
 bench: build
 	scripts/setup.sh backend browser bench
-	CARGO_PROFILE_BENCH_LTO=false CARGO_PROFILE_BENCH_CODEGEN_UNITS=16 CARGO_PROFILE_BENCH_OPT_LEVEL=1 \
+	next=$$(scripts/bench-next.sh "$(NEXT_ANCHOR)"); \
+	NEXT_ANCHOR="$(NEXT_ANCHOR)" NEXT_ANCHOR_BUILD="$$next" \
+	  CARGO_PROFILE_BENCH_LTO=false CARGO_PROFILE_BENCH_CODEGEN_UNITS=16 CARGO_PROFILE_BENCH_OPT_LEVEL=1 \
 	  cargo bench --bench bench
 
 # Screenshots of each page from the real app (light/dark, phone/desktop) into docs/screenshots/

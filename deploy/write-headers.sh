@@ -10,12 +10,15 @@ set -euo pipefail
 dist=${1:?usage: $0 DIST_DIR API_ORIGIN}
 api=${2:?usage: $0 DIST_DIR API_ORIGIN (e.g. https://api.example.com)}
 [ -f "$dist/index.html" ] || { echo "error: $dist/index.html not found: build first (make build)" >&2; exit 1; }
+# The pages' inline <style>, allowed by its hash, which the build writes (scripts/post-build.py).
+style_hash=$(cat "$dist/csp-style-hash.txt" 2>/dev/null) || true
+[[ $style_hash =~ ^\'sha256-[A-Za-z0-9+/=]+\'$ ]] || { echo "error: no style hash in $dist/csp-style-hash.txt: rebuild (make build)" >&2; exit 1; }
 
 # The path the build is served under (scripts/configure-dist.py --base), from its pages.
 base=$(sed -n 's/.*<meta name="app-base-path" content="\([^"]*\)".*/\1/p' "$dist/index.html" | head -n 1)
 base=${base:-/}
 
-csp="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self' $api; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'"
+csp="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' $style_hash; img-src 'self' data:; connect-src 'self' $api; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'"
 
 {
   echo "# Written by deploy/write-headers.sh for this build; see docs/deploy.md."

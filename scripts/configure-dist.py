@@ -24,6 +24,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from inline_style import csp_hash  # noqa: E402
+
 # option -> meta tag
 TAGS = {
     "api": "djoser-api-base",
@@ -143,6 +146,19 @@ def configure(dist, path, changes):
     return page
 
 
+def check_styles(dist, pages):
+    """Each page's inline <style> must still be the one the CSP allows (dist/csp-style-hash.txt):
+    nothing here edits it, and a page from another build would paint unstyled."""
+    path = os.path.join(dist, "csp-style-hash.txt")
+    if not os.path.isfile(path):
+        return  # a debug build: the pages link the stylesheet
+    allowed = open(path, encoding="utf-8").read().strip()
+    for name, page in pages.items():
+        styles = re.findall(r"<style>(.*?)</style>", page, flags=re.DOTALL)
+        if [csp_hash(css) for css in styles] != [allowed]:
+            sys.exit(f"configure-dist: {name}'s <style> is not the one {path} allows: rebuild (make build)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dist", help="the release build folder (make build writes dist/)")
@@ -174,6 +190,7 @@ def main():
     if "index.html" not in pages:
         sys.exit(f"configure-dist: {args.dist}/index.html not found: build first (make build)")
     configured = {name: configure(args.dist, os.path.join(args.dist, name), changes) for name in pages}
+    check_styles(args.dist, configured)
 
     index = open(os.path.join(args.dist, "index.html"), encoding="utf-8").read()
     old_base = read_meta(index, TAGS["base"], "index.html") or "/"

@@ -7,9 +7,13 @@ prerendered pages, minified JS glue and precompressed twins.
    reload button, when WebAssembly is missing or the app fails to start within 10 s.
 2. In release builds, minifies wasm-bindgen's JS glue with terser (55 KB -> ~25 KB raw,
    ~9 KB -> ~7 KB gzip) and updates its modulepreload integrity; minifies the loader too (terser)
-   and the stylesheet (comments and spacing: 2.6 -> 2.1 KB gzip), and leaves the comments out of
-   the pages (index.html has them). (trunk's own `minify` would also rewrite the HTML: attributes
-   reordered, empty ones dropped, which the deployers' meta tags can't have.)
+   and leaves the comments out of the pages (index.html has them). (trunk's own `minify` would
+   also rewrite the HTML: attributes reordered, empty ones dropped, which the deployers' meta tags
+   can't have.) The stylesheet, minified (scripts/inline_style.py: 2.6 -> 2.1 KB gzip), goes into
+   every page as a <style> element instead of a <link>: the first paint then waits for no request
+   (a render-blocking stylesheet shared a phone's link with the wasm). The app draws every later
+   route into the same document, so no page needs the file: it leaves the build. The CSP allows
+   the element by its hash, written to csp-style-hash.txt (deploy/write-headers.sh reads it).
 3. In release builds, writes the prerendered HTML of every page (src/bin/prerender.rs, built and
    run natively) from the finished index.html, so a first visit paints before the wasm runs; and
    under login-field/ the pages that differ where users sign in by username, for
@@ -29,6 +33,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from inline_style import csp_hash, minify_css  # noqa: E402
+
 staging = os.environ["TRUNK_STAGING_DIR"]
 source = os.environ["TRUNK_SOURCE_DIR"]
 release = os.environ.get("TRUNK_PROFILE") == "release"
@@ -43,15 +50,6 @@ def fail(message):
 
 def integrity(data):
     return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
-
-
-def minify_css(css):
-    """Comments and the spacing around punctuation out. Enough for assets/style.css, whose
-    strings (font names, attribute values) hold no spacing or punctuation this would change."""
-    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
-    css = re.sub(r"\s+", " ", css)
-    css = re.sub(r"\s*([{};,>])\s*", r"\1", css)
-    return re.sub(r":\s+", ":", css).replace(";}", "}").strip()
 
 
 def tool(name):
@@ -104,16 +102,19 @@ if release:
         minified = f.read()
     html = preload.sub(lambda m: m.group(1) + integrity(minified) + m.group(4), html)
 
-    stylesheet = re.compile(r'(<link rel="?stylesheet"? href="?/([^" >]+\.css)"?[^>]*?integrity=")([^"]+)(")')
+    stylesheet = re.compile(r'<link rel="?stylesheet"? href="?/([^" >]+\.css)"?[^>]*>')
     links = stylesheet.findall(html)
     if len(links) != 1:
         fail(f"expected one stylesheet link in index.html, found {len(links)}")
-    css_path = os.path.join(staging, links[0][1])
+    css_path = os.path.join(staging, links[0])
     with open(css_path, encoding="utf-8") as f:
-        css = minify_css(f.read()).encode()
-    with open(css_path, "wb") as f:
-        f.write(css)
-    html = stylesheet.sub(lambda m: m.group(1) + integrity(css) + m.group(4), html)
+        css = minify_css(f.read())
+    if "</" in css:
+        fail("the stylesheet has '</' in it, which would end its <style> element")
+    os.remove(css_path)
+    html = stylesheet.sub(lambda _: f"<style>{css}</style>", html)
+    with open(os.path.join(staging, "csp-style-hash.txt"), "w", encoding="utf-8") as f:
+        f.write(csp_hash(css) + "\n")
     html = re.sub(r"[ \t]*<!--.*?-->\n?", "", html, flags=re.DOTALL)
 
 with open(html_path, "w", encoding="utf-8") as f:

@@ -19,9 +19,14 @@
 //! 4. `mobile`: `BENCH_RUNS` first visits through nginx under the standard mobile profile (CDP:
 //!    150 ms latency, 1.44 Mbit/s down, 675 kbit/s up, CPU 4× slower; see [`phases::mobile`]),
 //!    each in a new Chromium with a fresh profile, then a first and a second sign-in under it;
-//! 5. `pbkdf2`: the warm sign-in, `BENCH_RUNS` times, against a backend with Django's default
+//! 5. `next`: the reference, the Next.js + NextAuth anchor (`NEXT_ANCHOR`, built by
+//!    scripts/bench-next.sh) served by `next start`, measured by the same code: first visits
+//!    (beside the `nginx` rows) and first visits and a sign-in under the mobile profile (beside the
+//!    `mobile` rows); every figure in the reference column comes from it, and the targets of
+//!    issue #21 are judged against it under the table (see [`phases::next`]);
+//! 6. `pbkdf2`: the warm sign-in, `BENCH_RUNS` times, against a backend with Django's default
 //!    hasher;
-//! 6. `memory`: one long run with 2-second access tokens: memory (JS heap, wasm memory, JS objects
+//! 7. `memory`: one long run with 2-second access tokens: memory (JS heap, wasm memory, JS objects
 //!    the wasm side holds) after sign-in and after `BENCH_REFRESHES` (default 200) refresh cycles
 //!    of the app's own timer, or as many as `BENCH_REFRESH_CAP_SECS` (default 240) allow;
 //!    alongside it, as a control, an idle dashboard (tokens that outlive the run) for as long.
@@ -34,8 +39,8 @@
 //! its rows of the table as data), `table.rs` (cells, rows, the table), `stats.rs`.
 //!
 //! `BENCH_RUNS=5 cargo bench --bench bench` gives a quick (unpublishable) look;
-//! `BENCH_PHASES=memory` (or `cold`, `nginx`, `mobile`, `pbkdf2`, comma-separated) runs only
-//! those phases.
+//! `BENCH_PHASES=memory` (or `cold`, `nginx`, `mobile`, `next`, `pbkdf2`, comma-separated) runs
+//! only those phases.
 
 // The harness of the end-to-end tests; this uses a part of it.
 #[allow(dead_code, unused_imports)]
@@ -51,12 +56,12 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use phases::{cold, memory, mobile, nginx, pbkdf2, sizes};
+use phases::{cold, memory, mobile, next, nginx, pbkdf2, sizes};
 use support::sizes::Sizes;
 use table::Table;
 
 /// `BENCH_PHASES`' default.
-const ALL_PHASES: &str = "cold,nginx,mobile,pbkdf2,memory";
+const ALL_PHASES: &str = "cold,nginx,mobile,next,pbkdf2,memory";
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -111,6 +116,72 @@ fn chromium_version() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The targets of issue #21, judged on this run's medians against the `next` phase's.
+fn targets(
+    nginx: &nginx::NginxVisits,
+    mobile: &mobile::MobileVisits,
+    next: &next::Next,
+) -> Vec<String> {
+    if let Some(reason) = &next.absent {
+        return vec![format!("Targets of issue #21: not judged, {reason}.")];
+    }
+    let median = |s: &[f64]| stats::summarize(s).median;
+    let judged = |what: &str,
+                  app: &[f64],
+                  anchor: &[f64],
+                  ratio: fn(f64, f64) -> f64,
+                  met: fn(f64) -> bool,
+                  show: &str| {
+        if app.is_empty() || anchor.is_empty() {
+            return format!("- {what}: not judged (its phase did not run)");
+        }
+        let (a, n) = (median(app), median(anchor));
+        let r = ratio(a, n);
+        format!(
+            "- {what}: app {} against Next {}: {} → **{}**",
+            table::ms(a),
+            table::ms(n),
+            show.replace("{r}", &format!("{r:.2}")),
+            if met(r) { "met" } else { "not met" }
+        )
+    };
+    vec![
+        "Targets of issue #21 (medians of this run):".to_string(),
+        judged(
+            "phone: first contentful paint ≤ 0.8× Next's",
+            &mobile.painted,
+            &next.mobile_painted,
+            |a, n| a / n,
+            |r| r <= 0.8,
+            "{r}× Next's",
+        ),
+        judged(
+            "phone: sign-in form usable ≤ Next's (aim 0.85×)",
+            &mobile.usable,
+            &next.mobile_usable,
+            |a, n| a / n,
+            |r| r <= 1.0,
+            "{r}× Next's",
+        ),
+        judged(
+            "phone: sign-in (click → email shown) ≥ 1.7× faster than Next",
+            &mobile.first_sign_in,
+            &next.mobile_sign_in,
+            |a, n| n / a,
+            |r| r >= 1.7,
+            "{r}× faster",
+        ),
+        judged(
+            "desktop (through nginx): form usable ≥ 1.25× faster than Next",
+            &nginx.usable,
+            &next.usable,
+            |a, n| n / a,
+            |r| r >= 1.25,
+            "{r}× faster",
+        ),
+    ]
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let runs = env_number("BENCH_RUNS", 30).max(1) as usize;
@@ -141,6 +212,12 @@ async fn main() {
     } else {
         mobile::MobileVisits::default()
     };
+    let next = if phase("next") {
+        next::runs(runs).await
+    } else {
+        eprintln!("\n!!! [bench] the `next` phase is not in BENCH_PHASES: NO reference figures in this run\n");
+        next::Next::skipped("the `next` phase was left out (BENCH_PHASES)")
+    };
     let pbkdf2 = if phase("pbkdf2") {
         pbkdf2::runs(runs).await
     } else {
@@ -152,7 +229,19 @@ async fn main() {
         memory::Memory::skipped(refreshes, cap)
     };
 
-    let mut t = Table::default();
+    let targets = targets(&nginx, &mobile, &next);
+    let reference_note = match &next.absent {
+        None => format!(
+            "- reference column: the Next.js 15 + NextAuth v5 anchor from `{}` (NEXT_ANCHOR), built by scripts/bench-next.sh and served by its own `next start` (compressed, on loopback) against a reference backend of its own, measured in this run by the `next` phase with the same code and profile as the row (fresh Chromium per run; its \"usable\": the first moment its form's submit button is not disabled, recorded in the page by a MutationObserver set before the page's scripts){}",
+            next.anchor,
+            match next.redone {
+                0 => String::new(),
+                r => format!("; {r} of its mobile runs done again (the CPU throttling did not hold)"),
+            }
+        ),
+        Some(reason) => format!("- **NO reference figures in this run**: {reason}"),
+    };
+    let mut t = Table::with_reference(next);
     sizes::rows(&sizes, &mut t);
     cold.visit_rows(&mut t);
     t.rows(&nginx, nginx::ROWS);
@@ -180,11 +269,16 @@ async fn main() {
     if let Some(note) = mobile.header_note() {
         println!("{note}");
     }
+    println!("{reference_note}");
     if phases != ALL_PHASES {
         println!("- phases run (`BENCH_PHASES`): {phases}; the others' rows are left out");
     }
     println!();
     t.print();
+    println!();
+    for line in targets {
+        println!("{line}");
+    }
     println!();
     if let Some(note) = cold.requests_note() {
         println!("{note}");

@@ -2,6 +2,7 @@
 //! lists its rows as [`RowSpec`]s (a figure's label, where its samples are, how to show them, the
 //! reference figure), and [`Table::rows`] turns them into lines.
 
+use crate::phases::next::Next;
 use crate::stats::summarize;
 use crate::support::sizes::Size;
 
@@ -54,9 +55,30 @@ pub fn show(size: &Size) -> String {
 #[derive(Default)]
 pub struct Table {
     rows: Vec<[String; 5]>,
+    /// The reference column's figures: the `next` phase of this run.
+    next: Next,
 }
 
 impl Table {
+    pub fn with_reference(next: Next) -> Table {
+        Table { rows: vec![], next }
+    }
+
+    /// The reference cell for a row: Next's median and spread from this run's `next` phase.
+    fn reference(&self, samples: Option<Samples<Next>>, fmt: Fmt) -> String {
+        let Some(samples) = samples else {
+            return String::new();
+        };
+        if self.next.absent.is_some() {
+            return "not measured (see the notes)".into();
+        }
+        let s = summarize(samples(&self.next));
+        if s.n == 0 {
+            return String::new();
+        }
+        format!("{} ({} – {})", fmt(s.median), fmt(s.lo), fmt(s.hi))
+    }
+
     pub fn row(
         &mut self,
         figure: &str,
@@ -107,17 +129,20 @@ impl Table {
         for spec in specs {
             match spec.figure {
                 Figure::Stat { samples, fmt } => {
-                    self.stat(spec.label, samples(data), fmt, spec.reference)
+                    let reference = self.reference(spec.reference, fmt);
+                    self.stat(spec.label, samples(data), fmt, &reference)
                 }
-                Figure::Ratio { app, raw } => {
-                    self.ratio(spec.label, app(data), raw(data), spec.reference)
-                }
+                Figure::Ratio { app, raw } => self.ratio(spec.label, app(data), raw(data), ""),
             }
         }
     }
 
     pub fn print(&self) {
-        println!("| figure | median | spread | runs | reference (measured elsewhere, not run here): Next.js + NextAuth over the same Djoser |");
+        let reference = match &self.next.absent {
+            None => "reference: Next.js 15 + NextAuth v5 over the same Djoser, measured in this run (phase `next`): median (p10 – p90)",
+            Some(_) => "reference: none (the Next.js anchor was not measured in this run)",
+        };
+        println!("| figure | median | spread | runs | {reference} |");
         println!("|---|---:|---:|---:|---|");
         for [a, b, c, d, e] in &self.rows {
             println!("| {a} | {b} | {c} | {d} | {e} |");
@@ -144,8 +169,8 @@ pub enum Figure<T> {
 pub struct RowSpec<T> {
     pub label: &'static str,
     pub figure: Figure<T>,
-    /// The reference column: Next.js + NextAuth, measured elsewhere ("" for none).
-    pub reference: &'static str,
+    /// The reference column: the same figure of the Next.js anchor, from this run's `next` phase.
+    pub reference: Option<Samples<Next>>,
 }
 
 /// A row with the median and spread of `samples`.
@@ -153,7 +178,7 @@ pub const fn stat<T>(
     label: &'static str,
     samples: Samples<T>,
     fmt: Fmt,
-    reference: &'static str,
+    reference: Option<Samples<Next>>,
 ) -> RowSpec<T> {
     RowSpec {
         label,
@@ -163,15 +188,10 @@ pub const fn stat<T>(
 }
 
 /// A row with the app / raw ratio.
-pub const fn ratio<T>(
-    label: &'static str,
-    app: Samples<T>,
-    raw: Samples<T>,
-    reference: &'static str,
-) -> RowSpec<T> {
+pub const fn ratio<T>(label: &'static str, app: Samples<T>, raw: Samples<T>) -> RowSpec<T> {
     RowSpec {
         label,
         figure: Figure::Ratio { app, raw },
-        reference,
+        reference: None,
     }
 }

@@ -16,6 +16,9 @@ import sys
 import tempfile
 import tomllib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "scripts"))
+import inline_style  # noqa: E402
+
 HOSTS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HOSTS))
 problems = []
@@ -37,6 +40,13 @@ security = dict(re.findall(r'^\s*add_header ([\w-]+) "([^"]*)" always;', nginx, 
 # (nginx's map keys on "$status $uri": the year-long rule is for answers that are the file.)
 hashed = "^" + re.search(r'^\s*"~\^(?:\([\d|]+\) )?(/\[\^/\]\+-[^"]+)"\s', nginx, re.M).group(1)
 expect(len(security) >= 6, f"nginx.conf: only {sorted(security)}")
+
+# The pages' inline <style> (scripts/inline_style.py): every config allows it by the hash the
+# build gives today's assets/style.css.
+style_hash = inline_style.source_hash()
+for name in inline_style.CONFIGS:
+    found = inline_style.STYLE_SRC.findall(read(*name.split("/")))
+    expect(found == [style_hash], f"{name}: style-src hashes {found}, the build's is {style_hash}: run scripts/inline_style.py --update")
 
 # The app's routes, as the builds wrote them (the configs serve every build: with social sign-in
 # too); those with parameters are the emailed links and the social callback.
@@ -64,6 +74,8 @@ for name in emailed:
 with tempfile.TemporaryDirectory() as dist:
     for name in ("index.html", "app-29b47e2829ff11a2_bg.wasm", "login.html"):
         open(os.path.join(dist, name), "w").close()
+    with open(os.path.join(dist, "csp-style-hash.txt"), "w") as f:
+        f.write(style_hash + "\n")
     subprocess.run([os.path.join(ROOT, "deploy", "write-headers.sh"), dist, "https://api.example.com"],
                    check=True, stdout=subprocess.DEVNULL)
     blocks = re.split(r"^(?=/)", open(os.path.join(dist, "_headers")).read(), flags=re.M)[1:]

@@ -9,7 +9,7 @@
 //! takeover.rs: the prerendered card before the app, what was typed into it, the app taking it
 //! over without a shift, the neutral shell for a stored session; boot.rs: no JavaScript, a wasm
 //! that fails to load, no WebAssembly, a slow start; pages.rs: a page per route and which page
-//! answers which path.
+//! answers which path; styled.rs: the styled card painted from the HTML alone (issue #21).
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,7 @@ use crate::support::{App, AppOptions};
 
 mod boot;
 mod pages;
+mod styled;
 mod takeover;
 
 const PASSWORD: &str = "Correct-horse-42";

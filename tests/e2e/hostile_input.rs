@@ -11,12 +11,11 @@ use crate::support::{App, AppOptions, BackendOptions, Recorded, StaticConfig, St
 const EMAIL: &str = "mallory-target@example.com";
 const PASSWORD: &str = "Correct-horse-42";
 
-/// The production policy from README.md, reporting to the static server; `{api_base}` is the
-/// test backend's origin (filled in by the static server).
-const STRICT_CSP: &str =
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-     img-src 'self' data:; connect-src 'self' {api_base}; base-uri 'none'; form-action 'none'; \
-     frame-ancestors 'none'; object-src 'none'; report-uri /csp-report";
+/// The production policy (deploy/nginx.conf's), reporting to the static server; `{api_base}` is
+/// the test backend's origin (filled in by the static server).
+fn strict_csp() -> String {
+    crate::support::nginx::production_csp()
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn open_redirect_attempts_land_on_the_dashboard() {
@@ -207,6 +206,7 @@ async fn emailed_link_pages_send_no_referrer() {
             api_base: app.api_base(),
             extra_headers: vec![],
             wasm_delay: None,
+            assets_delay: None,
         },
     );
     assert_ne!(probe.origin(), app.origin());
@@ -275,7 +275,7 @@ fn csp_console_messages(messages: Vec<String>) -> Vec<String> {
 async fn app_runs_under_a_strict_csp() {
     skip_unless_e2e!();
     let app = App::start_opts(AppOptions {
-        static_headers: vec![("Content-Security-Policy".into(), STRICT_CSP.into())],
+        static_headers: vec![("Content-Security-Policy".into(), strict_csp())],
         ..Default::default()
     })
     .await;
@@ -343,7 +343,7 @@ async fn csp_without_wasm_unsafe_eval_stops_the_app_and_is_reported() {
     let app = App::start_opts(AppOptions {
         static_headers: vec![(
             "Content-Security-Policy".into(),
-            STRICT_CSP.replace(" 'wasm-unsafe-eval'", ""),
+            strict_csp().replace(" 'wasm-unsafe-eval'", ""),
         )],
         ..Default::default()
     })

@@ -169,7 +169,6 @@ async fn nginx_serves_the_build_with_the_documented_config() {
     for (file, content_type) in [
         (hashed(".wasm"), "application/wasm"),
         (hashed(".js"), "javascript"),
-        (hashed(".css"), "text/css"),
     ] {
         let path = format!("/{file}");
         let r = browser_get(&app, &path).await;
@@ -204,7 +203,7 @@ async fn nginx_serves_the_build_with_the_documented_config() {
 
     // The same files asked for directly: the brotli twin to whoever takes brotli, the gzip twin
     // to whoever takes only gzip, the file itself to the rest; byte for byte the build's files.
-    for file in [hashed(".wasm"), hashed(".js"), hashed(".css")] {
+    for file in [hashed(".wasm"), hashed(".js")] {
         let path = format!("/{file}");
         for (accept, encoding, twin) in [
             (Some("br, gzip"), Some("br"), format!("{file}.br")),
@@ -330,11 +329,11 @@ async fn nginx_serves_the_build_with_the_documented_config() {
 
     // trunk's hash is a u64 in hex without leading zeros: a build can have 15 digits or fewer.
     std::fs::copy(
-        root.join(hashed(".css")),
-        root.join("style-589f6c8f1ce7f67.css"),
+        root.join(hashed(".js")),
+        root.join("app-589f6c8f1ce7f67.js"),
     )
-    .expect("copy a stylesheet under a 15-digit hash");
-    let r = browser_get(&app, "/style-589f6c8f1ce7f67.css").await;
+    .expect("copy a script under a 15-digit hash");
+    let r = browser_get(&app, "/app-589f6c8f1ce7f67.js").await;
     assert_eq!(
         header(&r, "cache-control"),
         IMMUTABLE,
@@ -413,6 +412,15 @@ async fn static_host_headers_file_covers_the_build() {
                 && h.contains("script-src 'self' 'wasm-unsafe-eval';")),
         "/* should send the CSP with the API origin: {all:?}"
     );
+    // The pages' inline <style>, by the hash this build wrote.
+    let style_hash = std::fs::read_to_string(copy.join("csp-style-hash.txt"))
+        .expect("the build's csp-style-hash.txt");
+    let style_src = format!("style-src 'self' {};", style_hash.trim());
+    assert!(
+        all.iter()
+            .any(|h| h.starts_with("Content-Security-Policy: ") && h.contains(&style_src)),
+        "/* should allow the pages' <style> ({style_src}): {all:?}"
+    );
     assert!(
         !all.iter().any(|h| h.starts_with("Cache-Control")),
         "/* must not set Cache-Control (the hosts merge matching rules): {all:?}"
@@ -425,6 +433,7 @@ async fn static_host_headers_file_covers_the_build() {
         .filter(|f| {
             !f.ends_with(".html")
                 && !f.starts_with('_')
+                && f.as_str() != "csp-style-hash.txt"
                 && !f.ends_with(".gz")
                 && !f.ends_with(".br")
         })

@@ -38,7 +38,7 @@ fn first_visit_fits_the_size_budget() {
     );
     let total = sizes.first_visit();
     let report = format!(
-        "first visit, gzip -9: {} bytes (budget {BUDGET_GZIP}) = wasm {} + JS {} ({} files) + CSS {} + HTML {}",
+        "first visit, gzip -9: {} bytes (budget {BUDGET_GZIP}) = wasm {} + JS {} ({} files) + CSS files {} + HTML {} (stylesheet inline)",
         total.gzip, sizes.wasm.gzip, sizes.js.gzip, sizes.js_files, sizes.css.gzip, sizes.html.gzip
     );
     match total.brotli.filter(|_| sizes.brotli) {

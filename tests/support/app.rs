@@ -15,6 +15,8 @@ pub struct AppOptions {
     pub static_headers: Vec<(String, String)>,
     /// The static server holds back the `.wasm` this long (the prerendered page shows meanwhile).
     pub wasm_delay: Option<Duration>,
+    /// The static server holds back every file but the pages this long.
+    pub assets_delay: Option<Duration>,
     /// The build folder to serve instead of `DIST_DIR`: the example build
     /// (`support::example_dist_dir()`), or a copy configured by `scripts/configure-dist.py` (`dist.rs`).
     pub dist: Option<PathBuf>,
@@ -63,6 +65,7 @@ impl App {
                 api_base: backend.base_url(),
                 extra_headers: opts.static_headers,
                 wasm_delay: opts.wasm_delay,
+                assets_delay: opts.assets_delay,
             },
         );
         assert_eq!(server.origin(), spa_origin);

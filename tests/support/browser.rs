@@ -139,12 +139,23 @@ impl Browser {
     /// The back-forward cache stays on, as in users' browsers: `--disable-back-forward-cache` is
     /// taken out of chromedriver's switches (some versions pass it; 156 doesn't).
     pub async fn start_with_args(dir: &Path, extra_args: &[&str]) -> Browser {
-        Browser::launch(dir, extra_args, &["disable-back-forward-cache"]).await
+        Browser::launch(dir, extra_args, &["disable-back-forward-cache"], None).await
+    }
+
+    /// Chromium whose navigations return at once (`pageLoadStrategy: none`): chromedriver
+    /// otherwise holds every command until the load event, which waits for every script.
+    pub async fn start_not_waiting_for_load(dir: &Path) -> Browser {
+        Browser::launch(dir, &[], &["disable-back-forward-cache"], Some("none")).await
     }
 
     /// chromedriver and a Chromium session with `extra_args` added to our switches and
     /// `exclude_switches` taken out of chromedriver's own (goog:chromeOptions `excludeSwitches`).
-    async fn launch(dir: &Path, extra_args: &[&str], exclude_switches: &[&str]) -> Browser {
+    async fn launch(
+        dir: &Path,
+        extra_args: &[&str],
+        exclude_switches: &[&str],
+        page_load_strategy: Option<&str>,
+    ) -> Browser {
         let port = free_port();
         let mut command = Command::new(chromedriver());
         command.arg(format!("--port={port}"));
@@ -171,6 +182,9 @@ impl Browser {
         let mut caps = serde_json::Map::new();
         caps.insert("goog:chromeOptions".to_string(), options);
         caps.insert("goog:loggingPrefs".to_string(), json!({ "browser": "ALL" }));
+        if let Some(strategy) = page_load_strategy {
+            caps.insert("pageLoadStrategy".to_string(), json!(strategy));
+        }
         Browser::connect(Engine::Chromium, caps, driver, driver_url, driver_log).await
     }
 

@@ -47,7 +47,8 @@ fn file_size(file: &Path, brotli: bool) -> Size {
     Size { raw, gzip, brotli }
 }
 
-/// The build's files by kind. A first visit fetches all of wasm, JS, CSS and HTML.
+/// The build's files by kind. A first visit fetches all of wasm, JS, CSS and HTML. (Release
+/// builds have no CSS file: the stylesheet is inline in each page, so it counts in the HTML.)
 pub struct Sizes {
     pub wasm: Size,
     pub js: Size,

@@ -38,6 +38,9 @@ pub struct StaticConfig {
     pub extra_headers: Vec<(String, String)>,
     /// Holds back the `.wasm` this long, so a test sees the prerendered page before the app.
     pub wasm_delay: Option<Duration>,
+    /// Holds back every file but the pages (wasm, JS, CSS, icon) this long: what a first paint
+    /// can't wait for.
+    pub assets_delay: Option<Duration>,
 }
 
 /// Where browsers are told to send CSP violation reports (`report-uri /csp-report`).
@@ -246,7 +249,13 @@ async fn answer(
     if let (Some(delay), true) = (config.wasm_delay, target.ends_with(".wasm")) {
         tokio::time::sleep(delay).await;
     }
-    let (status, content_type, body) = match resolve(&config.dist, &target) {
+    let file = resolve(&config.dist, &target);
+    if let (Some(delay), Some(file)) = (config.assets_delay, &file) {
+        if content_type(file) != HTML {
+            tokio::time::sleep(delay).await;
+        }
+    }
+    let (status, content_type, body) = match file {
         Some(file) if content_type(&file) != HTML => match tokio::fs::read(&file).await {
             Ok(body) => (StatusCode::OK, content_type(&file), body),
             Err(e) => cannot_read(&file, e),

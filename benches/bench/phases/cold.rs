@@ -121,30 +121,30 @@ impl Cold {
 }
 
 const VISIT_ROWS: &[RowSpec<Cold>] = &[
-    stat("… of which bodies (encodedBodySize)", |c| &c.bodies, kb, ""),
+    stat("… of which bodies (encodedBodySize)", |c| &c.bodies, kb, None),
     stat(
         "first visit to /login, fresh profile: navigation start → **login form usable** (`login-form-usable` mark)",
         |c| &c.usable,
         ms,
-        "332–398 ms",
+        None,
     ),
     stat(
         "… of which: HTML, CSS, JS and wasm received (last responseEnd)",
         |c| &c.files_done,
         ms,
-        "",
+        None,
     ),
     stat(
         "… of which: the app starts (`app-start` mark: wasm compiled and instantiated)",
         |c| &c.started,
         ms,
-        "",
+        None,
     ),
     stat(
         "… first contentful paint (`first-contentful-paint`: the page's HTML or the app's first render, whichever paints first)",
         |c| &c.painted,
         ms,
-        "",
+        None,
     ),
 ];
 
@@ -153,44 +153,42 @@ pub const SIGN_IN_ROWS: &[RowSpec<Cold>] = &[
         "first sign-in in the browser (new connection + CORS preflights): click → dashboard shows the email",
         |c| &c.first_app,
         ms,
-        "",
+        None,
     ),
     stat(
         "… raw pair: fetch jwt/create/ then users/me/ from the same page (to an equally untouched backend)",
         |c| &c.first_raw,
         ms,
-        "",
+        None,
     ),
     ratio(
         "… **ratio** app / raw (per run)",
         |c| &c.first_app,
         |c| &c.first_raw,
-        "4.3–4.8× (four requests through the Next server)",
     ),
     stat(
         "… the app's own time in its sign-in (click → jwt/create/ sent, users/me/ answered → email shown; Resource Timing)",
         |c| &c.first_own,
         ms,
-        "",
+        None,
     ),
     stat(
         "sign-in again (connection open, preflights cached): click → dashboard shows the email",
         |c| &c.again_app,
         ms,
-        "",
+        None,
     ),
-    stat("… raw pair, same state", |c| &c.again_raw, ms, ""),
+    stat("… raw pair, same state", |c| &c.again_raw, ms, None),
     ratio(
         "… **ratio** app / raw (per run)",
         |c| &c.again_app,
         |c| &c.again_raw,
-        "4.3–4.8×",
     ),
     stat(
         "… the app's own time in its sign-in",
         |c| &c.again_own,
         ms,
-        "",
+        None,
     ),
 ];
 
@@ -200,25 +198,25 @@ pub const STATE_ROWS: &[RowSpec<Cold>] = &[
         "protected page by URL with a stored session: navigation start → `dashboard-ready`",
         |c| &c.protected,
         ms,
-        "",
+        None,
     ),
     stat(
         "JS heap after sign-in (`usedJSHeapSize` after `gc()`)",
         |c| &c.heap,
         mib,
-        "",
+        None,
     ),
     stat(
         "wasm memory after sign-in (`memory.buffer.byteLength`)",
         |c| &c.wasm,
         mib,
-        "",
+        None,
     ),
     stat(
         "JS objects held by wasm after sign-in (live entries of wasm-bindgen's externref table)",
         |c| &c.refs,
         count,
-        "",
+        None,
     ),
 ];
 

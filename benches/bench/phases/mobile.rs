@@ -26,7 +26,7 @@ pub const MOBILE_CPU_RATE: f64 = 4.0;
 /// Puts the current tab under the mobile profile (CDP through chromedriver's `goog/cdp/execute`,
 /// which sends the commands to the tab's page target; both last across the tab's navigations,
 /// which each run checks).
-async fn emulate_mobile(app: &App) {
+pub async fn emulate_mobile(app: &App) {
     let cdp = &app.browser;
     cdp.cdp("Network.enable", json!({})).await;
     cdp.cdp(
@@ -71,14 +71,14 @@ async fn js_loop_ms(app: &App) -> f64 {
 /// runs at full speed: so a fixed JS loop as the page runs now (`held`), then with the throttling
 /// turned off (`off`), then set again in this page (`again`, the control). Measure it when the
 /// run's figures are in: the page's throttling is changed.
-struct Throttling {
+pub struct Throttling {
     held: f64,
     off: f64,
     again: f64,
 }
 
 impl Throttling {
-    async fn measure(app: &App) -> Throttling {
+    pub async fn measure(app: &App) -> Throttling {
         let set = |rate: f64| {
             app.browser
                 .cdp("Emulation.setCPUThrottlingRate", json!({ "rate": rate }))
@@ -92,19 +92,19 @@ impl Throttling {
     }
 
     /// How much slower the loop ran as the navigation left the page.
-    fn slowdown(&self) -> f64 {
+    pub fn slowdown(&self) -> f64 {
         self.held / self.off
     }
 
     /// The same, with the throttling set again in the page.
-    fn control(&self) -> f64 {
+    pub fn control(&self) -> f64 {
         self.again / self.off
     }
 
     /// Whether the throttling set before the navigation held in the page. Other load on the
     /// machine blurs all three readings alike: it held unless the loop ran clearly faster than
     /// with the throttling set again.
-    fn held(&self) -> bool {
+    pub fn held(&self) -> bool {
         self.slowdown() >= self.control() / 2.0
     }
 }
@@ -112,7 +112,7 @@ impl Throttling {
 /// The document's request start → response end (Navigation Timing): at least the emulated
 /// latency when the network profile applies to the page. (Chromium's emulation holds back the
 /// body, not the headers: responseStart comes at once, the latency shows before responseEnd.)
-async fn document_fetch_ms(app: &App) -> f64 {
+pub async fn document_fetch_ms(app: &App) -> f64 {
     app.js(
         "const n = performance.getEntriesByType('navigation')[0]; return n ? n.responseEnd - n.requestStart : null;",
         vec![],
@@ -211,56 +211,55 @@ pub async fn runs(runs: usize) -> MobileVisits {
     v
 }
 
-/// This app's figures on the same profile before ("before: …" in the labels) and Next.js 15 +
-/// NextAuth v5's (the reference column) were measured elsewhere.
+/// The reference column: the Next.js anchor on the same profile, this run's `next` phase.
 pub const ROWS: &[RowSpec<MobileVisits>] = &[
     stat(
-        "first visit to /login through nginx **under the mobile profile** (see the notes), fresh profile: transferred (Resource Timing transferSize; before: 190.3 KB)",
+        "first visit to /login through nginx **under the mobile profile** (see the notes), fresh profile: transferred (Resource Timing transferSize)",
         |v| &v.wire,
         kb,
-        "Next.js 15 + NextAuth v5, same profile: 110.0 KB",
+        Some(|n| &n.mobile_wire),
     ),
     stat(
-        "… navigation start → first contentful paint (before: 1,706–1,738 ms)",
+        "… navigation start → first contentful paint",
         |v| &v.painted,
         ms,
-        "462–498 ms",
+        Some(|n| &n.mobile_painted),
     ),
     stat(
-        "… navigation start → **login form usable** (before: 1,637–1,664 ms)",
+        "… navigation start → **login form usable**",
         |v| &v.usable,
         ms,
-        "1,465–1,697 ms",
+        Some(|n| &n.mobile_usable),
     ),
     stat(
         "… of which: the app starts (`app-start` mark)",
         |v| &v.started,
         ms,
-        "",
+        None,
     ),
     stat(
         "… the profile in effect: the document's request → response end (Chromium holds the body back by the 150 ms latency)",
         |v| &v.document,
         ms,
-        "",
+        Some(|n| &n.mobile_document),
     ),
     stat(
         "… the profile in effect: a fixed JS loop on the page at the end of the run, against the same loop with the throttling then turned off (CPU 4×)",
         |v| &v.cpu_slowdown,
         times,
-        "",
+        Some(|n| &n.mobile_cpu),
     ),
     stat(
-        "first sign-in under the mobile profile (new connection + CORS preflights): click → dashboard shows the email (before: 435–460 ms)",
+        "first sign-in under the mobile profile (new connection + CORS preflights; Next: its server makes the calls): click → dashboard shows the email",
         |v| &v.first_sign_in,
         ms,
-        "814–834 ms",
+        Some(|n| &n.mobile_sign_in),
     ),
     stat(
         "… sign-in again under the profile (connection open, preflights cached)",
         |v| &v.again_sign_in,
         ms,
-        "",
+        None,
     ),
 ];
 
@@ -278,7 +277,7 @@ impl MobileVisits {
             ),
         };
         Some(format!(
-            "- mobile rows: the standard mobile profile (Lighthouse's mobile preset as DevTools emulation), set through CDP on each fresh tab (about:blank) before it navigates to /login: `Network.emulateNetworkConditions` with {MOBILE_LATENCY_MS:.0} ms latency per request, {:.0} kB/s down (1.6 Mbit/s × 0.9), {:.1} kB/s up (750 kbit/s × 0.9), and `Emulation.setCPUThrottlingRate` {MOBILE_CPU_RATE:.0}×; served by nginx as the nginx rows; \"before\": this app's earlier figures on the same profile, measured elsewhere with the reference column{redone}",
+            "- mobile rows: the standard mobile profile (Lighthouse's mobile preset as DevTools emulation), set through CDP on each fresh tab (about:blank) before it navigates to /login: `Network.emulateNetworkConditions` with {MOBILE_LATENCY_MS:.0} ms latency per request, {:.0} kB/s down (1.6 Mbit/s × 0.9), {:.1} kB/s up (750 kbit/s × 0.9), and `Emulation.setCPUThrottlingRate` {MOBILE_CPU_RATE:.0}×; served by nginx as the nginx rows{redone}",
             MOBILE_DOWNLOAD_BYTES_PER_S / 1000.0,
             MOBILE_UPLOAD_BYTES_PER_S / 1000.0
         ))

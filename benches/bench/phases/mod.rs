@@ -3,6 +3,7 @@
 pub mod cold;
 pub mod memory;
 pub mod mobile;
+pub mod next;
 pub mod nginx;
 pub mod pbkdf2;
 pub mod sizes;

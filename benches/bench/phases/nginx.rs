@@ -51,13 +51,18 @@ pub const ROWS: &[RowSpec<NginxVisits>] = &[
         "first visit to /login through nginx with deploy/nginx.conf (the build's brotli twins via brotli_static, gzip twins for browsers without brotli, the prerendered login.html gzipped per request, the production headers), fresh profile: transferred (Resource Timing transferSize)",
         |v| &v.wire,
         kb,
-        "110 KB (Next 15) – 141.5 KB (Next 16)",
+        Some(|n| &n.wire),
     ),
     stat(
         "… navigation start → **login form usable**",
         |v| &v.usable,
         ms,
-        "332–398 ms",
+        Some(|n| &n.usable),
     ),
-    stat("… first contentful paint", |v| &v.painted, ms, ""),
+    stat(
+        "… first contentful paint",
+        |v| &v.painted,
+        ms,
+        Some(|n| &n.painted),
+    ),
 ];

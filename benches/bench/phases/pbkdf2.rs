@@ -48,13 +48,8 @@ pub const ROWS: &[RowSpec<Pbkdf2>] = &[
         "sign-in with Django's default hasher (PBKDF2), warm: click → dashboard shows the email",
         |p| &p.app,
         ms,
-        "",
+        None,
     ),
-    stat("… raw pair, same backend and state", |p| &p.raw, ms, ""),
-    ratio(
-        "… **ratio** app / raw (per run)",
-        |p| &p.app,
-        |p| &p.raw,
-        "",
-    ),
+    stat("… raw pair, same backend and state", |p| &p.raw, ms, None),
+    ratio("… **ratio** app / raw (per run)", |p| &p.app, |p| &p.raw),
 ];

@@ -43,7 +43,7 @@ pub fn rows(sizes: &Sizes, t: &mut Table) {
         ),
         exact(),
         files(),
-        "110 KB (Next 15) – 141.5 KB (Next 16) gzip",
+        "",
     );
     if let Some(br) = total.brotli {
         t.row(

@@ -5,6 +5,33 @@ use super::{assert_not_started, held_back, open_as_is, WASM_DELAY};
 use crate::support::static_server::dist_dir;
 use crate::support::App;
 
+/// The CSP source expression for a `<style>` element holding `css` (scripts/inline_style.py).
+fn csp_hash(css: &str) -> String {
+    use base64::Engine as _;
+    let digest = std::process::Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(css.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("sha256sum");
+    let hex = String::from_utf8_lossy(&digest.stdout);
+    let bytes: Vec<u8> = (0..32)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("sha256sum's hex"))
+        .collect();
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
 /// Every page file the release build prerenders (one per route).
 const PAGES: [&str; 12] = [
     "index.html",
@@ -38,12 +65,47 @@ fn every_route_has_its_prerendered_page() {
             .map(str::to_string)
     };
     let index_loader = loader(&read("index.html")).expect("index.html loads boot-*.js");
+    // The stylesheet is inline in every page, the one the CSP allows by its hash (issue #21).
+    let style_hash = read("csp-style-hash.txt");
+    let inline_style = |page: &str, html: &str| {
+        let styles: Vec<&str> = html
+            .split("<style>")
+            .skip(1)
+            .filter_map(|rest| rest.split("</style>").next())
+            .collect();
+        assert_eq!(styles.len(), 1, "{page}: one <style> element");
+        assert_eq!(
+            csp_hash(styles[0]),
+            style_hash.trim(),
+            "{page}: its <style> is not the one csp-style-hash.txt allows"
+        );
+        assert!(
+            !html.contains("rel=\"stylesheet\"") && !html.contains(".css"),
+            "{page} names a stylesheet: the first paint would wait for it"
+        );
+    };
+    for variant in ["email", "username"] {
+        for page in ["login.html", "register.html"] {
+            let name = format!("login-field/{variant}/{page}");
+            inline_style(&name, &read(&name));
+        }
+    }
+    let files: Vec<String> = std::fs::read_dir(&dist)
+        .expect("the build folder")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !files.iter().any(|f| f.contains(".css")),
+        "no page needs a stylesheet file: {files:?}"
+    );
     assert!(
         index_loader.starts_with("/boot-") && dist.join(&index_loader[1..]).is_file(),
         "the loader {index_loader} is in the build"
     );
     for page in PAGES {
         let html = read(page);
+        inline_style(page, &html);
         assert_eq!(
             loader(&html).as_deref(),
             Some(index_loader.as_str()),
