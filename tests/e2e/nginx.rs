@@ -427,13 +427,14 @@ async fn static_host_headers_file_covers_the_build() {
     );
 
     // (The .gz and .br twins are for nginx's gzip_static and brotli_static; these hosts compress
-    // by themselves. The prerendered pages are no hashed files.)
+    // by themselves. The prerendered pages are no hashed files, nor are the build's notes for the
+    // deploy tools: the style's hash and the route table.)
     let hashed: Vec<&String> = files
         .iter()
         .filter(|f| {
             !f.ends_with(".html")
                 && !f.starts_with('_')
-                && f.as_str() != "csp-style-hash.txt"
+                && !["csp-style-hash.txt", "routes.json"].contains(&f.as_str())
                 && !f.ends_with(".gz")
                 && !f.ends_with(".br")
         })
