@@ -1,10 +1,11 @@
-//! The size budget: a first visit to `/login` (wasm + JS + `login.html` with its inline stylesheet,
-//! of the release `dist/`, each `gzip -9`) transfers at most the budget below. It began at 170 KB: the 158.4 KB of the nightly build-std
-//! release build (issue #10), the ~4 KB that sessions safe across tabs and storage failures (issue
-//! #11) and the runtime configuration of any Djoser layout and path (issue #12) added, and a small
-//! margin, so it can't creep back. Sizes are exact, so
-//! this is a fair test; the timings stay in `make bench`. The report adds the brotli figure (what
-//! hosts with the build's `.br` twins send) when the `brotli` tool is installed.
+//! The size budget: a first visit to `/login` (wasm + JS + `login.html` with its inline
+//! stylesheet, of the release `dist/`, each `gzip -9`) transfers at most the budget below. It
+//! began at 170 KB: the 158.4 KB of the nightly build-std release build (issue #10), the ~4 KB
+//! that sessions safe across tabs and storage failures (issue #11) and the runtime configuration
+//! of any Djoser layout and path (issue #12) added, and a small margin, so it can't creep back.
+//! Sizes are exact, so this is a fair test; the timings stay in `make bench`. The report adds the
+//! brotli figure (what hosts with the build's `.br` twins send) when the `brotli` tool is
+//! installed.
 
 use std::process::{Command, Stdio};
 
