@@ -13,10 +13,7 @@
 use serde_json::json;
 
 use crate::support::axe::{accessible_name, run_axe, Audit};
-use crate::support::{url_path, App, WAIT};
-
-const PASSWORD: &str = "Correct-horse-42";
-const NEW_PASSWORD: &str = "Battery-staple-77";
+use crate::support::{find, url_path, App, NEW_PASSWORD, PASSWORD, WAIT};
 
 mod keyboard;
 
@@ -27,7 +24,7 @@ async fn axe_reports_planted_violations() {
     skip_unless_e2e!();
     let app = App::start().await;
     app.goto("/login").await;
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     app.js(
         "const main = document.querySelector('main');
          main.insertAdjacentHTML('beforeend',
@@ -199,15 +196,12 @@ async fn submit_empty(app: &App, form: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_in_and_register_pages_pass_axe() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend
-        .create_active_user("ada@example.com", PASSWORD)
-        .await;
+    let app = App::start_with_user("ada@example.com").await;
     let mut audit = Audit::default();
 
     // /login
     app.goto("/login").await;
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     assert_title(&app, "/login", "Sign in").await;
     assert_autocomplete(
         &app,
@@ -230,14 +224,13 @@ async fn sign_in_and_register_pages_pass_axe() {
     audit.check(&app, "/login wrong password (401)").await;
 
     app.goto("/login?notice=password-reset").await;
-    app.wait_for(".notice[data-notice=\"password-reset\"]")
-        .await;
+    app.wait_for(&find::notice("password-reset")).await;
     audit.check(&app, "/login password-reset notice").await;
 
     // /register, reached by the link under the sign-in card.
     app.goto("/login").await;
     app.click("nav a[href=\"/register\"]").await;
-    app.wait_for("form#register-form").await;
+    app.wait_for(find::REGISTER_FORM).await;
     assert_heading_focused(&app, "/login → /register").await;
     assert_title(&app, "/register", "Create an account").await;
     assert_autocomplete(
@@ -273,7 +266,7 @@ async fn sign_in_and_register_pages_pass_axe() {
     app.fill("password", PASSWORD).await;
     app.fill("re_password", PASSWORD).await;
     app.submit().await;
-    app.wait_for(".notice[data-notice=\"check-email\"]").await;
+    app.wait_for(&find::notice("check-email")).await;
     assert_heading_focused(&app, "/register success").await;
     audit.check(&app, "/register success").await;
 
@@ -289,10 +282,7 @@ async fn sign_in_and_register_pages_pass_axe() {
 #[tokio::test(flavor = "multi_thread")]
 async fn reset_and_resend_pages_pass_axe() {
     skip_unless_e2e!();
-    let mut app = App::start().await;
-    app.backend
-        .create_active_user("ada@example.com", PASSWORD)
-        .await;
+    let mut app = App::start_with_user("ada@example.com").await;
     let mut audit = Audit::default();
 
     for (path, form, title, notice) in [
@@ -326,8 +316,7 @@ async fn reset_and_resend_pages_pass_axe() {
         app.wait_for(&format!("form#{form}")).await;
         app.fill("email", "ada@example.com").await;
         app.submit().await;
-        app.wait_for(&format!(".notice[data-notice=\"{notice}\"]"))
-            .await;
+        app.wait_for(&find::notice(notice)).await;
         audit.check(&app, &format!("{path} success")).await;
     }
 
@@ -393,7 +382,7 @@ async fn emailed_link_pages_pass_axe() {
         .await
         .link("/confirm-password-reset/");
     app.goto(url_path(&reset)).await;
-    app.wait_for("form#confirm-reset-form").await;
+    app.wait_for(find::CONFIRM_RESET_FORM).await;
     assert_title(&app, "confirm reset", "Choose a new password").await;
     assert_autocomplete(
         &app,
@@ -426,15 +415,14 @@ async fn emailed_link_pages_pass_axe() {
     app.fill("new_password", NEW_PASSWORD).await;
     app.fill("re_new_password", NEW_PASSWORD).await;
     app.submit().await;
-    app.wait_for(".notice[data-notice=\"password-reset\"]")
-        .await;
+    app.wait_for(&find::notice("password-reset")).await;
     audit
         .check(&app, "/confirm-password-reset success (→ /login)")
         .await;
 
     // The same link again: used up.
     app.goto(url_path(&reset)).await;
-    app.wait_for("form#confirm-reset-form").await;
+    app.wait_for(find::CONFIRM_RESET_FORM).await;
     app.fill("new_password", PASSWORD).await;
     app.fill("re_new_password", PASSWORD).await;
     app.submit().await;
@@ -467,7 +455,7 @@ async fn signed_in_pages_pass_axe() {
     audit.check(&app, "/dashboard").await;
 
     app.click("a[href=\"/settings\"]").await;
-    app.wait_for("form#password-form").await;
+    app.wait_for(find::PASSWORD_FORM).await;
     assert_title(&app, "/settings", "Account settings").await;
     assert_autocomplete(
         &app,
@@ -485,7 +473,7 @@ async fn signed_in_pages_pass_axe() {
     assert_reveal_toggles(&app, "/settings").await;
 
     // Password: client-side errors, then a wrong current password (400 from the server).
-    app.click("form#password-form button[type=submit]").await;
+    app.click(&find::submit(find::PASSWORD_FORM)).await;
     assert_field_error_focused(&app, "/settings password client-side", "current_password").await;
     assert_error_tied_to(&app, "/settings password client-side", "new_password").await;
     audit
@@ -495,7 +483,7 @@ async fn signed_in_pages_pass_axe() {
     app.fill("current_password", "not-the-password").await;
     app.fill("new_password", NEW_PASSWORD).await;
     app.fill("re_new_password", NEW_PASSWORD).await;
-    app.click("form#password-form button[type=submit]").await;
+    app.click(&find::submit(find::PASSWORD_FORM)).await;
     assert_field_error_focused(
         &app,
         "/settings wrong current password (400)",
@@ -508,22 +496,21 @@ async fn signed_in_pages_pass_axe() {
 
     // Profile: too long a name (client side), then saved.
     app.fill("name", &"x".repeat(151)).await;
-    app.click("form#profile-form button[type=submit]").await;
+    app.click(&find::submit(find::PROFILE_FORM)).await;
     assert_field_error_focused(&app, "/settings profile client-side", "name").await;
     audit
         .check(&app, "/settings profile client-side error")
         .await;
     app.fill("name", "Ada King").await;
-    app.click("form#profile-form button[type=submit]").await;
-    app.wait_for(".notice[data-notice=\"profile-saved\"]").await;
+    app.click(&find::submit(find::PROFILE_FORM)).await;
+    app.wait_for(&find::notice("profile-saved")).await;
     audit.check(&app, "/settings profile saved").await;
 
     app.fill("current_password", PASSWORD).await;
     app.fill("new_password", NEW_PASSWORD).await;
     app.fill("re_new_password", NEW_PASSWORD).await;
-    app.click("form#password-form button[type=submit]").await;
-    app.wait_for(".notice[data-notice=\"password-changed\"]")
-        .await;
+    app.click(&find::submit(find::PASSWORD_FORM)).await;
+    app.wait_for(&find::notice("password-changed")).await;
     audit.check(&app, "/settings password changed").await;
 
     audit.finish();

@@ -7,57 +7,18 @@
 use std::time::Duration;
 
 use crate::support::axe::Audit;
-use crate::support::{url_path, App, BackendOptions, WAIT};
-use fantoccini::wd::WindowHandle;
+use crate::support::{find, url_path, App, BackendOptions, NEW_PASSWORD, PASSWORD, WAIT};
 use serde_json::json;
-
-const PASSWORD: &str = "Correct-horse-42";
-const NEW_PASSWORD: &str = "Battery-staple-77";
 
 // ---- helpers (this file's own; the shared ones are in tests/support/) ------------------------
 
-/// Replaces the value of the input matching `css` by typing `value` (for the forms on /settings
-/// whose input ids are scoped by the form: `[name=…]` alone would find the password form's).
-async fn type_into(app: &App, css: &str, value: &str) {
-    let input = app.wait_for(css).await;
-    input
-        .clear()
-        .await
-        .unwrap_or_else(|e| panic!("cannot clear {css}: {e}"));
-    if !value.is_empty() {
-        input
-            .send_keys(value)
-            .await
-            .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
-    }
-}
-
 /// Fills /settings' email form and sends it.
 async fn submit_email_change(app: &App, new: &str, again: &str, password: &str) {
-    type_into(app, "#email-form-field-new_email", new).await;
-    type_into(app, "#email-form-field-re_new_email", again).await;
-    type_into(app, "#email-form-field-current_password", password).await;
-    app.click("form#email-form button[type=submit]").await;
-}
-
-/// Signs in as `email` and opens /settings through the dashboard's link.
-async fn open_settings(app: &App, email: &str, password: &str) {
-    app.sign_in(email, password).await;
-    app.click("main a[href=\"/settings\"]").await;
-    app.wait_for_path("/settings").await;
-    app.wait_for("form#email-form").await;
-}
-
-/// A second window of the same browser (sharing the session), opened at `path`; the first stays
-/// current. Returns (first, second).
-async fn second_window(app: &App, path: &str) -> (WindowHandle, WindowHandle) {
-    let client = &app.browser.client;
-    let first = client.window().await.expect("this window");
-    let second = client.new_window(false).await.expect("a new window").handle;
-    app.switch_to(&second).await;
-    app.goto(path).await;
-    app.switch_to(&first).await;
-    (first, second)
+    app.retype("#email-form-field-new_email", new).await;
+    app.retype("#email-form-field-re_new_email", again).await;
+    app.retype("#email-form-field-current_password", password)
+        .await;
+    app.click(&find::submit(find::EMAIL_FORM)).await;
 }
 
 /// The text of the element matching `css`, once it has some.
@@ -78,14 +39,12 @@ async fn stored_access_works(app: &App) -> bool {
 #[tokio::test(flavor = "multi_thread")]
 async fn change_email_with_retype_reaches_every_tab_and_tells_the_old_address() {
     skip_unless_e2e!();
-    let app = App::start().await;
     let old = "sam@example.com";
     let new = "sam.new@example.com";
-    app.backend.create_active_user(old, PASSWORD).await;
-    app.sign_in(old, PASSWORD).await;
-    let (first, second) = second_window(&app, "/dashboard").await;
-    app.click("main a[href=\"/settings\"]").await;
-    app.wait_for("form#email-form").await;
+    let app = App::start_signed_in(old).await;
+    let (first, second) = app.second_window("/dashboard").await;
+    app.click(find::SETTINGS_LINK).await;
+    app.wait_for(find::EMAIL_FORM).await;
 
     // The form asks for the address twice; a mismatch is caught before any request.
     submit_email_change(&app, new, "sam.new@example.org", PASSWORD).await;
@@ -117,7 +76,7 @@ async fn change_email_with_retype_reaches_every_tab_and_tells_the_old_address() 
 
     // The right one.
     submit_email_change(&app, new, new, PASSWORD).await;
-    app.wait_for(".notice[data-notice=\"email-changed\"]").await;
+    app.wait_for(&find::notice("email-changed")).await;
     assert_eq!(text_of(&app, "#settings-email").await, new);
     for id in ["new_email", "re_new_email", "current_password"] {
         assert_eq!(
@@ -160,12 +119,11 @@ async fn change_email_with_retype_reaches_every_tab_and_tells_the_old_address() 
 #[tokio::test(flavor = "multi_thread")]
 async fn change_email_to_a_taken_address_shows_the_error_under_it() {
     skip_unless_e2e!();
-    let app = App::start().await;
     let mine = "tess@example.com";
     let taken = "uma@example.com";
-    app.backend.create_active_user(mine, PASSWORD).await;
-    app.backend.create_active_user(taken, PASSWORD).await;
-    open_settings(&app, mine, PASSWORD).await;
+    let app = App::start_with_user(mine).await;
+    app.add_user(taken).await;
+    app.open_settings(mine, PASSWORD).await;
 
     // Another letter case is the same address to this backend.
     submit_email_change(&app, "Uma@Example.com", "Uma@Example.com", PASSWORD).await;
@@ -179,7 +137,7 @@ async fn change_email_to_a_taken_address_shows_the_error_under_it() {
         "email-form-field-new_email",
         "the focus goes to the field to fix"
     );
-    assert!(!app.exists(".notice[data-notice=\"email-changed\"]").await);
+    assert!(!app.exists(&find::notice("email-changed")).await);
     assert_eq!(text_of(&app, "#settings-email").await, mine);
     let stored = app.session().await.expect("a stored session");
     assert_eq!(stored["user"]["email"], json!(mine));
@@ -192,21 +150,20 @@ async fn change_email_to_a_taken_address_shows_the_error_under_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn email_reset_link_sets_a_new_address_once() {
     skip_unless_e2e!();
-    let app = App::start().await;
     let old = "vic@example.com";
     let new = "vic.new@example.com";
-    app.backend.create_active_user(old, PASSWORD).await;
+    let app = App::start_with_user(old).await;
 
     // An unknown address gets the same confirmation, and no email goes out.
     app.goto("/reset-email").await;
     app.fill("email", "nobody@example.com").await;
     app.submit().await;
-    let for_unknown = text_of(&app, ".notice[data-notice=\"email-reset-sent\"]").await;
+    let for_unknown = text_of(&app, &find::notice("email-reset-sent")).await;
 
     app.goto(&format!("/reset-email?email={old}")).await;
     assert_eq!(app.value("email").await, old, "prefilled from ?email=");
     app.submit().await;
-    let for_known = text_of(&app, ".notice[data-notice=\"email-reset-sent\"]").await;
+    let for_known = text_of(&app, &find::notice("email-reset-sent")).await;
     assert_eq!(for_unknown, for_known, "no account enumeration");
 
     let email = app.backend.wait_for_email(old).await;
@@ -218,7 +175,7 @@ async fn email_reset_link_sets_a_new_address_once() {
 
     // The link opens its page (prerendered too, so nginx & co serve it).
     app.goto(&link).await;
-    app.wait_for("form#confirm-email-reset-form").await;
+    app.wait_for(find::CONFIRM_EMAIL_RESET_FORM).await;
     app.fill("new_email", new).await;
     app.fill("re_new_email", "vic.other@example.com").await;
     app.submit().await;
@@ -234,7 +191,7 @@ async fn email_reset_link_sets_a_new_address_once() {
     // Sign in with it, from the page's own button (which fills in the address).
     app.click("[data-result=\"changed\"] a[href^=\"/login\"]")
         .await;
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     assert_eq!(app.value("email").await, new);
     app.fill("password", PASSWORD).await;
     app.submit().await;
@@ -257,17 +214,15 @@ async fn email_reset_link_sets_a_new_address_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_account_refuses_a_wrong_password_then_signs_out_every_tab() {
     skip_unless_e2e!();
-    let app = App::start().await;
     let email = "wes@example.com";
-    app.backend.create_active_user(email, PASSWORD).await;
-    app.sign_in(email, PASSWORD).await;
-    let (first, second) = second_window(&app, "/dashboard").await;
-    app.click("main a[href=\"/settings\"]").await;
+    let app = App::start_signed_in(email).await;
+    let (first, second) = app.second_window("/dashboard").await;
+    app.click(find::SETTINGS_LINK).await;
     let refresh = app.session_field("refresh_token").await;
 
     // The confirm step opens with the focus in its password input, and can be left.
     app.click("button#delete-account").await;
-    app.wait_for("form#delete-account-form").await;
+    app.wait_for(find::DELETE_ACCOUNT_FORM).await;
     app.poll("the focus in the confirm step's password", WAIT, || async {
         (app.focused_id().await == "delete-account-form-field-current_password").then_some(())
     })
@@ -279,7 +234,7 @@ async fn delete_account_refuses_a_wrong_password_then_signs_out_every_tab() {
         "the page says it is for good"
     );
     app.click("button#delete-account-cancel").await;
-    app.wait_gone("form#delete-account-form").await;
+    app.wait_gone(find::DELETE_ACCOUNT_FORM).await;
     app.poll("the focus back on the button", WAIT, || async {
         (app.focused_id().await == "delete-account").then_some(())
     })
@@ -287,14 +242,12 @@ async fn delete_account_refuses_a_wrong_password_then_signs_out_every_tab() {
 
     // A wrong password: the server's error, and nothing changes.
     app.click("button#delete-account").await;
-    type_into(
-        &app,
+    app.retype(
         "#delete-account-form-field-current_password",
         "Not-the-password-1",
     )
     .await;
-    app.click("form#delete-account-form button[type=submit]")
-        .await;
+    app.click(&find::submit(find::DELETE_ACCOUNT_FORM)).await;
     let error = text_of(&app, "#delete-account-form-field-current_password-error").await;
     assert!(error.contains("Invalid password"), "{error:?}");
     assert_eq!(app.pathname().await, "/settings");
@@ -302,22 +255,15 @@ async fn delete_account_refuses_a_wrong_password_then_signs_out_every_tab() {
     assert_eq!(app.api().jwt_create(email, PASSWORD).await.status, 200);
 
     // The right one: gone, and every tab lands on the sign-in page saying so.
-    type_into(
-        &app,
-        "#delete-account-form-field-current_password",
-        PASSWORD,
-    )
-    .await;
-    app.click("form#delete-account-form button[type=submit]")
+    app.retype("#delete-account-form-field-current_password", PASSWORD)
         .await;
+    app.click(&find::submit(find::DELETE_ACCOUNT_FORM)).await;
     app.wait_for_pathname("/login").await;
-    app.wait_for(".notice[data-notice=\"account-deleted\"]")
-        .await;
+    app.wait_for(&find::notice("account-deleted")).await;
     assert_eq!(app.session().await, None);
     app.switch_to(&second).await;
     app.wait_for_pathname("/login").await;
-    app.wait_for(".notice[data-notice=\"account-deleted\"]")
-        .await;
+    app.wait_for(&find::notice("account-deleted")).await;
     assert!(!app.exists("#user-email").await);
     app.switch_to(&first).await;
 
@@ -332,13 +278,11 @@ async fn delete_account_refuses_a_wrong_password_then_signs_out_every_tab() {
     assert_eq!(r.status, 401, "its refresh token: {}", r.text());
 
     // A new sign-in (of another account) ends the notice.
-    app.backend
-        .create_active_user("xan@example.com", PASSWORD)
-        .await;
+    app.add_user("xan@example.com").await;
     app.sign_in("xan@example.com", PASSWORD).await;
-    app.click("button#sign-out").await;
-    app.wait_for("form#login-form").await;
-    assert!(!app.exists(".notice[data-notice=\"account-deleted\"]").await);
+    app.click(find::SIGN_OUT).await;
+    app.wait_for(find::LOGIN_FORM).await;
+    assert!(!app.exists(&find::notice("account-deleted")).await);
     app.assert_no_crash().await;
 }
 
@@ -357,15 +301,15 @@ async fn password_change_keeps_this_browser_signed_in_when_old_tokens_are_revoke
     app.backend
         .create_active_user_with(email, PASSWORD, "Yul", "yul")
         .await;
-    open_settings(&app, email, PASSWORD).await;
-    let (first, second) = second_window(&app, "/settings").await;
+    app.open_settings(email, PASSWORD).await;
+    let (first, second) = app.second_window("/settings").await;
     let old_refresh = app.session_field("refresh_token").await;
 
     app.fill("current_password", PASSWORD).await;
     app.fill("new_password", NEW_PASSWORD).await;
     app.fill("re_new_password", NEW_PASSWORD).await;
-    app.click("form#password-form button[type=submit]").await;
-    let notice = text_of(&app, ".notice[data-notice=\"password-changed\"]").await;
+    app.click(&find::submit(find::PASSWORD_FORM)).await;
+    let notice = text_of(&app, &find::notice("password-changed")).await;
     assert!(
         !notice.contains("asked to sign in again"),
         "signing in again should have worked: {notice:?}"
@@ -381,8 +325,8 @@ async fn password_change_keeps_this_browser_signed_in_when_old_tokens_are_revoke
     // The other tab took the new tokens: an authenticated call from it goes through.
     app.switch_to(&second).await;
     app.fill("name", "Yul Other Tab").await;
-    app.click("form#profile-form button[type=submit]").await;
-    app.wait_for(".notice[data-notice=\"profile-saved\"]").await;
+    app.click(&find::submit(find::PROFILE_FORM)).await;
+    app.wait_for(&find::notice("profile-saved")).await;
     app.switch_to(&first).await;
 
     // Still signed in after a reload: the dashboard's users/me/ goes through.
@@ -393,7 +337,7 @@ async fn password_change_keeps_this_browser_signed_in_when_old_tokens_are_revoke
     })
     .await;
     app.wait_for_text("#user-name", "Yul Other Tab").await;
-    assert!(!app.exists("[data-notice=\"profile-stale\"]").await);
+    assert!(!app.exists(&find::banner("profile-stale")).await);
 
     // …and after the next refresh.
     let calls = app.backend.refresh_calls().await;
@@ -408,8 +352,8 @@ async fn password_change_keeps_this_browser_signed_in_when_old_tokens_are_revoke
     app.reload().await;
     app.wait_for_text("#user-name", "Yul Other Tab").await;
     assert_eq!(app.pathname().await, "/dashboard");
-    assert!(!app.exists("[data-notice=\"profile-stale\"]").await);
-    assert!(!app.exists("[data-notice=\"expired\"]").await);
+    assert!(!app.exists(&find::banner("profile-stale")).await);
+    assert!(!app.exists(&find::banner("expired")).await);
     app.assert_no_crash().await;
 }
 
@@ -419,17 +363,14 @@ async fn password_change_keeps_this_browser_signed_in_when_old_tokens_are_revoke
 #[tokio::test(flavor = "multi_thread")]
 async fn account_pages_pass_axe() {
     skip_unless_e2e!();
-    let app = App::start().await;
     let email = "zed@example.com";
-    app.backend.create_active_user(email, PASSWORD).await;
-    app.backend
-        .create_active_user("taken@example.com", PASSWORD)
-        .await;
+    let app = App::start_with_user(email).await;
+    app.add_user("taken@example.com").await;
     let mut audit = Audit::default();
 
-    open_settings(&app, email, PASSWORD).await;
+    app.open_settings(email, PASSWORD).await;
     audit.check(&app, "/settings").await;
-    app.click("form#email-form button[type=submit]").await;
+    app.click(&find::submit(find::EMAIL_FORM)).await;
     app.wait_for("#email-form-field-new_email-error").await;
     audit
         .check(&app, "/settings email client-side errors")
@@ -439,22 +380,21 @@ async fn account_pages_pass_axe() {
         .await;
     audit.check(&app, "/settings email taken (400)").await;
     submit_email_change(&app, "zed2@example.com", "zed2@example.com", PASSWORD).await;
-    app.wait_for(".notice[data-notice=\"email-changed\"]").await;
+    app.wait_for(&find::notice("email-changed")).await;
     audit.check(&app, "/settings email changed").await;
 
     app.click("button#delete-account").await;
-    app.wait_for("form#delete-account-form").await;
+    app.wait_for(find::DELETE_ACCOUNT_FORM).await;
     audit.check(&app, "/settings delete confirm step").await;
-    app.click("form#delete-account-form button[type=submit]")
-        .await;
+    app.click(&find::submit(find::DELETE_ACCOUNT_FORM)).await;
     app.wait_for("#delete-account-form-field-current_password-error")
         .await;
     audit
         .check(&app, "/settings delete client-side error")
         .await;
-    type_into(&app, "#delete-account-form-field-current_password", "wrong").await;
-    app.click("form#delete-account-form button[type=submit]")
+    app.retype("#delete-account-form-field-current_password", "wrong")
         .await;
+    app.click(&find::submit(find::DELETE_ACCOUNT_FORM)).await;
     app.wait_for_text(
         "#delete-account-form-field-current_password-error",
         "Invalid password",
@@ -465,21 +405,15 @@ async fn account_pages_pass_axe() {
         .await;
 
     app.goto("/reset-email").await;
-    app.wait_for("form#reset-email-form").await;
+    app.wait_for(find::RESET_EMAIL_FORM).await;
     audit.check(&app, "/reset-email signed in").await;
 
     app.goto("/settings").await;
     app.click("button#delete-account").await;
-    type_into(
-        &app,
-        "#delete-account-form-field-current_password",
-        PASSWORD,
-    )
-    .await;
-    app.click("form#delete-account-form button[type=submit]")
+    app.retype("#delete-account-form-field-current_password", PASSWORD)
         .await;
-    app.wait_for(".notice[data-notice=\"account-deleted\"]")
-        .await;
+    app.click(&find::submit(find::DELETE_ACCOUNT_FORM)).await;
+    app.wait_for(&find::notice("account-deleted")).await;
     audit.check(&app, "/login account deleted").await;
 
     app.goto("/reset-email").await;
@@ -488,14 +422,13 @@ async fn account_pages_pass_axe() {
     audit.check(&app, "/reset-email client-side error").await;
     app.fill("email", "taken@example.com").await;
     app.submit().await;
-    app.wait_for(".notice[data-notice=\"email-reset-sent\"]")
-        .await;
+    app.wait_for(&find::notice("email-reset-sent")).await;
     audit.check(&app, "/reset-email sent").await;
 
     let link = app.backend.wait_for_email("taken@example.com").await;
     let link = url_path(&link.link("/confirm-email-reset/")).to_string();
     app.goto(&link).await;
-    app.wait_for("form#confirm-email-reset-form").await;
+    app.wait_for(find::CONFIRM_EMAIL_RESET_FORM).await;
     audit.check(&app, "/confirm-email-reset").await;
     app.submit().await;
     app.wait_for("#field-new_email-error").await;

@@ -3,45 +3,25 @@
 
 use serde_json::json;
 
-use crate::support::App;
-
-const PASSWORD: &str = "Correct-horse-42";
-const NEW_PASSWORD: &str = "Battery-staple-77";
-
-/// Signs in as `email` and opens /settings through the dashboard's link.
-async fn open_settings(app: &App, email: &str) {
-    app.sign_in(email, PASSWORD).await;
-    app.click("main a[href=\"/settings\"]").await;
-    app.wait_for_path("/settings").await;
-    app.wait_for("form#password-form").await;
-    app.wait_for("form#profile-form").await;
-}
-
-/// An access token from the API directly (sign-in behind the browser's back).
-async fn access_token(app: &App, email: &str, password: &str) -> String {
-    let r = app.api().jwt_create(email, password).await;
-    assert_eq!(r.status, 200, "jwt/create as {email}: {}", r.text());
-    r.json()["access"]
-        .as_str()
-        .expect("an access token")
-        .to_string()
-}
+use crate::support::{find, App, NEW_PASSWORD, PASSWORD};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn change_password_refuses_a_wrong_current_password_then_replaces_it() {
     skip_unless_e2e!();
-    let app = App::start().await;
     let email = "pat@example.com";
-    app.backend.create_active_user(email, PASSWORD).await;
-    open_settings(&app, email).await;
+    let app = App::start_with_user(email).await;
+    app.open_settings(email, PASSWORD).await;
 
     // A wrong current password: Djoser's 400 lands under that field, nothing changes.
     app.fill("current_password", "Not-the-password-1").await;
     app.fill("new_password", NEW_PASSWORD).await;
     app.fill("re_new_password", NEW_PASSWORD).await;
-    app.click("form#password-form button[type=submit]").await;
+    app.click(&find::submit(find::PASSWORD_FORM)).await;
     let error = app
-        .wait_for("form#password-form #field-current_password-error")
+        .wait_for(&find::inside(
+            find::PASSWORD_FORM,
+            "#field-current_password-error",
+        ))
         .await;
     let message = error.text().await.expect("error text");
     assert!(
@@ -55,8 +35,7 @@ async fn change_password_refuses_a_wrong_current_password_then_replaces_it() {
         Some("true")
     );
     assert!(
-        !app.exists(".notice[data-notice=\"password-changed\"]")
-            .await,
+        !app.exists(&find::notice("password-changed")).await,
         "no success notice after a refused change"
     );
     assert_eq!(
@@ -67,9 +46,8 @@ async fn change_password_refuses_a_wrong_current_password_then_replaces_it() {
 
     // The right one: a notice, an emptied form, and the API takes only the new password.
     app.fill("current_password", PASSWORD).await;
-    app.click("form#password-form button[type=submit]").await;
-    app.wait_for(".notice[data-notice=\"password-changed\"]")
-        .await;
+    app.click(&find::submit(find::PASSWORD_FORM)).await;
+    app.wait_for(&find::notice("password-changed")).await;
     assert!(
         !app.exists("#field-current_password-error").await,
         "the old error should be gone after success"
@@ -104,7 +82,7 @@ async fn edit_profile_saves_name_and_username_everywhere() {
     app.backend
         .create_active_user_with(email, PASSWORD, "Quinn Old", "quinn_old")
         .await;
-    open_settings(&app, email).await;
+    app.open_settings(email, PASSWORD).await;
     assert_eq!(
         app.value("name").await,
         "Quinn Old",
@@ -114,8 +92,8 @@ async fn edit_profile_saves_name_and_username_everywhere() {
 
     app.fill("name", "Quinn Newname").await;
     app.fill("username", "quinn_new").await;
-    app.click("form#profile-form button[type=submit]").await;
-    app.wait_for(".notice[data-notice=\"profile-saved\"]").await;
+    app.click(&find::submit(find::PROFILE_FORM)).await;
+    app.wait_for(&find::notice("profile-saved")).await;
     assert_eq!(app.value("name").await, "Quinn Newname");
 
     // The dashboard shows the new values (the session's copy of the user was updated)…
@@ -134,7 +112,7 @@ async fn edit_profile_saves_name_and_username_everywhere() {
     app.wait_for_text("#user-name", "Quinn Newname").await;
 
     // The API has them.
-    let access = access_token(&app, email, PASSWORD).await;
+    let access = app.access_token_for(email, PASSWORD).await;
     let me = app.api().get("/auth/users/me/", Some(&access)).await;
     assert_eq!(me.status, 200, "users/me/: {}", me.text());
     let me = me.json();
@@ -146,10 +124,9 @@ async fn edit_profile_saves_name_and_username_everywhere() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_out_from_settings_signs_out_every_tab() {
     skip_unless_e2e!();
-    let app = App::start().await;
     let email = "rae@example.com";
-    app.backend.create_active_user(email, PASSWORD).await;
-    open_settings(&app, email).await;
+    let app = App::start_with_user(email).await;
+    app.open_settings(email, PASSWORD).await;
     let refresh = app.session_field("refresh_token").await;
     let client = &app.browser.client;
     let first = client.window().await.expect("this window");
@@ -169,9 +146,9 @@ async fn sign_out_from_settings_signs_out_every_tab() {
         .await
         .expect("switch to the first window");
     assert_eq!(app.pathname().await, "/settings");
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     app.wait_for_pathname("/login").await;
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     assert_eq!(
         app.session().await,
         None,
@@ -184,7 +161,7 @@ async fn sign_out_from_settings_signs_out_every_tab() {
         .await
         .expect("switch back to the second window");
     app.wait_for_pathname("/login").await;
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     assert!(
         !app.exists("#user-email").await,
         "the second window should no longer show the account"

@@ -37,7 +37,7 @@ use crate::support::storm::{
     parse_stored, random_seed, refresh_token_alive, token_user_id, user_swaps, Rng, SignInKey,
     PAGE_CONTROLS,
 };
-use crate::support::{App, BackendOptions, Browser};
+use crate::support::{find, App, BackendOptions, Browser, PASSWORD};
 
 const USERS: [&str; 4] = [
     "ann@example.com",
@@ -67,7 +67,6 @@ const STEP_NAMES: [&str; 18] = [
     "user-change-while-asleep",
     "late-profile",
 ];
-const FIRST_PASSWORD: &str = "Correct-horse-42";
 /// Two successful refreshes of one browser closer than this are two in one window (they come
 /// ~5 s apart with 65 s tokens).
 const MIN_REFRESH_GAP_MS: f64 = 2_500.0;
@@ -258,13 +257,10 @@ impl Storm {
     async fn set_up(&mut self) -> Verdict {
         let api = self.app.api();
         for email in USERS {
-            self.app
-                .backend
-                .create_active_user(email, FIRST_PASSWORD)
-                .await;
+            self.app.backend.create_active_user(email, PASSWORD).await;
             self.passwords
-                .insert(email.to_string(), FIRST_PASSWORD.to_string());
-            let tokens = api.jwt_create(email, FIRST_PASSWORD).await.json();
+                .insert(email.to_string(), PASSWORD.to_string());
+            let tokens = api.jwt_create(email, PASSWORD).await.json();
             let id = token_user_id(tokens["access"].as_str().unwrap_or_default())
                 .expect("a user_id in the access token");
             api.jwt_blacklist(tokens["refresh"].as_str().unwrap_or_default())
@@ -450,14 +446,9 @@ impl Storm {
                 ));
                 self.open_settings(tab).await?;
                 self.app.fill("name", &name).await;
-                self.app
-                    .click("form#profile-form button[type=submit]")
-                    .await;
-                self.wait_for_css(
-                    ".notice[data-notice=\"profile-saved\"]",
-                    "the profile saved notice",
-                )
-                .await?;
+                self.app.click(&find::submit(find::PROFILE_FORM)).await;
+                self.wait_for_css(&find::notice("profile-saved"), "the profile saved notice")
+                    .await?;
             }
             4 => {
                 let Some(tab) = self.signed_in_tab(browser) else {
@@ -475,11 +466,9 @@ impl Storm {
                     .await;
                 self.app.fill("new_password", &new).await;
                 self.app.fill("re_new_password", &new).await;
-                self.app
-                    .click("form#password-form button[type=submit]")
-                    .await;
+                self.app.click(&find::submit(find::PASSWORD_FORM)).await;
                 self.wait_for_css(
-                    ".notice[data-notice=\"password-changed\"]",
+                    &find::notice("password-changed"),
                     "the password changed notice",
                 )
                 .await?;
@@ -777,7 +766,7 @@ impl Storm {
         self.focus(tab).await;
         self.leave_current(tab).await;
         self.app.goto("/settings").await;
-        self.wait_for_css("form#profile-form", "/settings's profile form")
+        self.wait_for_css(find::PROFILE_FORM, "/settings's profile form")
             .await
     }
 
@@ -827,7 +816,7 @@ impl Storm {
         let on_form = crate::support::wait::poll(
             Duration::from_secs(5),
             Duration::from_millis(100),
-            || async { self.app.find("form#login-form").await.map(|_| ()) },
+            || async { self.app.find(find::LOGIN_FORM).await.map(|_| ()) },
         )
         .await;
         if on_form.is_none() {
@@ -874,16 +863,16 @@ impl Storm {
             self.harvest_current(t).await;
         }
         self.focus(tab).await;
-        if self.app.find("button#sign-out").await.is_none() {
+        if self.app.find(find::SIGN_OUT).await.is_none() {
             self.leave_current(tab).await;
             self.app.goto("/dashboard").await;
-            if self.app.find("button#sign-out").await.is_none() {
-                self.wait_for_css("button#sign-out", "a Sign out button on /dashboard")
+            if self.app.find(find::SIGN_OUT).await.is_none() {
+                self.wait_for_css(find::SIGN_OUT, "a Sign out button on /dashboard")
                     .await?;
             }
         }
         self.models[browser].signed_out_at = Some(self.app.page_time().await);
-        self.app.click("button#sign-out").await;
+        self.app.click(find::SIGN_OUT).await;
         let clicked = Instant::now();
         self.models[browser].user = None;
         self.models[browser].may_end = None;

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::PASSWORD;
 use crate::support::dist::configured_copy;
 use crate::support::nginx::Nginx;
-use crate::support::{App, AppOptions, BackendOptions};
+use crate::support::{find, App, AppOptions, BackendOptions};
 
 const EMAIL: &str = "sub@example.com";
 
@@ -97,7 +97,7 @@ async fn the_app_under_a_sub_path_stays_there() {
     assert_eq!(loaded_outside_the_path(&app).await, Vec::<String>::new());
 
     // Signing out lands on the sign-in page under the path.
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     app.wait_for_path("/account/login").await;
 
     // `next` outside the path (another app on this origin) is refused: home instead.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::{ALICE, PASSWORD};
 use crate::support::dist::configured_copy;
 use crate::support::nginx::Nginx;
-use crate::support::{App, AppOptions, Backend, BackendOptions};
+use crate::support::{find, App, AppOptions, Backend, BackendOptions};
 
 /// deploy/nginx-subpath.conf serving `/account/` and, the same way, `/staging/` (its locations
 /// and its cache map line repeated for the second path), written into `dir`.
@@ -94,7 +94,7 @@ fn token_requests(backend: &Backend) -> Vec<String> {
 async fn another_build_under_another_path_does_not_take_the_session() {
     skip_unless_e2e!();
     let (app, staging, _nginx) = two_apps().await;
-    app.backend.create_active_user(ALICE, PASSWORD).await;
+    app.add_user(ALICE).await;
     app.goto("/account/login").await;
     app.submit_login("email", ALICE, PASSWORD).await;
     app.wait_for_path("/account/dashboard").await;
@@ -137,7 +137,7 @@ async fn another_build_under_another_path_does_not_take_the_session() {
 async fn next_through_dot_dot_stays_under_the_base_path() {
     skip_unless_e2e!();
     let (app, _staging, _nginx) = two_apps().await;
-    app.backend.create_active_user(ALICE, PASSWORD).await;
+    app.add_user(ALICE).await;
     let mut escaped = vec![];
     // `next` after query decoding: /account/%2e%2e/staging/dashboard and the like.
     for next in [
@@ -164,7 +164,7 @@ async fn next_through_dot_dot_stays_under_the_base_path() {
             escaped.push(format!("next={next} landed on {landed}"));
         }
         app.goto("/account/dashboard").await;
-        app.click("button#sign-out").await;
+        app.click(find::SIGN_OUT).await;
         app.wait_for_pathname("/account/login").await;
     }
     assert!(
