@@ -1,6 +1,5 @@
 //! What the reference backend's safe defaults (issue #19) mean in a real browser: an emailed link
-//! does one thing, a lost refresh answer costs nobody their session, and "Where you're signed in"
-//! lists and ends the account's sign-ins, each in its own browser.
+//! does one thing, and a lost refresh answer costs nobody their session. ("Where you're signed in": settings/sign_ins.rs.)
 
 use std::time::Duration;
 
@@ -98,61 +97,4 @@ async fn a_lost_refresh_answer_signs_nobody_out() {
         "the retry counted as reuse:\n{}",
         app.backend.log_tail(40)
     );
-}
-
-/// /settings lists the account's sign-ins, one per browser, signs another one out, and signs out
-/// everywhere else; the browsers signed out land on /login at their next refresh.
-#[tokio::test(flavor = "multi_thread")]
-async fn where_youre_signed_in_ends_other_sign_ins() {
-    skip_unless_e2e!();
-    let mut app = App::start_with(BackendOptions {
-        access_seconds: 65,
-        ..Default::default()
-    })
-    .await;
-    let email = "devices@example.com";
-    app.add_user(email).await;
-    let mut other = app.second_browser("second-browser").await;
-    let sign_in_there = async |app: &App| app.sign_in(email, PASSWORD).await;
-    app.in_browser(&mut other, sign_in_there).await;
-    app.sign_in(email, PASSWORD).await;
-
-    app.goto("/settings").await;
-    app.poll("two sign-ins listed", Duration::from_secs(10), || async {
-        (app.count("#sign-ins li").await == 2).then_some(())
-    })
-    .await;
-    app.wait_for_text("#sign-ins", "(this browser)").await;
-    app.click("#sign-ins li button").await;
-    app.poll("one sign-in left", Duration::from_secs(10), || async {
-        (app.count("#sign-ins li").await == 1).then_some(())
-    })
-    .await;
-    app.in_browser(&mut other, async |app: &App| {
-        app.wait_for_pathname("/login").await
-    })
-    .await;
-
-    // Signed in there again, then "Sign out everywhere else".
-    app.in_browser(&mut other, sign_in_there).await;
-    app.goto("/settings").await;
-    app.poll(
-        "two sign-ins listed again",
-        Duration::from_secs(10),
-        || async { (app.count("#sign-ins li").await == 2).then_some(()) },
-    )
-    .await;
-    app.click("#sign-out-others").await;
-    app.poll(
-        "only this browser left",
-        Duration::from_secs(10),
-        || async { (app.count("#sign-ins li").await == 1).then_some(()) },
-    )
-    .await;
-    assert!(!app.exists("#sign-out-others").await);
-    app.in_browser(&mut other, async |app: &App| {
-        app.wait_for_pathname("/login").await
-    })
-    .await;
-    assert_eq!(app.pathname().await, "/settings");
 }
