@@ -23,8 +23,10 @@ pub mod outbox;
 pub mod page;
 pub mod sizes;
 pub mod static_server;
+pub mod stored;
 pub mod storm;
 pub mod tmp;
+pub mod tokens;
 pub mod wait;
 
 use std::time::Duration;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{control_tab, ALICE, PASSWORD};
-use crate::support::storm::refresh_token_alive;
+use crate::support::tokens::refresh_token_alive;
 use crate::support::{find, wait, App, BackendOptions};
 
 /// Sign out, and the moment the address is /login post the refresh token that was stored to

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{control_tab, controlled_tab, owner_of, screen_lines, ALICE, BOB, PASSWORD};
-use crate::support::storm::refresh_token_alive;
+use crate::support::tokens::refresh_token_alive;
 use crate::support::{find, App, BackendOptions};
 
 /// Tab A's refresh has reached the server (which rotated the token) and its answer is held back
