@@ -360,7 +360,7 @@ impl Storm {
     fn another_user(&mut self, browser: usize) -> &'static str {
         let current = self.models[browser].user.clone().unwrap_or_default();
         let others: Vec<&str> = USERS.iter().copied().filter(|u| *u != current).collect();
-        *self.rng.pick(&others)
+        others[self.rng.below(others.len() as u64) as usize]
     }
 
     async fn wait_for_css(&self, css: &str, what: &str) -> Verdict {

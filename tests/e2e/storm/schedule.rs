@@ -81,7 +81,7 @@ impl EnginePlan {
             replaced: vec![
                 (
                     "offline",
-                    "by the page controls' `offline` (an init script: every fetch of the page fails as a network error, navigator.onLine false, offline/online events), not CDP's Network.emulateNetworkConditions",
+                    "the page controls' `offline` instead of CDP's Network.emulateNetworkConditions (an init script: every fetch of the page fails as a network error, navigator.onLine false, offline/online events)",
                 ),
                 (
                     "user-change-while-asleep",
@@ -104,7 +104,10 @@ impl EnginePlan {
             );
         }
         for (step, how) in &self.replaced {
-            println!("storm in {}: step {step:?} done {how}", self.engine.name());
+            println!(
+                "storm in {}: step {step:?} otherwise: {how}",
+                self.engine.name()
+            );
         }
     }
 
