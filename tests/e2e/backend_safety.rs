@@ -1,5 +1,6 @@
 //! What the reference backend's safe defaults (issue #19) mean in a real browser: an emailed link
-//! does one thing, and a lost refresh answer costs nobody their session. ("Where you're signed in": settings/sign_ins.rs.)
+//! does one thing, and a lost refresh answer costs nobody their session. ("Where you're signed
+//! in", which lists and ends the account's sign-ins: settings/sign_ins.rs.)
 
 use std::time::Duration;
 

@@ -56,6 +56,10 @@ const USERS: [&str; 4] = [
     "dan@example.com",
 ];
 
+/// The longest a step (or the checks after it) may take before the seed fails: the slowest
+/// steps wait up to 12 s for a refresh and 10 s for a page, several times.
+const STEP_LIMIT_S: u64 = 120;
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum TabState {
     Awake,
@@ -224,16 +228,33 @@ async fn run_seed(seed: u64, steps: usize, plan: EnginePlan) -> Verdict {
         password_changes: 0,
         profile_saves: 0,
     };
-    let outcome = async {
-        storm.set_up().await?;
-        for n in 0..steps {
-            storm.step(n).await?;
-            tokio::time::sleep(Duration::from_millis(800)).await;
-            storm.check().await?;
+    // A browser that stops answering (WebDriver has no timeouts of its own) fails the seed at
+    // the step it happened in, instead of hanging the run.
+    let within = |what: String, limit: u64| {
+        move |outcome: Result<Verdict, tokio::time::error::Elapsed>| {
+            outcome.unwrap_or_else(|_| {
+                Err(format!(
+                    "{what} did not finish within {limit} s (a browser stopped answering?)"
+                ))
+            })
         }
-        storm.wake_all().await;
+    };
+    let outcome = async {
+        let limit = Duration::from_secs(STEP_LIMIT_S);
+        let timed = tokio::time::timeout(limit, storm.set_up()).await;
+        within("setting up".into(), STEP_LIMIT_S)(timed)?;
+        for n in 0..steps {
+            let timed = tokio::time::timeout(limit, storm.step(n)).await;
+            within(format!("step {n}"), STEP_LIMIT_S)(timed)?;
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            let timed = tokio::time::timeout(limit, storm.check()).await;
+            within(format!("the checks after step {n}"), STEP_LIMIT_S)(timed)?;
+        }
+        let timed = tokio::time::timeout(limit, storm.wake_all()).await;
+        within("waking every tab".into(), STEP_LIMIT_S)(timed)?;
         tokio::time::sleep(Duration::from_secs(2)).await;
-        storm.check().await
+        let timed = tokio::time::timeout(limit, storm.check()).await;
+        within("the last checks".into(), STEP_LIMIT_S)(timed)
     }
     .await;
     outcome.map_err(|problem| {

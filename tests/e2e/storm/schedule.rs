@@ -55,6 +55,9 @@ const STEPS: [(Step, &str, u64); 18] = [
 /// Freezing needs CDP: why it is left out elsewhere.
 const NO_FREEZE: &str = "freezing a page is CDP's Page.setWebLifecycleState; no WebDriver command freezes a page in Firefox or WebKit (Page Lifecycle's frozen state is Chromium's)";
 
+/// Why WebKit's schedule sends no tab away.
+const WEBKIT_AWAY: &str = "in WebKitGTK 2.50 (MiniBrowser) the second browser's web processes died when one tab was away on another site while another tab signed out and in (seed 3000, twice): every WebDriver command to it then hangs; with no tab sent away, there is no sleeping tab for user-change-while-asleep either";
+
 /// What the storm does in one engine: the steps it leaves out and the ones it does another way,
 /// each with the reason.
 #[derive(Clone, Debug)]
@@ -75,23 +78,33 @@ impl EnginePlan {
                 replaced: vec![],
             };
         }
-        EnginePlan {
-            engine,
-            left_out: vec![("freeze", NO_FREEZE), ("resume", NO_FREEZE)],
-            replaced: vec![
-                (
-                    "offline",
-                    "the page controls' `offline` instead of CDP's Network.emulateNetworkConditions (an init script: every fetch of the page fails as a network error, navigator.onLine false, offline/online events)",
-                ),
+        let mut left_out = vec![("freeze", NO_FREEZE), ("resume", NO_FREEZE)];
+        let mut replaced = vec![(
+            "offline",
+            "the page controls' `offline` instead of CDP's Network.emulateNetworkConditions (an init script: every fetch of the page fails as a network error, navigator.onLine false, offline/online events)",
+        )];
+        if engine == Engine::Webkit {
+            left_out.extend([
+                ("away", WEBKIT_AWAY),
+                ("back", WEBKIT_AWAY),
+                ("user-change-while-asleep", WEBKIT_AWAY),
+            ]);
+        } else {
+            replaced.extend([
                 (
                     "user-change-while-asleep",
                     "the sleeping tab is always sent away (back-forward cache), never frozen (no freezing without CDP)",
                 ),
                 (
                     "away/back",
-                    "run as they are, but this engine loads the page anew on Back rather than restoring it from its back-forward cache (tests/README.md, Known differences)",
+                    "run as they are, but Firefox loads the page anew on Back rather than restoring it from its back-forward cache (tests/README.md, Known differences)",
                 ),
-            ],
+            ]);
+        }
+        EnginePlan {
+            engine,
+            left_out,
+            replaced,
         }
     }
 

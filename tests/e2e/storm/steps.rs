@@ -54,7 +54,7 @@ impl Storm {
                     "{n}: tab {tab} (browser {}): resume",
                     self.browser_of(tab)
                 ));
-                self.wake(tab).await;
+                self.wake(tab).await?;
             }
             Step::Away => {
                 let Some(tab) = self.pick_awake(None) else {
@@ -72,7 +72,7 @@ impl Storm {
                     "{n}: tab {tab} (browser {}): back",
                     self.browser_of(tab)
                 ));
-                self.wake(tab).await;
+                self.wake(tab).await?;
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
             Step::Offline => {
@@ -278,7 +278,7 @@ impl Storm {
             self.send_away(sleeper).await;
         }
         self.switch_user(browser, actor, user).await?;
-        self.wake(sleeper).await;
+        self.wake(sleeper).await?;
         tokio::time::sleep(Duration::from_millis(1500)).await;
         Ok(())
     }
@@ -335,7 +335,7 @@ impl Storm {
     }
 
     /// Wakes a frozen tab (resume) or brings an away one back (history back).
-    async fn wake(&mut self, tab: usize) {
+    async fn wake(&mut self, tab: usize) -> Verdict {
         self.focus(tab).await;
         match self.tabs[tab].state {
             TabState::Frozen => {
@@ -344,18 +344,34 @@ impl Storm {
                     .cdp("Page.setWebLifecycleState", json!({ "state": "active" }))
                     .await;
             }
-            TabState::Away => self.app.browser.client.back().await.expect("history back"),
+            TabState::Away => self.go_back(tab).await?,
             TabState::Awake => {}
         }
         self.tabs[tab].state = TabState::Awake;
+        Ok(())
     }
 
-    pub(super) async fn wake_all(&mut self) {
+    /// History back in the current tab (`tab`, away on the backend's /health/), within 30 s: a
+    /// browser that never answers fails the seed, saying so, instead of hanging the storm.
+    async fn go_back(&mut self, tab: usize) -> Verdict {
+        const WITHIN: Duration = Duration::from_secs(30);
+        match tokio::time::timeout(WITHIN, self.app.browser.client.back()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(format!("tab {tab}: history back: {e}")),
+            Err(_) => Err(format!(
+                "tab {tab} (browser {}): history back did not return within {WITHIN:?} (the browser stopped answering)",
+                self.browser_of(tab)
+            )),
+        }
+    }
+
+    pub(super) async fn wake_all(&mut self) -> Verdict {
         for tab in 0..self.tabs.len() {
             if self.tabs[tab].state != TabState::Awake {
-                self.wake(tab).await;
+                self.wake(tab).await?;
             }
         }
+        Ok(())
     }
 
     /// Cuts (or restores) the network of every tab of `browser`: CDP's network conditions, or
