@@ -17,7 +17,7 @@
 use serde_json::json;
 
 use crate::support::axe::{accessible_name, run_axe};
-use crate::support::{find, App, NEW_PASSWORD, PASSWORD, WAIT};
+use crate::support::{find, App, PASSWORD, WAIT};
 
 mod emailed_links;
 mod forms;

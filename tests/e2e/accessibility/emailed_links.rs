@@ -3,9 +3,12 @@
 
 use serde_json::json;
 
-use super::*;
+use super::{
+    assert_autocomplete, assert_error_tied_to, assert_field_error_focused, assert_reveal_toggles,
+    assert_title, submit_empty,
+};
 use crate::support::axe::Audit;
-use crate::support::url_path;
+use crate::support::{find, url_path, App, NEW_PASSWORD, PASSWORD};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn emailed_link_pages_pass_axe() {

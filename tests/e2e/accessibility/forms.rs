@@ -1,8 +1,12 @@
 //! axe and the checks around it on the forms of a signed-out visitor: sign in, register, reset
 //! the password, resend the activation email; empty, after a failed submit and after success.
 
-use super::*;
+use super::{
+    assert_alert_focused, assert_autocomplete, assert_error_tied_to, assert_field_error_focused,
+    assert_heading_focused, assert_reveal_toggles, assert_title, submit_empty,
+};
 use crate::support::axe::Audit;
+use crate::support::{find, App, PASSWORD};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_in_and_register_pages_pass_axe() {

@@ -1,10 +1,13 @@
 //! axe and the checks around it on the signed-in pages: /dashboard and /settings, and the account
 //! pages and states of issue #13 (the email forms, /reset-email, deleting the account).
 
-use super::*;
+use super::{
+    assert_autocomplete, assert_error_tied_to, assert_field_error_focused, assert_heading_focused,
+    assert_reveal_toggles, assert_title,
+};
 use crate::settings::submit_email_change;
 use crate::support::axe::Audit;
-use crate::support::url_path;
+use crate::support::{find, url_path, App, NEW_PASSWORD, PASSWORD};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn signed_in_pages_pass_axe() {
