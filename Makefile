@@ -90,9 +90,9 @@ e2e-tests:
 # geckodriver) and WebKit (WebKitGTK's MiniBrowser, WebKitWebDriver, under xvfb-run), for the
 # modules where engines differ most: sessions across tabs, storage failures, robustness, the
 # sign-in flows, and the storm (two seeds of 8 steps, as in e2e-tests; its schedule there leaves
-# out freezing and cuts the network with an init script instead of CDP, and says so in the run's
-# output: tests/e2e/storm/schedule.rs). libtest picks tests by a part of their path, so a module
-# named here is run as soon as it exists.
+# out freezing, and in WebKit sending tabs away, and cuts the network with an init script instead
+# of CDP, and says so in the run's output: tests/e2e/storm/schedule.rs). libtest picks tests by a
+# part of their path, so a module named here is run as soon as it exists.
 ENGINE_MODULES := sessions:: storage_failures:: storage_blocked:: robustness:: auth_flows:: storm::
 # Tests of those modules left out of the other engines, by name, each for a stated reason
 # (tests/README.md, "Engines"). Browser::cdp panics in Firefox and WebKit, so a CDP test missing
