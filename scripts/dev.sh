@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The app with the reference backend: Django on 127.0.0.1:8000, trunk on 127.0.0.1:8080.
-# Optional environment (tests/dev_server.rs runs it on free ports with a scratch data folder):
+# Optional environment (tests/e2e/dev_server.rs runs it on free ports with a scratch data folder):
 #   DEV_APP_PORT   trunk serve's port (8080)
 #   DEV_API_PORT   Django's port (8000)
 #   DEV_DATA_DIR   the development SQLite database and email outbox (.dev, git-ignored), kept

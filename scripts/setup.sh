@@ -91,7 +91,7 @@ setup_backend() {
 
 setup_browser() {
   # Debian package names of what is missing: the browser, its driver, nginx with brotli_static
-  # (tests/nginx.rs).
+  # (tests/e2e/nginx.rs).
   local missing=()
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
@@ -100,7 +100,7 @@ setup_browser() {
   if [ ${#missing[@]} -gt 0 ]; then
     WHY="The tests need Chromium, chromedriver and nginx" apt_install "${missing[@]}"
   fi
-  # axe-core, injected into every page by tests/accessibility.rs.
+  # axe-core, injected into every page by tests/e2e/accessibility.rs.
   if ! grep -qs '"version": "4\.' "$TOOLS/node_modules/axe-core/package.json"; then
     command -v npm >/dev/null || die "npm is missing: install Node.js with npm (it brings axe-core for the accessibility tests)."
     say "Installing axe-core@4 into .tools/"

@@ -3,9 +3,8 @@
 //! accounts.rs: register, activate, reset and resend, and the forms' checks; sign_in.rs: signing
 //! in, where it lands, and the session until sign-out.
 
+use crate::support::{NEW_PASSWORD, PASSWORD};
 mod accounts;
 mod sign_in;
 
-const PASSWORD: &str = "Correct-horse-42";
-const NEW_PASSWORD: &str = "Battery-staple-77";
 const NO_ACTIVE_ACCOUNT: &str = "No active account found with the given credentials";

@@ -1,28 +1,10 @@
 //! What the reference backend's safe defaults (issue #19) mean in a real browser: an emailed link
-//! does one thing, a lost refresh answer costs nobody their session, and "Where you're signed in"
-//! lists and ends the account's sign-ins, each in its own browser.
+//! does one thing, and a lost refresh answer costs nobody their session. ("Where you're signed
+//! in", which lists and ends the account's sign-ins: settings/sign_ins.rs.)
 
 use std::time::Duration;
 
-use crate::support::{url_path, App, BackendOptions, Browser};
-
-const PASSWORD: &str = "Correct-horse-42";
-const NEW_PASSWORD: &str = "Another-horse-43";
-
-/// Runs `work` with the app's pages in `other` (a second browser, with its own storage: another
-/// device of the same account), then puts the first browser back.
-async fn in_browser<T>(app: &mut App, other: &mut Browser, work: impl AsyncFnOnce(&App) -> T) -> T {
-    std::mem::swap(&mut app.browser, other);
-    let result = work(app).await;
-    std::mem::swap(&mut app.browser, other);
-    result
-}
-
-async fn second_browser(app: &App) -> Browser {
-    let dir = app.dir.path().join("second-browser");
-    std::fs::create_dir_all(&dir).expect("a folder for the second browser");
-    Browser::start(&dir).await
-}
+use crate::support::{find, url_path, App, BackendOptions, NEW_PASSWORD, PASSWORD};
 
 /// An activation link, once used, is refused where a password reset is confirmed: the page
 /// says the link doesn't work and the password stays what it was.
@@ -43,7 +25,7 @@ async fn a_used_activation_link_does_not_reset_the_password() {
 
     let replayed = url_path(&link).replacen("/user-activation/", "/confirm-password-reset/", 1);
     app.goto(&replayed).await;
-    app.wait_for("form#confirm-reset-form").await;
+    app.wait_for(find::CONFIRM_RESET_FORM).await;
     app.fill("new_password", NEW_PASSWORD).await;
     app.fill("re_new_password", NEW_PASSWORD).await;
     app.submit().await;
@@ -68,12 +50,12 @@ async fn a_lost_refresh_answer_signs_nobody_out() {
     })
     .await;
     let email = "lost@example.com";
-    app.backend.create_active_user(email, PASSWORD).await;
-    let mut other = second_browser(&app).await;
+    app.add_user(email).await;
+    let mut other = app.second_browser("second-browser").await;
     app.sign_in(email, PASSWORD).await;
     let signed_in = std::time::Instant::now();
     let signed_in_with = app.session_field("refresh_token").await;
-    in_browser(&mut app, &mut other, async |app: &App| {
+    app.in_browser(&mut other, async |app: &App| {
         app.sign_in(email, PASSWORD).await
     })
     .await;
@@ -107,7 +89,7 @@ async fn a_lost_refresh_answer_signs_nobody_out() {
         if browser == "this browser" {
             check(&app).await;
         } else {
-            in_browser(&mut app, &mut other, check).await;
+            app.in_browser(&mut other, check).await;
         }
     }
     let log = std::fs::read_to_string(app.backend.stderr_log()).unwrap_or_default();
@@ -116,61 +98,4 @@ async fn a_lost_refresh_answer_signs_nobody_out() {
         "the retry counted as reuse:\n{}",
         app.backend.log_tail(40)
     );
-}
-
-/// /settings lists the account's sign-ins, one per browser, signs another one out, and signs out
-/// everywhere else; the browsers signed out land on /login at their next refresh.
-#[tokio::test(flavor = "multi_thread")]
-async fn where_youre_signed_in_ends_other_sign_ins() {
-    skip_unless_e2e!();
-    let mut app = App::start_with(BackendOptions {
-        access_seconds: 65,
-        ..Default::default()
-    })
-    .await;
-    let email = "devices@example.com";
-    app.backend.create_active_user(email, PASSWORD).await;
-    let mut other = second_browser(&app).await;
-    let sign_in_there = async |app: &App| app.sign_in(email, PASSWORD).await;
-    in_browser(&mut app, &mut other, sign_in_there).await;
-    app.sign_in(email, PASSWORD).await;
-
-    app.goto("/settings").await;
-    app.poll("two sign-ins listed", Duration::from_secs(10), || async {
-        (app.count("#sign-ins li").await == 2).then_some(())
-    })
-    .await;
-    app.wait_for_text("#sign-ins", "(this browser)").await;
-    app.click("#sign-ins li button").await;
-    app.poll("one sign-in left", Duration::from_secs(10), || async {
-        (app.count("#sign-ins li").await == 1).then_some(())
-    })
-    .await;
-    in_browser(&mut app, &mut other, async |app: &App| {
-        app.wait_for_pathname("/login").await
-    })
-    .await;
-
-    // Signed in there again, then "Sign out everywhere else".
-    in_browser(&mut app, &mut other, sign_in_there).await;
-    app.goto("/settings").await;
-    app.poll(
-        "two sign-ins listed again",
-        Duration::from_secs(10),
-        || async { (app.count("#sign-ins li").await == 2).then_some(()) },
-    )
-    .await;
-    app.click("#sign-out-others").await;
-    app.poll(
-        "only this browser left",
-        Duration::from_secs(10),
-        || async { (app.count("#sign-ins li").await == 1).then_some(()) },
-    )
-    .await;
-    assert!(!app.exists("#sign-out-others").await);
-    in_browser(&mut app, &mut other, async |app: &App| {
-        app.wait_for_pathname("/login").await
-    })
-    .await;
-    assert_eq!(app.pathname().await, "/settings");
 }

@@ -8,12 +8,10 @@ use serde_json::json;
 
 use crate::support::dist::copy_dist;
 use crate::support::static_server::rewrite_meta;
-use crate::support::{App, AppOptions, TestDir};
+use crate::support::{find, App, AppOptions, TestDir, PASSWORD};
 
 mod djoser_layout;
 mod sub_path;
-
-const PASSWORD: &str = "Correct-horse-42";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_bad_value_shows_the_configuration_page() {
@@ -41,7 +39,7 @@ async fn each_bad_value_shows_the_configuration_page() {
         std::fs::write(&login, page).expect("write login.html");
         app.goto("/login").await;
         let notice = app
-            .wait_for_text("[data-notice=not-configured]", &format!("\"{tag}\""))
+            .wait_for_text(&find::banner("not-configured"), &format!("\"{tag}\""))
             .await
             .text()
             .await
@@ -64,6 +62,6 @@ async fn each_bad_value_shows_the_configuration_page() {
     // The same page as built works (the harness points it at the backend).
     std::fs::write(&login, &built).expect("write login.html");
     app.goto("/login").await;
-    app.wait_for("form#login-form").await;
-    assert!(!app.exists("[data-notice=not-configured]").await);
+    app.wait_for(find::LOGIN_FORM).await;
+    assert!(!app.exists(&find::banner("not-configured")).await);
 }

@@ -14,15 +14,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::support::http::request;
 use crate::support::outbox::read_outbox;
-use crate::support::{wait, Api, Browser, TestDir};
+use crate::support::{find, wait, Api, Browser, TestDir, PASSWORD};
 
 mod dev_sh;
 mod page;
 
 use dev_sh::{session_members, DevServer};
 use page::Page;
-
-const PASSWORD: &str = "Correct-horse-42";
 
 /// trunk's first (dev) build of the wasm: about a minute cold on a 2-core machine.
 const FIRST_BUILD: Duration = Duration::from_secs(240);
@@ -116,14 +114,14 @@ async fn dev_server_keeps_the_page_when_the_backend_writes() {
 
     // Register: the "check your email" notice stays on screen.
     page.goto("/register").await;
-    page.wait_for("form#register-form").await;
+    page.wait_for(find::REGISTER_FORM).await;
     page.set_marker().await;
     page.fill("email", email).await;
     page.fill("name", "Dev User").await;
     page.fill("password", PASSWORD).await;
     page.fill("re_password", PASSWORD).await;
     page.submit().await;
-    let notice = ".notice[data-notice=\"check-email\"]";
+    let notice = &find::notice("check-email");
     page.wait_for_text(notice, email).await;
     page.stays("the check-your-email notice", || async {
         page.has_marker().await
@@ -171,7 +169,7 @@ async fn dev_server_keeps_the_page_when_the_backend_writes() {
 
     // Sign in (a single-page navigation from /login to the dashboard: the marker survives it).
     page.goto("/login").await;
-    page.wait_for("form#login-form").await;
+    page.wait_for(find::LOGIN_FORM).await;
     page.set_marker().await;
     page.fill("email", email).await;
     page.fill("password", PASSWORD).await;

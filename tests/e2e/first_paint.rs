@@ -13,16 +13,12 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::key::Key;
-
-use crate::support::{App, AppOptions};
+use crate::support::{App, AppOptions, PASSWORD};
 
 mod boot;
 mod pages;
 mod styled;
 mod takeover;
-
-const PASSWORD: &str = "Correct-horse-42";
 
 /// How long the static server holds back the `.wasm`: time to look at and type into the
 /// prerendered page, within the harness's 10 s waits for the app.
@@ -99,22 +95,4 @@ async fn assert_nothing_sent(app: &App, url: &str, secret: &str, what: &str) {
     );
     let api = backend_requests(app, "/auth/jwt/create/");
     assert!(api.is_empty(), "{what}: the form reached the API: {api:#?}");
-}
-
-/// Presses Enter in the element matching `css` (a real key press, as WebDriver sends it).
-async fn press_enter_in(app: &App, css: &str) {
-    let enter: char = Key::Enter.into();
-    app.wait_for(css)
-        .await
-        .send_keys(&enter.to_string())
-        .await
-        .unwrap_or_else(|e| panic!("cannot press Enter in {css}: {e}"));
-}
-
-async fn type_into(app: &App, css: &str, text: &str) {
-    app.wait_for(css)
-        .await
-        .send_keys(text)
-        .await
-        .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
 }

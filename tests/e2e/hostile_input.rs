@@ -6,10 +6,11 @@ use djoser_auth_spa::routes::{Query, Route};
 use serde_json::json;
 
 use crate::support::static_server::dist_dir;
-use crate::support::{App, AppOptions, BackendOptions, Recorded, StaticConfig, StaticServer, WAIT};
+use crate::support::{
+    find, App, AppOptions, BackendOptions, Recorded, StaticConfig, StaticServer, PASSWORD, WAIT,
+};
 
 const EMAIL: &str = "mallory-target@example.com";
-const PASSWORD: &str = "Correct-horse-42";
 
 /// The production policy (deploy/nginx.conf's), reporting to the static server; `{api_base}` is
 /// the test backend's origin (filled in by the static server).
@@ -20,8 +21,7 @@ fn strict_csp() -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn open_redirect_attempts_land_on_the_dashboard() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    let app = App::start_with_user(EMAIL).await;
     let long = format!("/{}", "a".repeat(4999));
     let hostile = [
         "//evil.example",
@@ -230,7 +230,7 @@ async fn emailed_link_pages_send_no_referrer() {
     )
     .await;
 
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    app.add_user(EMAIL).await;
     let r = app
         .api()
         .post("/auth/users/reset_password/", json!({ "email": EMAIL }))
@@ -241,7 +241,7 @@ async fn emailed_link_pages_send_no_referrer() {
         .wait_for_email(EMAIL)
         .await
         .link("/confirm-password-reset/");
-    assert_link_page_sends_no_referrer(&app, &probe, &reset, "form#confirm-reset-form", "reset")
+    assert_link_page_sends_no_referrer(&app, &probe, &reset, find::CONFIRM_RESET_FORM, "reset")
         .await;
 }
 
@@ -274,12 +274,14 @@ fn csp_console_messages(messages: Vec<String>) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn app_runs_under_a_strict_csp() {
     skip_unless_e2e!();
-    let app = App::start_opts(AppOptions {
-        static_headers: vec![("Content-Security-Policy".into(), strict_csp())],
-        ..Default::default()
-    })
+    let app = App::start_opts_with_user(
+        AppOptions {
+            static_headers: vec![("Content-Security-Policy".into(), strict_csp())],
+            ..Default::default()
+        },
+        EMAIL,
+    )
     .await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
     let served =
         crate::support::http::request("GET", &format!("{}/login", app.origin()), &[], None)
             .await
@@ -294,10 +296,10 @@ async fn app_runs_under_a_strict_csp() {
     );
 
     app.goto("/register").await;
-    app.wait_for("form#register-form").await;
+    app.wait_for(find::REGISTER_FORM).await;
     app.sign_in(EMAIL, PASSWORD).await;
     app.goto("/settings").await;
-    app.wait_for("form#profile-form").await;
+    app.wait_for(find::PROFILE_FORM).await;
 
     // A deliberate violation; once its report is in, any earlier one would be too.
     app.js(
@@ -367,11 +369,14 @@ async fn csp_without_wasm_unsafe_eval_stops_the_app_and_is_reported() {
         "expected the module's compilation to be blocked, got {report:?}"
     );
     // The prerendered page stays, unable to submit, and says the app couldn't start.
-    app.wait_for("[data-notice=boot-failed]").await;
+    app.wait_for(&find::banner("boot-failed")).await;
     assert!(
         !app.exists("html[data-app]").await
             && app
-                .exists("form#login-form button[type=submit][disabled]")
+                .exists(&find::inside(
+                    find::LOGIN_FORM,
+                    "button[type=submit][disabled]"
+                ))
                 .await,
         "the app mounted although WebAssembly was refused\n{}",
         app.describe().await
@@ -397,7 +402,7 @@ async fn server_errors_become_clear_messages() {
         ..Default::default()
     })
     .await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    app.add_user(EMAIL).await;
     app.goto("/login").await;
 
     // Each attempt: wait for its answer (a new request, the form no longer busy), then read

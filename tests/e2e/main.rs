@@ -21,7 +21,6 @@ macro_rules! skip_unless_e2e {
 mod support;
 
 mod accessibility;
-mod account;
 mod auth_flows;
 mod backend_safety;
 mod configuration;

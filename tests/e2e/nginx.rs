@@ -13,9 +13,8 @@ use serde_json::{json, Value};
 
 use crate::support::http::request;
 use crate::support::nginx::{deployed_copy, Nginx};
-use crate::support::{url_path, App, AppOptions, HttpResponse};
+use crate::support::{url_path, App, AppOptions, HttpResponse, PASSWORD};
 
-const PASSWORD: &str = "Correct-horse-42";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// GET `path` from the page (same origin, fresh, as the browser sees it): status and headers.

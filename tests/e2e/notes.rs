@@ -7,15 +7,14 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::support::http::request;
-use crate::support::{example_dist_dir, App, AppOptions, BackendOptions};
+use crate::support::{example_dist_dir, find, App, AppOptions, BackendOptions, PASSWORD};
 
-const PASSWORD: &str = "Correct-horse-42";
 const ALICE: &str = "alice@example.com";
 const BOB: &str = "bob@example.com";
 
 /// The notes' texts as the API lists them for `email` (newest first).
 async fn notes_of(app: &App, email: &str) -> Vec<String> {
-    let access = access_token(app, email).await;
+    let access = app.access_token_for(email, PASSWORD).await;
     let r = app.api().get("/api/notes/", Some(&access)).await;
     assert_eq!(r.status, 200, "GET /api/notes/ as {email}: {}", r.text());
     r.json()
@@ -24,15 +23,6 @@ async fn notes_of(app: &App, email: &str) -> Vec<String> {
         .iter()
         .map(|note| note["text"].as_str().expect("a text").to_string())
         .collect()
-}
-
-async fn access_token(app: &App, email: &str) -> String {
-    let r = app.api().jwt_create(email, PASSWORD).await;
-    assert_eq!(r.status, 200, "jwt/create as {email}: {}", r.text());
-    r.json()["access"]
-        .as_str()
-        .expect("an access token")
-        .to_string()
 }
 
 /// The texts the page lists, in its order.
@@ -57,22 +47,24 @@ async fn notes_are_private_and_share_the_sessions_refresh() {
     // Access tokens of 10 s: the app refreshes 5 s after each arrives, when the token is no
     // longer one it sends (5 s safety margin), and the first refresh answers 3 s late, so a note
     // call made meanwhile needs a new token and must wait for that refresh.
-    let app = App::start_opts(AppOptions {
-        backend: BackendOptions {
-            access_seconds: 10,
-            extra_env: vec![(
-                "AUTH_FAULTS".into(),
-                "POST /auth/jwt/refresh/=delay-3000".into(),
-            )],
+    let app = App::start_opts_with_user(
+        AppOptions {
+            backend: BackendOptions {
+                access_seconds: 10,
+                extra_env: vec![(
+                    "AUTH_FAULTS".into(),
+                    "POST /auth/jwt/refresh/=delay-3000".into(),
+                )],
+                ..Default::default()
+            },
+            dist: Some(example_dist_dir()),
             ..Default::default()
         },
-        dist: Some(example_dist_dir()),
-        ..Default::default()
-    })
+        ALICE,
+    )
     .await;
-    app.backend.create_active_user(ALICE, PASSWORD).await;
-    app.backend.create_active_user(BOB, PASSWORD).await;
-    let bobs = access_token(&app, BOB).await;
+    app.add_user(BOB).await;
+    let bobs = app.access_token_for(BOB, PASSWORD).await;
     let body = json!({ "text": "Bob's secret" }).to_string();
     let auth = format!("JWT {bobs}");
     let url = format!("{}/api/notes/", app.api_base());
@@ -129,7 +121,7 @@ async fn notes_are_private_and_share_the_sessions_refresh() {
         (shown_notes(&app).await == ["Call mom"]).then_some(())
     })
     .await;
-    assert!(!app.exists("[data-notice=\"notes-problem\"]").await);
+    assert!(!app.exists(&find::banner("notes-problem")).await);
     assert_eq!(notes_of(&app, ALICE).await, ["Call mom"]);
     assert_eq!(notes_of(&app, BOB).await, ["Bob's secret"]);
 

@@ -6,10 +6,9 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::support::static_server::dist_dir;
-use crate::support::{App, BackendOptions, StaticConfig, StaticServer};
+use crate::support::{find, App, BackendOptions, StaticConfig, StaticServer, PASSWORD};
 
 const EMAIL: &str = "robust@example.com";
-const PASSWORD: &str = "Correct-horse-42";
 
 /// Each hostile body (10 MB, 10,000 levels deep, 100,000 keys) gives the plain "doesn't
 /// understand" message on screen within 100 ms of the answer's last byte arriving (Resource
@@ -123,7 +122,7 @@ async fn a_build_with_no_api_address_says_so_and_calls_nothing() {
     );
     app.goto_url_as_is(&format!("{}/login", unconfigured.origin()))
         .await;
-    app.wait_for_text("[data-notice=not-configured]", "djoser-api-base")
+    app.wait_for_text(&find::banner("not-configured"), "djoser-api-base")
         .await;
     assert!(!app.exists("form").await, "a form is still offered");
     let calls = app
@@ -142,13 +141,14 @@ async fn a_build_with_no_api_address_says_so_and_calls_nothing() {
 async fn a_page_frozen_past_its_refresh_point_refreshes_on_resume() {
     skip_unless_e2e!();
     // 65 s access tokens: the refresh is due 5 s after sign-in.
-    let app = App::start_with(BackendOptions {
-        access_seconds: 65,
-        ..Default::default()
-    })
+    let app = App::start_signed_in_with(
+        BackendOptions {
+            access_seconds: 65,
+            ..Default::default()
+        },
+        EMAIL,
+    )
     .await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
-    app.sign_in(EMAIL, PASSWORD).await;
     let before = app.backend.refresh_calls().await;
     app.browser
         .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
@@ -178,16 +178,17 @@ async fn a_page_frozen_past_its_refresh_point_refreshes_on_resume() {
 async fn a_page_frozen_past_its_sign_ins_lifetime_asks_to_sign_in_again() {
     skip_unless_e2e!();
     // The refresh token lives 12 s, the access token longer: no refresh is due before then.
-    let app = App::start_with(BackendOptions {
-        access_seconds: 300,
-        refresh_seconds: 12,
-        ..Default::default()
-    })
+    let app = App::start_signed_in_with(
+        BackendOptions {
+            access_seconds: 300,
+            refresh_seconds: 12,
+            ..Default::default()
+        },
+        EMAIL,
+    )
     .await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
-    app.sign_in(EMAIL, PASSWORD).await;
     app.goto("/settings").await;
-    app.wait_for("form#password-form").await;
+    app.wait_for(find::PASSWORD_FORM).await;
     app.browser
         .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
         .await;
@@ -195,7 +196,7 @@ async fn a_page_frozen_past_its_sign_ins_lifetime_asks_to_sign_in_again() {
     app.browser
         .cdp("Page.setWebLifecycleState", json!({ "state": "active" }))
         .await;
-    app.wait_for("[data-notice=\"expired\"]").await;
+    app.wait_for(&find::banner("expired")).await;
     assert_eq!(app.path().await, "/login?next=%2Fsettings");
     assert_eq!(
         app.backend.refresh_calls().await,

@@ -7,7 +7,7 @@
 
 use fantoccini::wd::WindowHandle;
 
-use crate::support::App;
+use crate::support::{App, PASSWORD};
 
 mod back_forward_cache;
 mod races;
@@ -16,7 +16,6 @@ mod tabs;
 mod three_tabs;
 
 const EMAIL: &str = "tabs@example.com";
-const PASSWORD: &str = "Correct-horse-42";
 
 /// The stored session's access token, if there is a session.
 async fn stored_access(app: &App) -> Option<String> {

@@ -1,196 +1,38 @@
-//! The signed-in account settings page (/settings): change the password, edit the profile, sign out
-//! of every tab. End to end: the release build in Chromium against the reference backend.
+//! The signed-in account settings page (/settings), a module per section of the page: the
+//! profile (profile.rs), the password (password.rs: a change, and one that keeps this browser
+//! signed in against a backend that refuses tokens from before it, SimpleJWT's
+//! `CHECK_REVOKE_TOKEN`), the sign-in email (email.rs: with the password, or through an emailed
+//! link), where you're signed in and signing out (sign_ins.rs: every tab, every other browser),
+//! and the danger zone (danger_zone.rs: deleting the account). End to end: the release build
+//! against the reference backend, emails read from its outbox. axe over these pages and states:
+//! accessibility/signed_in.rs.
 
-use serde_json::json;
+use crate::support::{find, App};
 
-use crate::support::App;
+mod danger_zone;
+mod email;
+mod password;
+mod profile;
+mod sign_ins;
 
-const PASSWORD: &str = "Correct-horse-42";
-const NEW_PASSWORD: &str = "Battery-staple-77";
-
-/// Signs in as `email` and opens /settings through the dashboard's link.
-async fn open_settings(app: &App, email: &str) {
-    app.sign_in(email, PASSWORD).await;
-    app.click("main a[href=\"/settings\"]").await;
-    app.wait_for_path("/settings").await;
-    app.wait_for("form#password-form").await;
-    app.wait_for("form#profile-form").await;
-}
-
-/// An access token from the API directly (sign-in behind the browser's back).
-async fn access_token(app: &App, email: &str, password: &str) -> String {
-    let r = app.api().jwt_create(email, password).await;
-    assert_eq!(r.status, 200, "jwt/create as {email}: {}", r.text());
-    r.json()["access"]
-        .as_str()
-        .expect("an access token")
-        .to_string()
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn change_password_refuses_a_wrong_current_password_then_replaces_it() {
-    skip_unless_e2e!();
-    let app = App::start().await;
-    let email = "pat@example.com";
-    app.backend.create_active_user(email, PASSWORD).await;
-    open_settings(&app, email).await;
-
-    // A wrong current password: Djoser's 400 lands under that field, nothing changes.
-    app.fill("current_password", "Not-the-password-1").await;
-    app.fill("new_password", NEW_PASSWORD).await;
-    app.fill("re_new_password", NEW_PASSWORD).await;
-    app.click("form#password-form button[type=submit]").await;
-    let error = app
-        .wait_for("form#password-form #field-current_password-error")
+/// Fills /settings' email form and sends it.
+pub(crate) async fn submit_email_change(app: &App, new: &str, again: &str, password: &str) {
+    app.retype("#email-form-field-new_email", new).await;
+    app.retype("#email-form-field-re_new_email", again).await;
+    app.retype("#email-form-field-current_password", password)
         .await;
-    let message = error.text().await.expect("error text");
-    assert!(
-        message.to_lowercase().contains("password"),
-        "the error under current_password should be the server's message, got {message:?}"
-    );
-    assert_eq!(
-        app.attr("#field-current_password", "aria-invalid")
-            .await
-            .as_deref(),
-        Some("true")
-    );
-    assert!(
-        !app.exists(".notice[data-notice=\"password-changed\"]")
-            .await,
-        "no success notice after a refused change"
-    );
-    assert_eq!(
-        app.api().jwt_create(email, PASSWORD).await.status,
-        200,
-        "a refused change must leave the old password working"
-    );
-
-    // The right one: a notice, an emptied form, and the API takes only the new password.
-    app.fill("current_password", PASSWORD).await;
-    app.click("form#password-form button[type=submit]").await;
-    app.wait_for(".notice[data-notice=\"password-changed\"]")
-        .await;
-    assert!(
-        !app.exists("#field-current_password-error").await,
-        "the old error should be gone after success"
-    );
-    for field in ["current_password", "new_password", "re_new_password"] {
-        assert_eq!(
-            app.value(field).await,
-            "",
-            "{field} should be emptied after a successful change"
-        );
-    }
-    assert_eq!(
-        app.api().jwt_create(email, PASSWORD).await.status,
-        401,
-        "the old password must be refused after the change"
-    );
-    assert_eq!(
-        app.api().jwt_create(email, NEW_PASSWORD).await.status,
-        200,
-        "the new password must work after the change"
-    );
-    // Still signed in here: the page didn't lose the session.
-    assert_eq!(app.pathname().await, "/settings");
-    assert!(app.session().await.is_some(), "the session should remain");
+    app.click(&find::submit(find::EMAIL_FORM)).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn edit_profile_saves_name_and_username_everywhere() {
-    skip_unless_e2e!();
-    let app = App::start().await;
-    let email = "quinn@example.com";
-    app.backend
-        .create_active_user_with(email, PASSWORD, "Quinn Old", "quinn_old")
-        .await;
-    open_settings(&app, email).await;
-    assert_eq!(
-        app.value("name").await,
-        "Quinn Old",
-        "the form starts from the profile"
-    );
-    assert_eq!(app.value("username").await, "quinn_old");
-
-    app.fill("name", "Quinn Newname").await;
-    app.fill("username", "quinn_new").await;
-    app.click("form#profile-form button[type=submit]").await;
-    app.wait_for(".notice[data-notice=\"profile-saved\"]").await;
-    assert_eq!(app.value("name").await, "Quinn Newname");
-
-    // The dashboard shows the new values (the session's copy of the user was updated)…
-    app.click("a[href=\"/dashboard\"]").await;
-    app.wait_for_path("/dashboard").await;
-    app.wait_for_text("#user-name", "Quinn Newname").await;
-    assert_eq!(app.text("#user-username").await.trim(), "quinn_new");
-    let stored = app.session().await.expect("a stored session");
-    assert_eq!(
-        stored["user"]["name"],
-        json!("Quinn Newname"),
-        "the stored session should hold the saved profile"
-    );
-    // …and so does a reload, which fetches users/me/ afresh.
-    app.reload().await;
-    app.wait_for_text("#user-name", "Quinn Newname").await;
-
-    // The API has them.
-    let access = access_token(&app, email, PASSWORD).await;
-    let me = app.api().get("/auth/users/me/", Some(&access)).await;
-    assert_eq!(me.status, 200, "users/me/: {}", me.text());
-    let me = me.json();
-    assert_eq!(me["name"], json!("Quinn Newname"), "users/me/: {me}");
-    assert_eq!(me["username"], json!("quinn_new"), "users/me/: {me}");
-    assert_eq!(me["email"], json!(email), "the email is not editable: {me}");
+/// The text of the element matching `css`, once it has some.
+pub(super) async fn text_of(app: &App, css: &str) -> String {
+    app.wait_for(css).await;
+    app.text(css).await.trim().to_string()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn sign_out_from_settings_signs_out_every_tab() {
-    skip_unless_e2e!();
-    let app = App::start().await;
-    let email = "rae@example.com";
-    app.backend.create_active_user(email, PASSWORD).await;
-    open_settings(&app, email).await;
-    let refresh = app.session_field("refresh_token").await;
-    let client = &app.browser.client;
-    let first = client.window().await.expect("this window");
-
-    // A second window of the same browser shares the session.
-    let second = client.new_window(false).await.expect("a new window").handle;
-    client
-        .switch_to_window(second.clone())
-        .await
-        .expect("switch to the second window");
-    app.goto("/dashboard").await;
-    app.wait_for_text("#user-email", email).await;
-
-    // Sign out from the settings page in the first window.
-    client
-        .switch_to_window(first)
-        .await
-        .expect("switch to the first window");
-    assert_eq!(app.pathname().await, "/settings");
-    app.click("button#sign-out").await;
-    app.wait_for_pathname("/login").await;
-    app.wait_for("form#login-form").await;
-    assert_eq!(
-        app.session().await,
-        None,
-        "signing out should clear the stored session"
-    );
-
-    // The other window followed, without being touched.
-    client
-        .switch_to_window(second)
-        .await
-        .expect("switch back to the second window");
-    app.wait_for_pathname("/login").await;
-    app.wait_for("form#login-form").await;
-    assert!(
-        !app.exists("#user-email").await,
-        "the second window should no longer show the account"
-    );
-    // It stays signed out when reloaded, and the refresh token is dead server-side.
-    app.goto("/dashboard").await;
-    app.wait_for_pathname("/login").await;
-    app.assert_refresh_token_revoked(&refresh).await;
+/// `users/me/` with the access token this browser has stored: proof that it holds tokens the
+/// server takes (not just a session that looks signed in).
+pub(super) async fn stored_access_works(app: &App) -> bool {
+    let access = app.session_field("access_token").await;
+    app.api().get("/auth/users/me/", Some(&access)).await.status == 200
 }

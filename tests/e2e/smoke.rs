@@ -1,6 +1,6 @@
 //! Smoke test: the release build, served like a CDN, mounts and talks to the test backend.
 
-use crate::support::App;
+use crate::support::{find, App};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_page_renders_from_dist() {
@@ -8,11 +8,17 @@ async fn login_page_renders_from_dist() {
     let app = App::start().await;
 
     app.goto("/login").await;
-    app.wait_for("form#login-form").await;
-    app.wait_for("form#login-form #field-email[name=\"email\"]")
-        .await;
-    app.wait_for("form#login-form #field-password[name=\"password\"]")
-        .await;
+    app.wait_for(find::LOGIN_FORM).await;
+    app.wait_for(&find::inside(
+        find::LOGIN_FORM,
+        "#field-email[name=\"email\"]",
+    ))
+    .await;
+    app.wait_for(&find::inside(
+        find::LOGIN_FORM,
+        "#field-password[name=\"password\"]",
+    ))
+    .await;
     assert_eq!(
         app.count("main h1").await,
         1,

@@ -15,7 +15,7 @@ use crate::support::dist::configured_copy_of;
 use crate::support::nginx::Nginx;
 use crate::support::oidc::OidcProvider;
 use crate::support::static_server::social_dist_dir;
-use crate::support::{App, AppOptions, BackendOptions, TestDir};
+use crate::support::{find, App, AppOptions, BackendOptions, TestDir};
 
 /// Where the app keeps `next` for the trip to the provider (src/pages/social.rs).
 const NEXT_KEY: &str = "djoser-social-next";
@@ -201,7 +201,7 @@ async fn signs_in_with_the_provider_through_the_proxy() {
 
     // Signing out revokes the refresh token, as after a password sign-in.
     let refresh = app.session_field("refresh_token").await;
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     app.wait_for_pathname("/login").await;
     app.assert_refresh_token_revoked(&refresh).await;
 

@@ -4,10 +4,9 @@
 
 use serde_json::json;
 
-use crate::support::App;
+use crate::support::{find, App, PASSWORD};
 
 const EMAIL: &str = "no-storage@example.com";
-const PASSWORD: &str = "Correct-horse-42";
 
 /// Makes every page of this tab throw on `window.localStorage`, as Chrome and Safari do with
 /// site data blocked, before any of the page's own scripts run.
@@ -19,8 +18,7 @@ async fn block_storage(app: &App) {
 #[tokio::test(flavor = "multi_thread")]
 async fn blocked_storage_keeps_the_app_working_in_memory() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    let app = App::start_with_user(EMAIL).await;
     block_storage(&app).await;
 
     app.goto("/login").await;
@@ -32,11 +30,11 @@ async fn blocked_storage_keeps_the_app_working_in_memory() {
         .await;
     assert_eq!(blocked, json!(true), "the page should see storage blocked");
     app.wait_for_text(
-        "[data-notice=storage-blocked]",
+        &find::banner("storage-blocked"),
         "only while this tab is open",
     )
     .await;
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
 
     app.sign_in(EMAIL, PASSWORD).await;
     app.wait_for_pathname("/dashboard").await;
@@ -51,6 +49,6 @@ async fn blocked_storage_keeps_the_app_working_in_memory() {
     // A reload forgets it, as the notice said: back to sign in, no crash.
     app.reload().await;
     app.wait_for_pathname("/login").await;
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     app.assert_no_crash().await;
 }

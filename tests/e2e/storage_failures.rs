@@ -10,10 +10,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::support::{wait, App, BackendOptions};
+use crate::support::{find, wait, App, BackendOptions, PASSWORD};
 
 const EMAIL: &str = "storage-failures@example.com";
-const PASSWORD: &str = "Correct-horse-42";
 
 /// `indexedDB.open` throws, as it does where the browser refuses IndexedDB outright.
 const INDEXEDDB_OPEN_THROWS: &str = "IDBFactory.prototype.open = function () {
@@ -89,7 +88,7 @@ struct Failure {
 /// storage then), sign out, with `failure` set up before the app starts.
 async fn survives(failure: Failure) {
     let app = App::start_with(BackendOptions::short_access()).await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    app.add_user(EMAIL).await;
     app.add_init_script(&failure.script).await;
     app.record_auth_calls().await;
 
@@ -101,7 +100,7 @@ async fn survives(failure: Failure) {
             "the page should see the failure ({probe})"
         );
     }
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     assert_notices(&app, &failure, "the sign-in page").await;
 
     app.sign_in(EMAIL, PASSWORD).await;
@@ -164,9 +163,9 @@ async fn survives(failure: Failure) {
         .await
         .pop()
         .expect("refresh tokens seen");
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     app.wait_for_pathname("/login").await;
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     assert_notices(&app, &failure, "the sign-in page after signing out").await;
     if failure.stored != Stored::Unreadable {
         assert_eq!(app.session().await, None, "the session is still stored");
@@ -206,7 +205,7 @@ async fn refreshes(app: &App, n: usize) -> Vec<Value> {
 async fn assert_notices(app: &App, failure: &Failure, place: &str) {
     if failure.blocked_notice {
         app.wait_for_text(
-            "[data-notice=storage-blocked]",
+            &find::banner("storage-blocked"),
             "only while this tab is open",
         )
         .await;

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::sessions::new_tab;
 use crate::support::storm::PAGE_CONTROLS;
-use crate::support::App;
+use crate::support::{App, PASSWORD};
 
 mod apps;
 mod clock;
@@ -29,7 +29,6 @@ mod stored;
 mod tabs;
 mod wake;
 
-const PASSWORD: &str = "Correct-horse-42";
 const ALICE: &str = "alice@example.com";
 const BOB: &str = "bob@example.com";
 

@@ -1,14 +1,58 @@
-//! Steps and checks many tests share: signing in, a form's answer, no crash, a revoked token.
+//! Steps and checks many tests share: a world with a signed-in user, signing in, typing,
+//! /settings, a second window or browser, a form's answer, no crash, a revoked token. (Where
+//! things are on the pages: `find.rs`.)
 
 use std::future::Future;
 use std::time::Duration;
 
+use fantoccini::key::Key;
+use fantoccini::wd::WindowHandle;
 use serde_json::json;
 
-use super::app::App;
-use super::WAIT;
+use super::app::{App, AppOptions};
+use super::backend::BackendOptions;
+use super::browser::Browser;
+use super::{find, PASSWORD, WAIT};
 
 impl App {
+    /// A world whose backend has `email` as an active user with [`PASSWORD`], nobody signed in.
+    pub async fn start_with_user(email: &str) -> App {
+        App::start_opts_with_user(AppOptions::default(), email).await
+    }
+
+    /// [`App::start_with_user`] with these options.
+    pub async fn start_opts_with_user(opts: AppOptions, email: &str) -> App {
+        let app = App::start_opts(opts).await;
+        app.add_user(email).await;
+        app
+    }
+
+    /// A world with `email` (password [`PASSWORD`]) signed in, on /dashboard.
+    pub async fn start_signed_in(email: &str) -> App {
+        App::start_opts_signed_in(AppOptions::default(), email).await
+    }
+
+    /// [`App::start_signed_in`] against a backend with these options.
+    pub async fn start_signed_in_with(backend: BackendOptions, email: &str) -> App {
+        let opts = AppOptions {
+            backend,
+            ..Default::default()
+        };
+        App::start_opts_signed_in(opts, email).await
+    }
+
+    /// [`App::start_signed_in`] with these options.
+    pub async fn start_opts_signed_in(opts: AppOptions, email: &str) -> App {
+        let app = App::start_opts_with_user(opts, email).await;
+        app.sign_in(email, PASSWORD).await;
+        app
+    }
+
+    /// Creates `email`, active, with [`PASSWORD`].
+    pub async fn add_user(&self, email: &str) {
+        self.backend.create_active_user(email, PASSWORD).await;
+    }
+
     /// Signs in through /login and waits for the dashboard to show `email`.
     pub async fn sign_in(&self, email: &str, password: &str) {
         self.goto("/login").await;
@@ -20,7 +64,7 @@ impl App {
     /// Fills and sends the sign-in form on the page (whatever the answer): `login` in the input
     /// `login_field` (`email`, or `username` where the app is configured so).
     pub async fn submit_login(&self, login_field: &str, login: &str, password: &str) {
-        self.wait_for("form#login-form").await;
+        self.wait_for(find::LOGIN_FORM).await;
         self.fill(login_field, login).await;
         self.fill("password", password).await;
         self.submit().await;
@@ -104,5 +148,87 @@ impl App {
             "the old refresh token should be refused: {}",
             r.text()
         );
+    }
+
+    /// Signs in as `email` and opens /settings through the dashboard's link, every section's
+    /// form shown.
+    pub async fn open_settings(&self, email: &str, password: &str) {
+        self.sign_in(email, password).await;
+        self.click(find::SETTINGS_LINK).await;
+        self.wait_for_path("/settings").await;
+        for form in [find::PROFILE_FORM, find::PASSWORD_FORM, find::EMAIL_FORM] {
+            self.wait_for(form).await;
+        }
+    }
+
+    /// Types `text` into the element matching `css` (real key presses, after what it holds).
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.wait_for(css)
+            .await
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
+    }
+
+    /// Replaces what the input matching `css` holds by typing `value` (for the forms on
+    /// /settings, whose input ids are scoped by the form: `fill`'s `[name=…]` would find the
+    /// first form's).
+    pub async fn retype(&self, css: &str, value: &str) {
+        let input = self.wait_for(css).await;
+        input
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("cannot clear {css}: {e}"));
+        if !value.is_empty() {
+            self.type_into(css, value).await;
+        }
+    }
+
+    /// Presses Enter in the element matching `css` (a real key press, as WebDriver sends it).
+    pub async fn press_enter_in(&self, css: &str) {
+        let enter: char = Key::Enter.into();
+        self.type_into(css, &enter.to_string()).await;
+    }
+
+    /// An access token from the API directly (a sign-in behind the browser's back).
+    pub async fn access_token_for(&self, email: &str, password: &str) -> String {
+        let r = self.api().jwt_create(email, password).await;
+        assert_eq!(r.status, 200, "jwt/create as {email}: {}", r.text());
+        r.json()["access"]
+            .as_str()
+            .expect("an access token")
+            .to_string()
+    }
+
+    /// A second window of the same browser (sharing the session), opened at `path`; the first
+    /// stays current. Returns (first, second).
+    pub async fn second_window(&self, path: &str) -> (WindowHandle, WindowHandle) {
+        let client = &self.browser.client;
+        let first = client.window().await.expect("this window");
+        let second = client.new_window(false).await.expect("a new window").handle;
+        self.switch_to(&second).await;
+        self.goto(path).await;
+        self.switch_to(&first).await;
+        (first, second)
+    }
+
+    /// A second browser of the same engine, with its own profile and storage (another device
+    /// of the same user), in this test's folder under `name`.
+    pub async fn second_browser(&self, name: &str) -> Browser {
+        let dir = self.dir.path().join(name);
+        std::fs::create_dir_all(&dir).expect("a folder for the second browser");
+        Browser::start(&dir).await
+    }
+
+    /// Runs `work` with the app's pages in `other` (a second browser), then puts this one back.
+    pub async fn in_browser<T>(
+        &mut self,
+        other: &mut Browser,
+        work: impl AsyncFnOnce(&App) -> T,
+    ) -> T {
+        std::mem::swap(&mut self.browser, other);
+        let result = work(self).await;
+        std::mem::swap(&mut self.browser, other);
+        result
     }
 }

@@ -13,6 +13,7 @@ pub mod axe;
 pub mod backend;
 pub mod browser;
 pub mod dist;
+pub mod find;
 pub mod flows;
 pub mod http;
 pub mod init_scripts;
@@ -22,8 +23,10 @@ pub mod outbox;
 pub mod page;
 pub mod sizes;
 pub mod static_server;
+pub mod stored;
 pub mod storm;
 pub mod tmp;
+pub mod tokens;
 pub mod wait;
 
 use std::time::Duration;
@@ -35,6 +38,11 @@ pub use http::{Api, HttpResponse};
 pub use outbox::url_path;
 pub use static_server::{example_dist_dir, Recorded, StaticConfig, StaticServer};
 pub use tmp::TestDir;
+
+/// The password of the users the tests create (`App::add_user`, `App::start_signed_in`).
+pub const PASSWORD: &str = "Correct-horse-42";
+/// The password a test changes it to.
+pub const NEW_PASSWORD: &str = "Battery-staple-77";
 
 /// How long `wait_for*` helpers poll before failing.
 pub const WAIT: Duration = Duration::from_secs(10);

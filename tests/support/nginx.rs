@@ -1,6 +1,7 @@
 //! nginx serving the release build with deploy/nginx.conf, as docs/deploy.md has it: for
-//! tests/nginx.rs and for `make bench`'s first visits through a real web server; and with
-//! deploy/nginx-subpath.conf, the build under a sub-path (tests/e2e/configuration/sub_path.rs).
+//! tests/e2e/nginx.rs and for `make bench`'s first visits through a real web server; and with
+//! deploy/nginx-subpath.conf, the build under a sub-path ([`UnderAccount`], for
+//! tests/e2e/configuration/sub_path.rs and tests/e2e/trust/apps.rs).
 
 use std::fs::File;
 use std::os::unix::process::CommandExt;
@@ -8,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::backend::terminate_group;
+use super::app::{App, AppOptions};
+use super::backend::{terminate_group, BackendOptions};
+use super::dist::configured_copy;
 use super::http::request;
 use super::static_server::{dist_dir, rewrite_api_base};
 use super::tmp::tail;
@@ -268,4 +271,57 @@ pub fn production_csp() -> String {
         csp.replace(PLACEHOLDER_API, "{api_base}"),
         super::static_server::CSP_REPORT_PATH
     )
+}
+
+/// A world whose app nginx will serve under `/account/` of its origin (deploy/nginx-subpath.conf):
+/// a port kept for nginx, the world started for that origin (its backend told the path), and the
+/// build configured for the path (and its API) in `root/account/`. Put more under `root`, then
+/// [`UnderAccount::serve`].
+pub struct UnderAccount {
+    pub app: App,
+    /// nginx's root: the build for `/account/` is in `account/`.
+    pub root: PathBuf,
+    reserved: Option<std::net::TcpListener>,
+    port: u16,
+}
+
+impl UnderAccount {
+    pub async fn start() -> UnderAccount {
+        let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("no free port");
+        let port = reserved.local_addr().expect("reserved port").port();
+        let app = App::start_served_by(
+            &format!("http://127.0.0.1:{port}"),
+            AppOptions {
+                backend: BackendOptions {
+                    extra_env: vec![("AUTH_SPA_PATH".into(), "/account/".into())],
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+        .await;
+        let root = app.dir.join("www");
+        configured_copy(
+            &root.join("account"),
+            &["--base", "/account/", "--api", &app.api_base()],
+        );
+        UnderAccount {
+            app,
+            root,
+            reserved: Some(reserved),
+            port,
+        }
+    }
+
+    /// The origin nginx serves (the app's).
+    pub fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts nginx on the kept port with the project's site file `site` (its CSP allowing the
+    /// API origins `apis`, space-separated), serving `root`.
+    pub async fn serve(&mut self, site: &str, apis: &str) -> Nginx {
+        drop(self.reserved.take());
+        Nginx::start_site(site, self.app.dir.path(), &self.root, self.port, apis).await
+    }
 }

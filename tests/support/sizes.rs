@@ -1,5 +1,6 @@
 //! What the release build weighs, file by file, raw and compressed with the command-line tools
-//! (`gzip -9`, and `brotli -q 11` when asked). Shared by tests/size_budget.rs and `make bench`.
+//! (`gzip -9`, and `brotli -q 11` when asked). Shared by tests/e2e/size_budget.rs and
+//! `make bench`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -7,7 +7,7 @@ use fantoccini::key::Key;
 use serde_json::{json, Value};
 
 use super::PASSWORD;
-use crate::support::{App, WAIT};
+use crate::support::{find, App, WAIT};
 
 /// Presses a key (WebDriver actions: a real key press, as a keyboard user would).
 async fn press(app: &App, key: Key) {
@@ -62,15 +62,12 @@ async fn focus_state(app: &App) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn keyboard_alone_signs_in_with_visible_focus() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend
-        .create_active_user("kay@example.com", PASSWORD)
-        .await;
+    let app = App::start_with_user("kay@example.com").await;
 
     for dark in [false, true] {
         app.goto("/login").await;
         app.emulate_color_scheme(dark).await;
-        app.wait_for("form#login-form").await;
+        app.wait_for(find::LOGIN_FORM).await;
         // Tab through the whole page: every stop shows a visible focus indicator.
         let mut stops = vec![];
         // (and the social sign-in buttons, in a build that has them)
@@ -126,7 +123,7 @@ async fn keyboard_alone_signs_in_with_visible_focus() {
     // Sign in with keys only: Tab to a field, type, Tab on, Enter.
     app.goto("/login").await;
     app.emulate_color_scheme(false).await;
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     press(&app, Key::Tab).await;
     let active = app.browser.client.active_element().await.expect("focus");
     active.send_keys("kay@example.com").await.expect("type");

@@ -5,19 +5,18 @@
 use serde_json::json;
 
 use super::{NEW_PASSWORD, NO_ACTIVE_ACCOUNT, PASSWORD};
-use crate::support::{url_path, App};
+use crate::support::{find, url_path, App};
 
 /// Fills and sends /register, then waits for the check-email notice naming `email`.
 async fn register_through_ui(app: &App, email: &str, name: &str, password: &str) {
     app.goto("/register").await;
-    app.wait_for("form#register-form").await;
+    app.wait_for(find::REGISTER_FORM).await;
     app.fill("email", email).await;
     app.fill("name", name).await;
     app.fill("password", password).await;
     app.fill("re_password", password).await;
     app.submit().await;
-    app.wait_for_text(".notice[data-notice=\"check-email\"]", email)
-        .await;
+    app.wait_for_text(&find::notice("check-email"), email).await;
 }
 
 /// Registers through the API and returns the emailed activation link.
@@ -53,12 +52,15 @@ async fn register_activate_sign_in_shows_the_profile() {
 
     register_through_ui(&app, email, "Alice Liddell", PASSWORD).await;
     assert!(
-        !app.exists("form#register-form").await,
+        !app.exists(find::REGISTER_FORM).await,
         "the form should be replaced by the check-email notice"
     );
     assert!(
-        app.exists(".notice[data-notice=\"check-email\"] a[href^=\"/resend-activation\"]")
-            .await,
+        app.exists(&find::inside(
+            &find::notice("check-email"),
+            "a[href^=\"/resend-activation\"]"
+        ))
+        .await,
         "the check-email notice should contain a link a[href^=\"/resend-activation\"]"
     );
     assert_eq!(
@@ -158,15 +160,14 @@ async fn resend_activation_sends_a_new_working_link() {
 
     app.goto("/resend-activation?email=erin%40example.com")
         .await;
-    app.wait_for("form#resend-activation-form").await;
+    app.wait_for(find::RESEND_ACTIVATION_FORM).await;
     assert_eq!(
         app.value("email").await,
         email,
         "the email input should be pre-filled from ?email="
     );
     app.submit().await;
-    app.wait_for(".notice[data-notice=\"activation-sent\"]")
-        .await;
+    app.wait_for(&find::notice("activation-sent")).await;
 
     let mails = app.backend.wait_for_emails(email, 2).await;
     app.goto_url(&mails[1].link("/user-activation/")).await;
@@ -177,15 +178,14 @@ async fn resend_activation_sends_a_new_working_link() {
 #[tokio::test(flavor = "multi_thread")]
 async fn password_reset_replaces_the_old_password() {
     skip_unless_e2e!();
-    let app = App::start().await;
     let email = "frank@example.com";
-    app.backend.create_active_user(email, PASSWORD).await;
+    let app = App::start_with_user(email).await;
 
     app.goto("/reset-password").await;
-    app.wait_for("form#reset-password-form").await;
+    app.wait_for(find::RESET_PASSWORD_FORM).await;
     app.fill("email", email).await;
     app.submit().await;
-    app.wait_for(".notice[data-notice=\"reset-sent\"]").await;
+    app.wait_for(&find::notice("reset-sent")).await;
 
     let link = app
         .backend
@@ -197,17 +197,19 @@ async fn password_reset_replaces_the_old_password() {
         "the reset link should open the SPA: {link}"
     );
     app.goto_url(&link).await;
-    app.wait_for("form#confirm-reset-form").await;
+    app.wait_for(find::CONFIRM_RESET_FORM).await;
     app.fill("new_password", NEW_PASSWORD).await;
     app.fill("re_new_password", NEW_PASSWORD).await;
     app.submit().await;
     app.wait_for_pathname("/login").await;
-    app.wait_for(".notice[data-notice=\"password-reset\"]")
-        .await;
+    app.wait_for(&find::notice("password-reset")).await;
 
     app.submit_login("email", email, PASSWORD).await;
-    app.wait_for_text("form#login-form .form-alert[role=alert]", NO_ACTIVE_ACCOUNT)
-        .await;
+    app.wait_for_text(
+        &find::inside(find::LOGIN_FORM, ".form-alert[role=alert]"),
+        NO_ACTIVE_ACCOUNT,
+    )
+    .await;
 
     app.submit_login("email", email, NEW_PASSWORD).await;
     app.wait_for_path("/dashboard").await;
@@ -217,9 +219,8 @@ async fn password_reset_replaces_the_old_password() {
 #[tokio::test(flavor = "multi_thread")]
 async fn used_reset_link_shows_invalid() {
     skip_unless_e2e!();
-    let app = App::start().await;
     let email = "gina@example.com";
-    app.backend.create_active_user(email, PASSWORD).await;
+    let app = App::start_with_user(email).await;
     let r = app
         .api()
         .post("/auth/users/reset_password/", json!({ "email": email }))
@@ -244,7 +245,7 @@ async fn used_reset_link_shows_invalid() {
     );
 
     app.goto_url(&link).await;
-    app.wait_for("form#confirm-reset-form").await;
+    app.wait_for(find::CONFIRM_RESET_FORM).await;
     app.fill("new_password", "Third-password-93").await;
     app.fill("re_new_password", "Third-password-93").await;
     app.submit().await;
@@ -266,10 +267,10 @@ async fn reset_for_unknown_email_still_shows_reset_sent() {
     let app = App::start().await;
 
     app.goto("/reset-password").await;
-    app.wait_for("form#reset-password-form").await;
+    app.wait_for(find::RESET_PASSWORD_FORM).await;
     app.fill("email", "nobody@example.com").await;
     app.submit().await;
-    app.wait_for(".notice[data-notice=\"reset-sent\"]").await;
+    app.wait_for(&find::notice("reset-sent")).await;
 
     assert_eq!(
         app.requests_to("/auth/users/reset_password/").await,
@@ -285,13 +286,10 @@ async fn reset_for_unknown_email_still_shows_reset_sent() {
 #[tokio::test(flavor = "multi_thread")]
 async fn register_shows_server_field_errors() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend
-        .create_active_user("taken@example.com", PASSWORD)
-        .await;
+    let app = App::start_with_user("taken@example.com").await;
 
     app.goto("/register").await;
-    app.wait_for("form#register-form").await;
+    app.wait_for(find::REGISTER_FORM).await;
     app.fill("email", "taken@example.com").await;
     app.fill("name", "Ivy").await;
     app.fill("password", PASSWORD).await;
@@ -299,7 +297,7 @@ async fn register_shows_server_field_errors() {
     app.submit().await;
     // A taken address is answered like a new one (the backend tells nobody who has an
     // account); its owner is emailed that someone tried.
-    app.wait_for(".notice[data-notice=\"check-email\"]").await;
+    app.wait_for(&find::notice("check-email")).await;
     let notice = app.backend.wait_for_email("taken@example.com").await;
     assert!(
         notice.subject.contains("tried to create an account"),
@@ -307,7 +305,7 @@ async fn register_shows_server_field_errors() {
     );
 
     app.goto("/register").await;
-    app.wait_for("form#register-form").await;
+    app.wait_for(find::REGISTER_FORM).await;
     app.fill("email", "ivy@example.com").await;
     app.fill("password", "password").await;
     app.fill("re_password", "password").await;
@@ -334,7 +332,7 @@ async fn client_side_validation_blocks_bad_input_without_a_request() {
     let app = App::start().await;
 
     app.goto("/login").await;
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     app.submit().await;
     app.wait_for("#field-email-error").await;
     app.wait_for("#field-password-error").await;
@@ -345,7 +343,7 @@ async fn client_side_validation_blocks_bad_input_without_a_request() {
     );
 
     app.goto("/register").await;
-    app.wait_for("form#register-form").await;
+    app.wait_for(find::REGISTER_FORM).await;
     app.fill("email", "not-an-email").await;
     app.fill("name", "Jay").await;
     app.fill("password", PASSWORD).await;
@@ -381,7 +379,7 @@ async fn client_side_validation_blocks_bad_input_without_a_request() {
     );
 
     app.goto("/confirm-password-reset/MQ/some-token").await;
-    app.wait_for("form#confirm-reset-form").await;
+    app.wait_for(find::CONFIRM_RESET_FORM).await;
     app.fill("new_password", "Short7!").await;
     app.fill("re_new_password", "Short7!").await;
     app.submit().await;

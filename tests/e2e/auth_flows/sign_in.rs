@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::{NO_ACTIVE_ACCOUNT, PASSWORD};
-use crate::support::{App, BackendOptions};
+use crate::support::{find, App, BackendOptions};
 
 /// An href as written in the page, relative to the SPA (WebDriver may report it absolute).
 fn relative_href(app: &App, href: &str) -> String {
@@ -37,11 +37,7 @@ async fn dashboard_shows_every_profile_field() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_in_fetches_the_profile_once_and_a_reload_again() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend
-        .create_active_user("olga@example.com", PASSWORD)
-        .await;
-    app.sign_in("olga@example.com", PASSWORD).await;
+    let app = App::start_signed_in("olga@example.com").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(app.requests_to("/auth/users/me/").await, 1);
 
@@ -58,9 +54,8 @@ async fn sign_in_fetches_the_profile_once_and_a_reload_again() {
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_password_shows_the_server_message_and_a_resend_hint() {
     skip_unless_e2e!();
-    let app = App::start().await;
     let email = "hank@example.com";
-    app.backend.create_active_user(email, PASSWORD).await;
+    let app = App::start_with_user(email).await;
 
     app.goto("/login").await;
     app.wait_for("main a[href=\"/register\"]").await;
@@ -69,15 +64,21 @@ async fn wrong_password_shows_the_server_message_and_a_resend_hint() {
         "/login should link to /reset-password"
     );
     app.submit_login("email", email, "Wrong-password-1").await;
-    app.wait_for_text("form#login-form .form-alert[role=alert]", NO_ACTIVE_ACCOUNT)
-        .await;
+    app.wait_for_text(
+        &find::inside(find::LOGIN_FORM, ".form-alert[role=alert]"),
+        NO_ACTIVE_ACCOUNT,
+    )
+    .await;
     assert_eq!(
         app.path().await,
         "/login",
         "a failed sign-in stays on /login"
     );
 
-    let hint = "form#login-form .form-alert a[href^=\"/resend-activation?email=\"]";
+    let hint = &find::inside(
+        find::LOGIN_FORM,
+        ".form-alert a[href^=\"/resend-activation?email=\"]",
+    );
     let href = relative_href(
         &app,
         &app.attr(hint, "href")
@@ -92,7 +93,7 @@ async fn wrong_password_shows_the_server_message_and_a_resend_hint() {
     );
 
     app.click(hint).await;
-    app.wait_for("form#resend-activation-form").await;
+    app.wait_for(find::RESEND_ACTIVATION_FORM).await;
     assert!(app.path().await.starts_with("/resend-activation"));
     assert_eq!(app.value("email").await, email);
 }
@@ -100,10 +101,7 @@ async fn wrong_password_shows_the_server_message_and_a_resend_hint() {
 #[tokio::test(flavor = "multi_thread")]
 async fn deep_link_to_dashboard_returns_there_after_sign_in() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend
-        .create_active_user("kim@example.com", PASSWORD)
-        .await;
+    let app = App::start_with_user("kim@example.com").await;
 
     app.goto("/dashboard").await;
     app.wait_for_path("/login?next=%2Fdashboard").await;
@@ -115,10 +113,7 @@ async fn deep_link_to_dashboard_returns_there_after_sign_in() {
 #[tokio::test(flavor = "multi_thread")]
 async fn unsafe_next_is_ignored_after_sign_in() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend
-        .create_active_user("lee@example.com", PASSWORD)
-        .await;
+    let app = App::start_with_user("lee@example.com").await;
 
     for next in [
         "//evil.example",
@@ -143,10 +138,7 @@ async fn unsafe_next_is_ignored_after_sign_in() {
 #[tokio::test(flavor = "multi_thread")]
 async fn root_and_unknown_paths_route_by_session() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend
-        .create_active_user("max@example.com", PASSWORD)
-        .await;
+    let app = App::start_with_user("max@example.com").await;
 
     app.goto("/").await;
     app.wait_for_path("/login").await;
@@ -155,7 +147,7 @@ async fn root_and_unknown_paths_route_by_session() {
     app.wait_for("main h1").await;
     assert_eq!(app.path().await, "/no/such/page");
     assert!(
-        !app.exists("form#login-form").await,
+        !app.exists(find::LOGIN_FORM).await,
         "an unknown path shows the not-found page, not a form"
     );
 
@@ -167,11 +159,7 @@ async fn root_and_unknown_paths_route_by_session() {
 #[tokio::test(flavor = "multi_thread")]
 async fn reload_keeps_the_session() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend
-        .create_active_user("nora@example.com", PASSWORD)
-        .await;
-    app.sign_in("nora@example.com", PASSWORD).await;
+    let app = App::start_signed_in("nora@example.com").await;
     let before = app.session_field("refresh_token").await;
 
     app.reload().await;
@@ -187,14 +175,10 @@ async fn reload_keeps_the_session() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_out_clears_storage_and_revokes_the_refresh_token() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend
-        .create_active_user("omar@example.com", PASSWORD)
-        .await;
-    app.sign_in("omar@example.com", PASSWORD).await;
+    let app = App::start_signed_in("omar@example.com").await;
     let refresh = app.session_field("refresh_token").await;
 
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     app.wait_for_path("/login").await;
     assert_eq!(
         app.session().await,
@@ -211,11 +195,7 @@ async fn sign_out_clears_storage_and_revokes_the_refresh_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn access_token_is_refreshed_before_it_expires() {
     skip_unless_e2e!();
-    let app = App::start_with(BackendOptions::short_access()).await;
-    app.backend
-        .create_active_user("pia@example.com", PASSWORD)
-        .await;
-    app.sign_in("pia@example.com", PASSWORD).await;
+    let app = App::start_signed_in_with(BackendOptions::short_access(), "pia@example.com").await;
     let first_access = app.session_field("access_token").await;
     let first_refresh = app.session_field("refresh_token").await;
 
@@ -261,11 +241,7 @@ async fn access_token_is_refreshed_before_it_expires() {
 #[tokio::test(flavor = "multi_thread")]
 async fn blacklisted_refresh_token_ends_the_session() {
     skip_unless_e2e!();
-    let app = App::start_with(BackendOptions::short_access()).await;
-    app.backend
-        .create_active_user("quinn@example.com", PASSWORD)
-        .await;
-    app.sign_in("quinn@example.com", PASSWORD).await;
+    let app = App::start_signed_in_with(BackendOptions::short_access(), "quinn@example.com").await;
 
     let refresh = app.session_field("refresh_token").await;
     let r = app.api().jwt_blacklist(&refresh).await;
@@ -278,7 +254,7 @@ async fn blacklisted_refresh_token_ends_the_session() {
 
     app.wait_for_path_within("/login?next=%2Fdashboard", Duration::from_secs(25))
         .await;
-    app.wait_for(".notice[data-notice=\"expired\"]").await;
+    app.wait_for(&find::notice("expired")).await;
     assert!(
         app.backend.refresh_calls().await >= 1,
         "the app should have tried to refresh"

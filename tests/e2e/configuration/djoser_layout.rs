@@ -9,9 +9,8 @@ use serde_json::json;
 
 use super::PASSWORD;
 use crate::support::dist::configured_copy;
-use crate::support::{App, AppOptions, BackendOptions, TestDir};
+use crate::support::{find, App, AppOptions, BackendOptions, TestDir, NEW_PASSWORD};
 
-const NEW_PASSWORD: &str = "Battery-staple-77";
 const EMAIL: &str = "ursula@example.com";
 const USERNAME: &str = "ursula";
 const APP_NAME: &str = "Acme Accounts";
@@ -58,7 +57,7 @@ async fn username_sign_in_under_another_prefix() {
 
     // Registration asks for a username (and still the email, where the link goes).
     app.goto("/register").await;
-    app.wait_for("form#register-form").await;
+    app.wait_for(find::REGISTER_FORM).await;
     assert_eq!(app.text("label[for=field-username]").await, "Username");
     let title = app.js("return document.title;", vec![]).await;
     assert_eq!(title, json!(format!("Create an account · {APP_NAME}")));
@@ -76,7 +75,7 @@ async fn username_sign_in_under_another_prefix() {
     );
     app.fill("username", USERNAME).await;
     app.submit().await;
-    app.wait_for(".notice[data-notice=\"check-email\"]").await;
+    app.wait_for(&find::notice("check-email")).await;
     let link = app
         .backend
         .wait_for_email(EMAIL)
@@ -100,8 +99,11 @@ async fn username_sign_in_under_another_prefix() {
     app.submit_login("username", USERNAME, "wrong-password")
         .await;
     // (The hint offers the activation email again, with no address to fill in.)
-    app.wait_for("form#login-form .form-alert a[href=\"/resend-activation\"]")
-        .await;
+    app.wait_for(&find::inside(
+        find::LOGIN_FORM,
+        ".form-alert a[href=\"/resend-activation\"]",
+    ))
+    .await;
     app.goto("/login").await;
     app.submit_login("username", USERNAME, PASSWORD).await;
     app.wait_for_path("/dashboard").await;
@@ -128,13 +130,13 @@ async fn username_sign_in_under_another_prefix() {
     );
 
     // A password reset goes by email, and the new password signs in by username.
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     app.wait_for_pathname("/login").await;
     app.goto("/reset-password").await;
-    app.wait_for("form#reset-password-form").await;
+    app.wait_for(find::RESET_PASSWORD_FORM).await;
     app.fill("email", EMAIL).await;
     app.submit().await;
-    app.wait_for(".notice[data-notice=\"reset-sent\"]").await;
+    app.wait_for(&find::notice("reset-sent")).await;
     let link = app
         .backend
         .wait_for_emails(EMAIL, 2)
@@ -143,12 +145,11 @@ async fn username_sign_in_under_another_prefix() {
         .expect("the reset email")
         .link("/confirm-password-reset/");
     app.goto_url(&link).await;
-    app.wait_for("form#confirm-reset-form").await;
+    app.wait_for(find::CONFIRM_RESET_FORM).await;
     app.fill("new_password", NEW_PASSWORD).await;
     app.fill("re_new_password", NEW_PASSWORD).await;
     app.submit().await;
-    app.wait_for(".notice[data-notice=\"password-reset\"]")
-        .await;
+    app.wait_for(&find::notice("password-reset")).await;
     app.goto("/login").await;
     app.submit_login("username", USERNAME, NEW_PASSWORD).await;
     app.wait_for_path("/dashboard").await;

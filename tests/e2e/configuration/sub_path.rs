@@ -7,9 +7,8 @@
 use serde_json::json;
 
 use super::PASSWORD;
-use crate::support::dist::configured_copy;
-use crate::support::nginx::Nginx;
-use crate::support::{App, AppOptions, BackendOptions};
+use crate::support::nginx::UnderAccount;
+use crate::support::{find, App};
 
 const EMAIL: &str = "sub@example.com";
 
@@ -29,34 +28,10 @@ async fn loaded_outside_the_path(app: &App) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_app_under_a_sub_path_stays_there() {
     skip_unless_e2e!();
-    let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("no free port");
-    let port = reserved.local_addr().expect("reserved port").port();
-    let origin = format!("http://127.0.0.1:{port}");
-    let app = App::start_served_by(
-        &origin,
-        AppOptions {
-            backend: BackendOptions {
-                extra_env: vec![("AUTH_SPA_PATH".into(), "/account/".into())],
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    )
-    .await;
-    let root = app.dir.join("www");
-    configured_copy(
-        &root.join("account"),
-        &["--base", "/account/", "--api", &app.api_base()],
-    );
-    drop(reserved);
-    let _nginx = Nginx::start_site(
-        "deploy/nginx-subpath.conf",
-        app.dir.path(),
-        &root,
-        port,
-        &app.api_base(),
-    )
-    .await;
+    let mut world = UnderAccount::start().await;
+    let api = world.app.api_base();
+    let _nginx = world.serve("deploy/nginx-subpath.conf", &api).await;
+    let app = world.app;
 
     // The emailed deep link points under the path and opens its page there.
     let r = app.api().register(EMAIL, "Sub", PASSWORD).await;
@@ -97,7 +72,7 @@ async fn the_app_under_a_sub_path_stays_there() {
     assert_eq!(loaded_outside_the_path(&app).await, Vec::<String>::new());
 
     // Signing out lands on the sign-in page under the path.
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     app.wait_for_path("/account/login").await;
 
     // `next` outside the path (another app on this origin) is refused: home instead.

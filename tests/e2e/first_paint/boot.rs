@@ -8,9 +8,9 @@ use serde_json::json;
 
 use super::{
     app_running, assert_not_started, assert_nothing_sent, backend_requests, held_back, open_as_is,
-    press_enter_in, type_into, PASSWORD,
+    PASSWORD,
 };
-use crate::support::{App, Browser};
+use crate::support::{find, App, Browser};
 
 /// What boot.js waits for before it says the page is taking too long.
 const WATCHDOG: Duration = Duration::from_secs(10);
@@ -24,9 +24,14 @@ async fn restart_browser(app: &mut App, name: &str, args: &[&str]) {
 
 /// The `boot-failed` banner's text, once it shows (≤ 10 s), with its Reload button.
 async fn boot_failed_banner(app: &App) -> String {
-    let banner = app.wait_for("[data-notice=boot-failed][role=alert]").await;
+    let banner = app
+        .wait_for(&format!("{}[role=alert]", find::banner("boot-failed")))
+        .await;
     let reload = app
-        .text("[data-notice=boot-failed] button[type=button]")
+        .text(&find::inside(
+            &find::banner("boot-failed"),
+            "button[type=button]",
+        ))
         .await;
     assert_eq!(reload, "Reload", "the banner's button");
     assert!(
@@ -60,14 +65,17 @@ async fn without_javascript_the_card_shows_the_noscript_notice_and_sends_nothing
 
     // Type, click the button, press Enter: nothing is sent, nowhere.
     let url = app.url().await;
-    type_into(
-        &app,
-        "form#login-form input[name=email]",
+    app.type_into(
+        &find::inside(find::LOGIN_FORM, "input[name=email]"),
         "nojs@example.com",
     )
     .await;
-    type_into(&app, "form#login-form input[name=password]", PASSWORD).await;
-    app.wait_for("form#login-form button[type=submit]")
+    app.type_into(
+        &find::inside(find::LOGIN_FORM, "input[name=password]"),
+        PASSWORD,
+    )
+    .await;
+    app.wait_for(&find::submit(find::LOGIN_FORM))
         .await
         .click()
         .await
@@ -79,7 +87,8 @@ async fn without_javascript_the_card_shows_the_noscript_notice_and_sends_nothing
         "without JavaScript, a click on the button",
     )
     .await;
-    press_enter_in(&app, "form#login-form input[name=password]").await;
+    app.press_enter_in(&find::inside(find::LOGIN_FORM, "input[name=password]"))
+        .await;
     assert_nothing_sent(
         &app,
         &url,
@@ -146,23 +155,24 @@ async fn a_wasm_that_fails_to_load_shows_the_boot_failed_banner() {
     open_as_is(&app, "/login").await;
     boot_failed_banner(&app).await;
     assert!(
-        !app.wait_for("form#login-form button[type=submit]")
+        !app.wait_for(&find::submit(find::LOGIN_FORM))
             .await
             .is_enabled()
             .await
             .unwrap_or(true),
         "the prerendered button stays disabled"
     );
-    assert_eq!(app.count("[data-notice=boot-failed]").await, 1);
+    assert_eq!(app.count(&find::banner("boot-failed")).await, 1);
 
     // Once the wasm can be had again, the banner's Reload button starts the app.
     app.browser
         .cdp("Network.setBlockedURLs", json!({ "urls": [] }))
         .await;
-    app.click("[data-notice=boot-failed] button").await;
+    app.click(&find::inside(&find::banner("boot-failed"), "button"))
+        .await;
     app.wait_for_app().await;
-    app.wait_for("form#login-form").await;
-    assert!(!app.exists("[data-notice=boot-failed]").await);
+    app.wait_for(find::LOGIN_FORM).await;
+    assert!(!app.exists(&find::banner("boot-failed")).await);
     app.assert_no_crash().await;
 }
 
@@ -211,7 +221,7 @@ async fn a_slow_start_shows_the_banner_after_ten_seconds_and_the_app_then_replac
     // Half-way: still the shell, spinner turning, no banner.
     tokio::time::sleep(Duration::from_secs(5).saturating_sub(opened.elapsed())).await;
     assert!(
-        !app.exists("[data-notice=boot-failed]").await,
+        !app.exists(&find::banner("boot-failed")).await,
         "the banner showed after {:?}, before the 10 s watchdog",
         opened.elapsed()
     );
@@ -221,7 +231,7 @@ async fn a_slow_start_shows_the_banner_after_ten_seconds_and_the_app_then_replac
     // At 10 s: the banner, and no spinner.
     let text = app
         .poll("the watchdog's banner", Duration::from_secs(8), || async {
-            app.find("[data-notice=boot-failed]")
+            app.find(&find::banner("boot-failed"))
                 .await?
                 .text()
                 .await
@@ -251,14 +261,14 @@ async fn a_slow_start_shows_the_banner_after_ten_seconds_and_the_app_then_replac
     .await;
     let started = opened.elapsed();
     assert!(started >= delay, "the app started after {started:?}");
-    app.wait_gone("[data-notice=boot-failed]").await;
+    app.wait_gone(&find::banner("boot-failed")).await;
     app.wait_for_pathname("/login").await;
-    let button = app.wait_for("form#login-form button[type=submit]").await;
+    let button = app.wait_for(&find::submit(find::LOGIN_FORM)).await;
     assert!(button.is_enabled().await.unwrap_or(false));
     app.assert_no_crash().await;
     // And it stays gone: the watchdog doesn't fire again.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert!(!app.exists("[data-notice=boot-failed]").await);
+    assert!(!app.exists(&find::banner("boot-failed")).await);
     eprintln!(
         "[first paint] watchdog banner at {at:.2} s (seen {seen:?}), app started after {started:?}"
     );

@@ -3,7 +3,7 @@
 
 use super::{assert_not_started, held_back, open_as_is, WASM_DELAY};
 use crate::support::static_server::dist_dir;
-use crate::support::App;
+use crate::support::{find, App};
 
 /// The CSP source expression for a `<style>` element holding `css` (scripts/inline_style.py).
 fn csp_hash(css: &str) -> String {
@@ -197,9 +197,7 @@ async fn deep_links_open_their_prerendered_page() {
 
     open_as_is(&app, "/confirm-password-reset/MQ/abc").await;
     assert_eq!(app.text("main h1").await, "Choose a new password");
-    let button = app
-        .wait_for("form#confirm-reset-form button[type=submit]")
-        .await;
+    let button = app.wait_for(&find::submit(find::CONFIRM_RESET_FORM)).await;
     assert!(!button.is_enabled().await.unwrap_or(true));
     assert_not_started(&app, "/confirm-password-reset/MQ/abc").await;
     app.wait_for_app().await;
@@ -208,7 +206,7 @@ async fn deep_links_open_their_prerendered_page() {
     // A page by its name (`register.html`).
     open_as_is(&app, "/register").await;
     assert_eq!(app.text("main h1").await, "Create an account");
-    assert!(app.exists("form#register-form").await);
+    assert!(app.exists(find::REGISTER_FORM).await);
     assert_not_started(&app, "/register").await;
 
     // Anything else: index.html, the neutral shell (the SPA fallback), then the not-found page.

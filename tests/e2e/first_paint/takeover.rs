@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 
 use super::{
     assert_not_started, assert_nothing_sent, backend_requests, held_back, open_as_is,
-    press_enter_in, requests_carrying, type_into, PASSWORD, WASM_DELAY,
+    requests_carrying, PASSWORD, WASM_DELAY,
 };
-use crate::support::{App, WAIT};
+use crate::support::{find, App, WAIT};
 
 /// Waits (≤ 10 s) for `#{id}` to have the focus.
 async fn wait_for_focus(app: &App, id: &str) {
@@ -115,7 +115,10 @@ async fn the_sign_in_card_paints_before_the_app_runs() {
     assert_eq!(app.text("section.card h1").await, "Sign in");
     for name in ["email", "password"] {
         let input = app
-            .wait_for(&format!("form#login-form input[name={name}]"))
+            .wait_for(&find::inside(
+                find::LOGIN_FORM,
+                &format!("input[name={name}]"),
+            ))
             .await;
         assert!(input.is_displayed().await.unwrap_or(false), "{name} input");
         assert!(
@@ -123,7 +126,7 @@ async fn the_sign_in_card_paints_before_the_app_runs() {
             "the {name} input takes typing before the app runs"
         );
     }
-    let button = app.wait_for("form#login-form button[type=submit]").await;
+    let button = app.wait_for(&find::submit(find::LOGIN_FORM)).await;
     assert_eq!(button.text().await.unwrap_or_default(), "Sign in");
     assert!(
         !button.is_enabled().await.unwrap_or(true),
@@ -136,7 +139,7 @@ async fn the_sign_in_card_paints_before_the_app_runs() {
         "Sign in · Account"
     );
     assert!(
-        !app.exists("[data-notice=boot-failed]").await,
+        !app.exists(&find::banner("boot-failed")).await,
         "no boot-failed banner while the wasm is merely on its way"
     );
     assert_not_started(&app, "the prerendered sign-in card").await;
@@ -150,7 +153,7 @@ async fn the_sign_in_card_paints_before_the_app_runs() {
         "the app ran after {took_over:?}, before the wasm was let through ({WASM_DELAY:?})"
     );
     app.poll("the app's submit button to be enabled", WAIT, || async {
-        let button = app.find("form#login-form button[type=submit]").await?;
+        let button = app.find(&find::submit(find::LOGIN_FORM)).await?;
         button.is_enabled().await.ok()?.then_some(())
     })
     .await;
@@ -177,23 +180,28 @@ async fn the_sign_in_card_paints_before_the_app_runs() {
 async fn what_was_typed_before_the_app_runs_is_kept_and_nothing_is_sent() {
     skip_unless_e2e!();
     let email = "early@example.com";
-    let app = App::start_opts(held_back(Duration::from_secs(5))).await;
-    app.backend.create_active_user(email, PASSWORD).await;
+    let app = App::start_opts_with_user(held_back(Duration::from_secs(5)), email).await;
     open_as_is(&app, "/login").await;
     let url = app.url().await;
 
     // Type into the prerendered form, click its (disabled) button, then type the password and
     // press Enter in it: none of it may send the form natively (to the static host, as a GET
     // with the password in the address) or reach the API.
-    type_into(&app, "form#login-form input[name=email]", email).await;
-    app.wait_for("form#login-form button[type=submit]")
+    app.type_into(&find::inside(find::LOGIN_FORM, "input[name=email]"), email)
+        .await;
+    app.wait_for(&find::submit(find::LOGIN_FORM))
         .await
         .click()
         .await
         .expect("click the prerendered submit button");
     assert_nothing_sent(&app, &url, PASSWORD, "a click on the prerendered button").await;
-    type_into(&app, "form#login-form input[name=password]", PASSWORD).await;
-    press_enter_in(&app, "form#login-form input[name=password]").await;
+    app.type_into(
+        &find::inside(find::LOGIN_FORM, "input[name=password]"),
+        PASSWORD,
+    )
+    .await;
+    app.press_enter_in(&find::inside(find::LOGIN_FORM, "input[name=password]"))
+        .await;
     assert_nothing_sent(
         &app,
         &url,
@@ -302,9 +310,7 @@ async fn the_app_takes_over_without_a_layout_shift() {
 async fn a_stored_session_sees_the_loading_shell_never_a_sign_in_form() {
     skip_unless_e2e!();
     let email = "kept@example.com";
-    let app = App::start_opts(held_back(WASM_DELAY)).await;
-    app.backend.create_active_user(email, PASSWORD).await;
-    app.sign_in(email, PASSWORD).await;
+    let app = App::start_opts_signed_in(held_back(WASM_DELAY), email).await;
     assert!(app.session().await.is_some(), "a stored session");
 
     for path in ["/dashboard", "/"] {
@@ -336,7 +342,7 @@ async fn a_stored_session_sees_the_loading_shell_never_a_sign_in_form() {
         app.wait_for_app().await;
         app.wait_for_text("#user-email", email).await;
         assert_eq!(app.path().await, "/dashboard");
-        assert!(!app.exists("form#login-form").await);
+        assert!(!app.exists(find::LOGIN_FORM).await);
     }
     app.assert_no_crash().await;
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::{open_tab, EMAIL, PASSWORD};
-use crate::support::App;
+use crate::support::{find, App};
 
 /// Every `pageshow` of the document: whether it came from the back-forward cache.
 const RECORD_PAGESHOW: &str = "window.__pageshows = [];
@@ -17,8 +17,7 @@ addEventListener('pageshow', (event) => window.__pageshows.push(event.persisted)
 #[tokio::test(flavor = "multi_thread")]
 async fn a_page_restored_from_the_back_forward_cache_after_a_sign_out_leaves() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    let app = App::start_with_user(EMAIL).await;
     let first = app.browser.client.window().await.expect("window handle");
     app.add_init_script(RECORD_PAGESHOW).await;
     app.sign_in(EMAIL, PASSWORD).await;
@@ -36,7 +35,7 @@ async fn a_page_restored_from_the_back_forward_cache_after_a_sign_out_leaves() {
 
     // The second tab signs out.
     app.switch_to(&second).await;
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     app.wait_for_pathname("/login").await;
 
     // Back in the first tab: the dashboard as it was, from the cache.
@@ -65,7 +64,7 @@ async fn a_page_restored_from_the_back_forward_cache_after_a_sign_out_leaves() {
         "restored from the back-forward cache; left for /login within {:?}",
         back.elapsed()
     );
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     assert!(
         !app.exists("#user-email").await,
         "the restored page still shows the account"

@@ -7,7 +7,7 @@ use fantoccini::wd::WindowHandle;
 use serde_json::json;
 
 use super::{new_tab, refused_refreshes, EMAIL, PASSWORD};
-use crate::support::{App, BackendOptions};
+use crate::support::{find, App, BackendOptions};
 
 /// The browser has no Web Locks (an older browser, or a page outside a secure context).
 const NO_WEB_LOCKS: &str = "delete Navigator.prototype.locks;";
@@ -72,7 +72,7 @@ async fn two_tabs_without_web_locks(backend: BackendOptions, second_tab_scripts:
     const OBSERVE_AT_MOST: Duration = Duration::from_secs(25);
 
     let app = App::start_with(backend).await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    app.add_user(EMAIL).await;
     let first = app.browser.client.window().await.expect("window handle");
     app.add_init_script(NO_WEB_LOCKS).await;
     app.record_auth_calls().await;
@@ -112,7 +112,7 @@ async fn two_tabs_without_web_locks(backend: BackendOptions, second_tab_scripts:
         app.switch_to(tab).await;
         let on_dashboard = app.pathname().await == "/dashboard"
             && app.exists("#user-email").await
-            && !app.exists("[data-notice=\"expired\"]").await;
+            && !app.exists(&find::banner("expired")).await;
         // Each refresh call: its answer, the end of the refresh token it sent, and when (ms).
         let refreshes: Vec<String> = app
             .auth_calls_to("/jwt/refresh/")
@@ -165,7 +165,7 @@ async fn a_sign_out_during_another_tabs_refresh_leaves_no_token_alive() {
         ..BackendOptions::short_access()
     })
     .await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    app.add_user(EMAIL).await;
     let first = app.browser.client.window().await.expect("window handle");
     app.record_auth_calls().await;
     app.sign_in(EMAIL, PASSWORD).await;
@@ -220,7 +220,7 @@ async fn a_sign_out_during_another_tabs_refresh_leaves_no_token_alive() {
         .await
         .as_f64()
         .expect("the time in tab B");
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     app.wait_for_pathname("/login").await;
     collect(app.refresh_tokens_held().await);
 

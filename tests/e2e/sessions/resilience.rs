@@ -8,15 +8,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use super::{stored_access, EMAIL, PASSWORD};
-use crate::support::{App, BackendOptions};
+use super::{stored_access, EMAIL};
+use crate::support::{find, App, BackendOptions};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn backend_outage_keeps_the_session_and_recovers() {
     skip_unless_e2e!();
-    let mut app = App::start_with(BackendOptions::short_access()).await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
-    app.sign_in(EMAIL, PASSWORD).await;
+    let mut app = App::start_signed_in_with(BackendOptions::short_access(), EMAIL).await;
     let signed_in = Instant::now();
     let before = app.session().await.expect("a stored session");
 
@@ -27,7 +25,7 @@ async fn backend_outage_keeps_the_session_and_recovers() {
         signed_in.elapsed() < Duration::from_secs(4),
         "stopping the backend took too long: the first refresh may have happened already"
     );
-    app.wait_for("[data-notice=\"reconnecting\"]").await;
+    app.wait_for(&find::banner("reconnecting")).await;
     let notice_after = signed_in.elapsed();
     // The session stays, untouched, and so does the page.
     assert_eq!(app.pathname().await, "/dashboard");
@@ -37,7 +35,7 @@ async fn backend_outage_keeps_the_session_and_recovers() {
         Some(&before),
         "the stored session changed while the server was down"
     );
-    assert!(!app.exists("[data-notice=\"expired\"]").await);
+    assert!(!app.exists(&find::banner("expired")).await);
 
     app.backend.start_again().await;
     let restarted = Instant::now();
@@ -49,7 +47,7 @@ async fn backend_outage_keeps_the_session_and_recovers() {
     )
     .await;
     let recovered_in = restarted.elapsed();
-    app.wait_gone("[data-notice=\"reconnecting\"]").await;
+    app.wait_gone(&find::banner("reconnecting")).await;
     assert_eq!(app.pathname().await, "/dashboard");
     app.wait_for_text("#user-email", EMAIL).await;
     app.assert_no_crash().await;
@@ -78,16 +76,16 @@ async fn failed_request_keeps_what_the_user_typed() {
     let mut app = App::start().await;
     app.backend.stop().await;
     app.goto("/login").await;
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     app.fill("email", "typed@example.com").await;
     app.fill("password", "what-I-typed-42").await;
     app.submit().await;
 
-    app.wait_for_text("form#login-form .form-alert", "Can't reach the server")
+    app.wait_for_text(&find::alert(find::LOGIN_FORM), "Can't reach the server")
         .await;
     assert_eq!(app.value("email").await, "typed@example.com");
     assert_eq!(app.value("password").await, "what-I-typed-42");
-    let button = app.wait_for("form#login-form button[type=submit]").await;
+    let button = app.wait_for(&find::submit(find::LOGIN_FORM)).await;
     assert!(
         button.is_enabled().await.expect("button state"),
         "the submit button stays disabled after the failure"
@@ -104,9 +102,9 @@ async fn throttled_form_counts_down_retry_after() {
         ..Default::default()
     })
     .await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    app.add_user(EMAIL).await;
     app.goto("/login").await;
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     app.fill("email", EMAIL).await;
     app.fill("password", "not-the-password").await;
 
@@ -128,7 +126,7 @@ async fn throttled_form_counts_down_retry_after() {
     }
     assert_eq!(attempts, 4, "3/min should throttle the 4th attempt");
 
-    let alert = app.text("form#login-form .form-alert").await;
+    let alert = app.text(&find::alert(find::LOGIN_FORM)).await;
     let seconds = |text: &str| -> u32 {
         let after = text
             .split("Try again in ")
@@ -145,7 +143,7 @@ async fn throttled_form_counts_down_retry_after() {
         (1..=60).contains(&told) && alert.contains(&format!("Try again in {told} second")),
         "the alert should say when to try again: {alert:?}"
     );
-    let button = "form#login-form button[type=submit]";
+    let button = &find::submit(find::LOGIN_FORM);
     let label = app.text(button).await;
     let first = seconds(&label);
     assert!(
@@ -191,9 +189,7 @@ async fn throttled_form_counts_down_retry_after() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_stored_sessions_start_signed_out() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
-    app.sign_in(EMAIL, PASSWORD).await;
+    let app = App::start_signed_in(EMAIL).await;
     let key = app.session_key().await.expect("a stored session record");
     let real_text = app.local_storage_get(&key).await.expect("a stored session");
     let record: Value = serde_json::from_str(&real_text).expect("the stored record is JSON");
@@ -304,7 +300,7 @@ async fn bad_stored_sessions_start_signed_out() {
         app.local_storage_set(&key, value).await;
         app.goto("/dashboard").await;
         app.wait_for_pathname("/login").await;
-        app.wait_for("form#login-form").await;
+        app.wait_for(find::LOGIN_FORM).await;
         assert!(
             !app.exists("#user-email").await,
             "{label}: the profile is showing"
@@ -331,17 +327,18 @@ async fn bad_stored_sessions_start_signed_out() {
 #[tokio::test(flavor = "multi_thread")]
 async fn refresh_answer_with_a_spent_access_token_keeps_the_session() {
     skip_unless_e2e!();
-    let app = App::start_with(BackendOptions {
-        access_seconds: 65,
-        extra_env: vec![(
-            "AUTH_FAULTS".into(),
-            "POST /auth/jwt/refresh/=200-instant".into(),
-        )],
-        ..Default::default()
-    })
+    let app = App::start_signed_in_with(
+        BackendOptions {
+            access_seconds: 65,
+            extra_env: vec![(
+                "AUTH_FAULTS".into(),
+                "POST /auth/jwt/refresh/=200-instant".into(),
+            )],
+            ..Default::default()
+        },
+        EMAIL,
+    )
     .await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
-    app.sign_in(EMAIL, PASSWORD).await;
     let key = app.session_key().await.expect("a stored session record");
     let lifetime = "const r = JSON.parse(localStorage.getItem(arguments[0]) || 'null');
         const s = r && r.session;
@@ -371,6 +368,6 @@ async fn refresh_answer_with_a_spent_access_token_keeps_the_session() {
         "one refresh after the odd one"
     );
     assert_eq!(app.pathname().await, "/dashboard");
-    assert!(!app.exists("[data-notice=\"expired\"]").await);
-    assert!(!app.exists("[data-notice=\"reconnecting\"]").await);
+    assert!(!app.exists(&find::banner("expired")).await);
+    assert!(!app.exists(&find::banner("reconnecting")).await);
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::{open_tab, refused_refreshes, stored_access, EMAIL, PASSWORD};
-use crate::support::{App, BackendOptions};
+use crate::support::{find, App, BackendOptions};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn five_tabs_share_one_refresh_per_window() {
@@ -17,9 +17,7 @@ async fn five_tabs_share_one_refresh_per_window() {
     const OBSERVE_AT_MOST: Duration = Duration::from_secs(25);
     const WINDOW: f64 = 5.0;
 
-    let app = App::start_with(BackendOptions::short_access()).await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
-    app.sign_in(EMAIL, PASSWORD).await;
+    let app = App::start_signed_in_with(BackendOptions::short_access(), EMAIL).await;
     let signed_in = Instant::now();
     let first_refresh_token = app.session_field("refresh_token").await;
 
@@ -96,7 +94,7 @@ async fn five_tabs_share_one_refresh_per_window() {
         app.switch_to(window).await;
         let on_dashboard = app.pathname().await == "/dashboard"
             && app.exists("#user-email").await
-            && !app.exists("[data-notice=\"expired\"]").await;
+            && !app.exists(&find::banner("expired")).await;
         if !on_dashboard {
             signed_out_tabs += 1;
             eprintln!("tab {i} is not signed in:\n{}", app.describe().await);
@@ -166,18 +164,17 @@ async fn five_tabs_share_one_refresh_per_window() {
 async fn sign_in_and_sign_out_reach_other_tabs() {
     skip_unless_e2e!();
     const LIMIT: Duration = Duration::from_secs(2);
-    let app = App::start().await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    let app = App::start_with_user(EMAIL).await;
 
     let first = app.browser.client.window().await.expect("window handle");
     app.goto("/login").await;
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     // Markers that a reload would wipe: the tabs must follow without one.
     let mark = "window.__not_reloaded = true;";
     let marked = "return window.__not_reloaded === true;";
     app.js(mark, vec![]).await;
     let second = open_tab(&app, "/login").await;
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     app.js(mark, vec![]).await;
 
     // Sign in in the first tab; the second, sitting on /login, follows.
@@ -204,14 +201,14 @@ async fn sign_in_and_sign_out_reach_other_tabs() {
     app.wait_for_text("#user-email", EMAIL).await;
     app.switch_to(&second).await;
     let clicked = Instant::now();
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     app.switch_to(&first).await;
     app.poll("the other tab to leave for /login", LIMIT, || async {
         (app.pathname().await == "/login").then_some(())
     })
     .await;
     let sign_out_took = clicked.elapsed();
-    app.wait_for("form#login-form").await;
+    app.wait_for(find::LOGIN_FORM).await;
     println!("sign-in reached the other tab in {sign_in_took:?}, sign-out in {sign_out_took:?}");
     assert_eq!(
         app.js(marked, vec![]).await,

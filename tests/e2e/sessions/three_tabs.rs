@@ -56,7 +56,7 @@ async fn three_tabs_make_one_refresh_call_per_window() {
     const OBSERVE_AT_MOST: Duration = Duration::from_secs(30);
 
     let app = App::start_with(BackendOptions::short_access()).await;
-    app.backend.create_active_user(EMAIL, PASSWORD).await;
+    app.add_user(EMAIL).await;
     let first = app.browser.client.window().await.expect("window handle");
     app.add_init_script(RECORD_LOCKS).await;
     app.record_auth_calls().await;

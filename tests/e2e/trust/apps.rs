@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use super::{ALICE, PASSWORD};
 use crate::support::dist::configured_copy;
-use crate::support::nginx::Nginx;
-use crate::support::{App, AppOptions, Backend, BackendOptions};
+use crate::support::nginx::{Nginx, UnderAccount};
+use crate::support::{find, App, Backend, BackendOptions};
 
 /// deploy/nginx-subpath.conf serving `/account/` and, the same way, `/staging/` (its locations
 /// and its cache map line repeated for the second path), written into `dir`.
@@ -38,37 +38,18 @@ fn two_paths_site(dir: &Path) -> PathBuf {
 /// One origin served by nginx: `/account/` (API: the world's backend) and `/staging/` (API: a
 /// second backend, returned too).
 async fn two_apps() -> (App, Backend, Nginx) {
-    let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("no free port");
-    let port = reserved.local_addr().expect("reserved port").port();
-    let origin = format!("http://127.0.0.1:{port}");
-    let app = App::start_served_by(
-        &origin,
-        AppOptions {
-            backend: BackendOptions {
-                extra_env: vec![("AUTH_SPA_PATH".into(), "/account/".into())],
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    )
-    .await;
-    let staging_dir = app.dir.join("staging-backend");
+    let mut world = UnderAccount::start().await;
+    let staging_dir = world.app.dir.join("staging-backend");
     std::fs::create_dir_all(&staging_dir).expect("staging backend dir");
-    let staging = Backend::start(&staging_dir, &origin, &BackendOptions::default()).await;
-    let root = app.dir.join("www");
+    let staging = Backend::start(&staging_dir, &world.origin(), &BackendOptions::default()).await;
     configured_copy(
-        &root.join("account"),
-        &["--base", "/account/", "--api", &app.api_base()],
-    );
-    configured_copy(
-        &root.join("staging"),
+        &world.root.join("staging"),
         &["--base", "/staging/", "--api", &staging.base_url()],
     );
-    drop(reserved);
-    let site = two_paths_site(app.dir.path());
-    let apis = format!("{} {}", app.api_base(), staging.base_url());
-    let nginx = Nginx::start_site(site.to_str().unwrap(), app.dir.path(), &root, port, &apis).await;
-    (app, staging, nginx)
+    let site = two_paths_site(world.app.dir.path());
+    let apis = format!("{} {}", world.app.api_base(), staging.base_url());
+    let nginx = world.serve(site.to_str().unwrap(), &apis).await;
+    (world.app, staging, nginx)
 }
 
 /// The requests a backend's log shows that carry a session's tokens (profile, refresh, revoke).
@@ -94,7 +75,7 @@ fn token_requests(backend: &Backend) -> Vec<String> {
 async fn another_build_under_another_path_does_not_take_the_session() {
     skip_unless_e2e!();
     let (app, staging, _nginx) = two_apps().await;
-    app.backend.create_active_user(ALICE, PASSWORD).await;
+    app.add_user(ALICE).await;
     app.goto("/account/login").await;
     app.submit_login("email", ALICE, PASSWORD).await;
     app.wait_for_path("/account/dashboard").await;
@@ -137,7 +118,7 @@ async fn another_build_under_another_path_does_not_take_the_session() {
 async fn next_through_dot_dot_stays_under_the_base_path() {
     skip_unless_e2e!();
     let (app, _staging, _nginx) = two_apps().await;
-    app.backend.create_active_user(ALICE, PASSWORD).await;
+    app.add_user(ALICE).await;
     let mut escaped = vec![];
     // `next` after query decoding: /account/%2e%2e/staging/dashboard and the like.
     for next in [
@@ -164,7 +145,7 @@ async fn next_through_dot_dot_stays_under_the_base_path() {
             escaped.push(format!("next={next} landed on {landed}"));
         }
         app.goto("/account/dashboard").await;
-        app.click("button#sign-out").await;
+        app.click(find::SIGN_OUT).await;
         app.wait_for_pathname("/account/login").await;
     }
     assert!(

@@ -20,7 +20,7 @@ async fn a_backward_clock_step_signs_nobody_out() {
         ..Default::default()
     })
     .await;
-    app.backend.create_active_user(ALICE, PASSWORD).await;
+    app.add_user(ALICE).await;
     let first = app.browser.client.window().await.expect("window handle");
     control_tab(&app).await;
     app.sign_in(ALICE, PASSWORD).await;

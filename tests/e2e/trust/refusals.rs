@@ -49,7 +49,7 @@ async fn stays_signed_in(app: &App, what: &str) {
 async fn a_gateways_403_or_413_json_on_refresh_keeps_the_session() {
     skip_unless_e2e!();
     let app = App::start_with(BackendOptions::short_access()).await;
-    app.backend.create_active_user(ALICE, PASSWORD).await;
+    app.add_user(ALICE).await;
     control_tab(&app).await;
     app.sign_in(ALICE, PASSWORD).await;
     app.control(
@@ -75,7 +75,7 @@ async fn a_403_or_413_from_the_backend_on_refresh_keeps_the_session() {
         ..BackendOptions::short_access()
     })
     .await;
-    app.backend.create_active_user(ALICE, PASSWORD).await;
+    app.add_user(ALICE).await;
     control_tab(&app).await;
     app.sign_in(ALICE, PASSWORD).await;
     stays_signed_in(&app, "the backend's 403 and 413").await;

@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{control_tab, ALICE, PASSWORD};
-use crate::support::storm::refresh_token_alive;
-use crate::support::{wait, App, BackendOptions};
+use crate::support::tokens::refresh_token_alive;
+use crate::support::{find, wait, App, BackendOptions};
 
 /// Sign out, and the moment the address is /login post the refresh token that was stored to
 /// `jwt/refresh/`. Storage is as slow as a busy disk makes it (every IndexedDB open answers
@@ -17,8 +17,7 @@ use crate::support::{wait, App, BackendOptions};
 #[tokio::test(flavor = "multi_thread")]
 async fn the_refresh_token_is_refused_when_the_sign_in_page_shows() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend.create_active_user(ALICE, PASSWORD).await;
+    let app = App::start_with_user(ALICE).await;
     control_tab(&app).await;
     app.sign_in(ALICE, PASSWORD).await;
     let refresh = app
@@ -29,7 +28,7 @@ async fn the_refresh_token_is_refused_when_the_sign_in_page_shows() {
         .to_string();
     app.control("idbDelay", json!(1500)).await;
 
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     let shown = wait::poll(
         Duration::from_secs(10),
         Duration::from_millis(10),
@@ -61,11 +60,11 @@ async fn a_sign_in_whose_profile_call_fails_leaves_no_live_refresh_token() {
         ..Default::default()
     })
     .await;
-    app.backend.create_active_user(ALICE, PASSWORD).await;
+    app.add_user(ALICE).await;
     control_tab(&app).await;
     app.goto("/login").await;
     app.submit_login("email", ALICE, PASSWORD).await;
-    app.wait_for("form#login-form .form-alert").await;
+    app.wait_for(&find::alert(find::LOGIN_FORM)).await;
     let created = app.auth_calls_to("/jwt/create/").await;
     let refresh = created
         .iter()

@@ -12,8 +12,7 @@ use crate::support::App;
 #[tokio::test(flavor = "multi_thread")]
 async fn an_entry_of_a_newer_format_is_left_alone() {
     skip_unless_e2e!();
-    let app = App::start().await;
-    app.backend.create_active_user(ALICE, PASSWORD).await;
+    let app = App::start_with_user(ALICE).await;
     control_tab(&app).await;
     app.sign_in(ALICE, PASSWORD).await;
     let stored = app.stored_session().await.expect("a stored session");

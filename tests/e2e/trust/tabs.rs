@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{control_tab, controlled_tab, owner_of, screen_lines, ALICE, BOB, PASSWORD};
-use crate::support::storm::refresh_token_alive;
-use crate::support::{App, BackendOptions};
+use crate::support::tokens::refresh_token_alive;
+use crate::support::{find, App, BackendOptions};
 
 /// Tab A's refresh has reached the server (which rotated the token) and its answer is held back
 /// in the page; IndexedDB answers 1.5 s late in both tabs. The test releases A's answer and at
@@ -20,7 +20,7 @@ use crate::support::{App, BackendOptions};
 async fn a_sign_out_during_another_tabs_refresh_stays_signed_out() {
     skip_unless_e2e!();
     let app = App::start_with(BackendOptions::short_access()).await;
-    app.backend.create_active_user(ALICE, PASSWORD).await;
+    app.add_user(ALICE).await;
     let first = app.browser.client.window().await.expect("window handle");
     control_tab(&app).await;
     app.sign_in(ALICE, PASSWORD).await;
@@ -61,7 +61,7 @@ async fn a_sign_out_during_another_tabs_refresh_stays_signed_out() {
     app.control("release", json!(true)).await;
     app.switch_to(tab_b).await;
     let clicked_at = app.page_time().await;
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     app.wait_for_pathname("/login").await;
 
     app.switch_to(tab_a).await;
@@ -164,7 +164,7 @@ async fn a_late_profile_answer_never_lands_on_another_users_tokens() {
     .await;
 
     app.switch_to(&first).await;
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     app.wait_for_pathname("/login").await;
     app.sign_in(BOB, PASSWORD).await;
     app.switch_to(&second).await;

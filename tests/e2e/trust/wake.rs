@@ -9,12 +9,11 @@ use serde_json::json;
 
 use super::{control_tab, controlled_tab, screen_lines, ALICE, BOB, PASSWORD};
 use crate::support::storm::user_swaps;
-use crate::support::App;
+use crate::support::{find, App};
 
 async fn two_users() -> App {
-    let app = App::start().await;
-    app.backend.create_active_user(ALICE, PASSWORD).await;
-    app.backend.create_active_user(BOB, PASSWORD).await;
+    let app = App::start_with_user(ALICE).await;
+    app.add_user(BOB).await;
     app
 }
 
@@ -48,7 +47,7 @@ async fn a_frozen_tab_waking_under_another_user_passes_through_sign_in() {
 
     let second = controlled_tab(&app, &[], "/dashboard").await;
     app.wait_for_text("#user-email", ALICE).await;
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     app.wait_for_pathname("/login").await;
     app.sign_in(BOB, PASSWORD).await;
 
@@ -79,7 +78,7 @@ async fn a_back_forward_cached_page_restored_under_another_user_passes_through_s
 
     let _second = controlled_tab(&app, &[], "/dashboard").await;
     app.wait_for_text("#user-email", ALICE).await;
-    app.click("button#sign-out").await;
+    app.click(find::SIGN_OUT).await;
     app.wait_for_pathname("/login").await;
     app.sign_in(BOB, PASSWORD).await;
 

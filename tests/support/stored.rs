@@ -1,0 +1,198 @@
+//! The stored session, found by its CONTENT (a JSON value with `refresh_token`, `access_token`
+//! and `user`), in localStorage under any key and in any IndexedDB database and object store, so
+//! the trust tests and the storm survive renamed or namespaced keys (tests/README.md, "The trust
+//! tests and the storm").
+
+use serde_json::{json, Value};
+
+use super::app::App;
+
+/// Finds every stored session by content: `[{ area, key, db?, store?, path?, value, string }]`.
+/// `value` is the session object; `path` names the property it sits under when it is nested
+/// one level down; `string` says whether it was stored as JSON text. Reads IndexedDB through
+/// the unslowed `open` when `support::storm::PAGE_CONTROLS` runs in the page.
+const FIND_SESSIONS_FN: &str = r#"(async () => {
+  const isSession = (v) => v && typeof v === 'object' && typeof v.refresh_token === 'string'
+    && typeof v.access_token === 'string' && v.user && typeof v.user === 'object';
+  const parse = (v) => {
+    if (typeof v === 'string') { try { return JSON.parse(v); } catch (e) { return null; } }
+    return v;
+  };
+  const found = [];
+  const consider = (where, raw) => {
+    const v = parse(raw);
+    if (isSession(v)) { found.push({ ...where, value: v, string: typeof raw === 'string' }); return; }
+    if (v && typeof v === 'object') {
+      for (const [path, inner] of Object.entries(v)) {
+        const parsed = parse(inner);
+        if (isSession(parsed)) found.push({ ...where, path, value: parsed, string: typeof raw === 'string' });
+      }
+    }
+  };
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      consider({ area: 'localStorage', key }, localStorage.getItem(key));
+    }
+  } catch (e) {}
+  try {
+    if (window.indexedDB && indexedDB.databases) {
+      const open = window.__stormIdbOpen || IDBFactory.prototype.open;
+      const timeout = (ms, value) => new Promise((resolve) => setTimeout(() => resolve(value), ms));
+      for (const { name } of await indexedDB.databases()) {
+        const db = await Promise.race([timeout(2000, null), new Promise((resolve) => {
+          const request = open.call(indexedDB, name);
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => resolve(null);
+          request.onblocked = () => resolve(null);
+        })]);
+        if (!db) continue;
+        for (const store of Array.from(db.objectStoreNames)) {
+          const rows = await Promise.race([timeout(2000, []), new Promise((resolve) => {
+            try {
+              const s = db.transaction(store, 'readonly').objectStore(store);
+              const keys = s.getAllKeys();
+              const values = s.getAll();
+              values.onsuccess = () => resolve(keys.result.map((k, i) => [k, values.result[i]]));
+              values.onerror = () => resolve([]);
+            } catch (e) { resolve([]); }
+          })]);
+          for (const [key, raw] of rows) consider({ area: 'indexedDB', db: name, store, key }, raw);
+        }
+        db.close();
+      }
+    }
+  } catch (e) {}
+  return found;
+})"#;
+
+/// One round trip for the storm's view of a tab: `{ doc, path, email, screen, calls, last_auth,
+/// stored }` (`calls`: the auth-call recorder's entries; `last_auth`: the last `Authorization`
+/// sent, `{ token, path, at }`; `stored`: [`FIND_SESSIONS_FN`]'s results).
+const SNAPSHOT_FN: &str = r#"(async () => {
+  const s = window.__storm || {};
+  const el = document.querySelector('#user-email, #settings-email');
+  return {
+    doc: s.doc || null, path: location.pathname,
+    email: el ? el.textContent.trim() || null : null,
+    screen: s.screen || [], calls: window.__authCalls || [],
+    last_auth: (s.auth || []).slice(-1)[0] || null,
+    stored: await FIND(),
+  };
+})"#;
+
+/// Writes `value` back where [`FIND_SESSIONS_FN`] found an entry (`where` is one of its results).
+const WRITE_BACK: &str = r#"return (async () => {
+  const [where, value] = arguments;
+  const text = JSON.stringify(value);
+  if (where.area === 'localStorage') {
+    if (where.path) {
+      const outer = JSON.parse(localStorage.getItem(where.key));
+      outer[where.path] = typeof outer[where.path] === 'string' ? text : value;
+      localStorage.setItem(where.key, JSON.stringify(outer));
+    } else {
+      localStorage.setItem(where.key, text);
+    }
+    return true;
+  }
+  const open = window.__stormIdbOpen || IDBFactory.prototype.open;
+  const db = await new Promise((resolve) => {
+    const request = open.call(indexedDB, where.db);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => resolve(null);
+  });
+  if (!db) return false;
+  return await new Promise((resolve) => {
+    const t = db.transaction(where.store, 'readwrite');
+    const s = t.objectStore(where.store);
+    const put = (raw) => (s.keyPath === null ? s.put(raw, where.key) : s.put(raw));
+    const get = s.get(where.key);
+    get.onsuccess = () => {
+      let raw = get.result;
+      if (where.path) {
+        const outer = typeof raw === 'string' ? JSON.parse(raw) : raw;
+        outer[where.path] = typeof outer[where.path] === 'string' ? text : value;
+        raw = typeof raw === 'string' ? JSON.stringify(outer) : outer;
+      } else {
+        raw = where.string ? text : value;
+      }
+      put(raw);
+    };
+    t.oncomplete = () => { db.close(); resolve(true); };
+    t.onabort = () => { db.close(); resolve(false); };
+  });
+})();"#;
+
+/// Where a stored session was found and what it holds (see [`App::stored_sessions`]).
+#[derive(Clone, Debug)]
+pub struct Stored {
+    /// `{ area, key, db?, store?, path?, string }`: enough to write it back.
+    pub place: Value,
+    pub session: Value,
+}
+
+impl Stored {
+    pub fn refresh_token(&self) -> &str {
+        self.session["refresh_token"].as_str().unwrap_or_default()
+    }
+
+    pub fn access_token(&self) -> &str {
+        self.session["access_token"].as_str().unwrap_or_default()
+    }
+
+    pub fn user_email(&self) -> Option<&str> {
+        self.session["user"]["email"].as_str()
+    }
+}
+
+impl App {
+    /// Every stored session the current document can read, found by content (see the module
+    /// documentation): localStorage first, then IndexedDB.
+    pub async fn stored_sessions(&self) -> Vec<Stored> {
+        let found = self
+            .js(&format!("return {FIND_SESSIONS_FN}();"), vec![])
+            .await;
+        parse_stored(&found)
+    }
+
+    /// The storm's view of the current tab in one round trip: `{ doc, path, email, screen,
+    /// calls, stored }` (`stored` as [`App::stored_sessions`] finds them, still JSON).
+    pub async fn snapshot(&self) -> Value {
+        let script = format!("const FIND = {FIND_SESSIONS_FN}; return {SNAPSHOT_FN}();");
+        self.js(&script, vec![]).await
+    }
+
+    /// The stored session, found by content: the first one found (localStorage before
+    /// IndexedDB), if any.
+    pub async fn stored_session(&self) -> Option<Stored> {
+        self.stored_sessions().await.into_iter().next()
+    }
+
+    /// Writes `session` back where `stored` was found (same key, same shape: text or object).
+    pub async fn write_stored(&self, stored: &Stored, session: &Value) {
+        let done = self
+            .js(WRITE_BACK, vec![stored.place.clone(), session.clone()])
+            .await;
+        assert_eq!(done, json!(true), "could not write back {:?}", stored.place);
+    }
+}
+
+/// The entries of [`FIND_SESSIONS_FN`]'s JSON answer.
+pub fn parse_stored(found: &Value) -> Vec<Stored> {
+    found
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|mut entry| {
+            let session = entry["value"].take();
+            if let Some(map) = entry.as_object_mut() {
+                map.remove("value");
+            }
+            Stored {
+                place: entry,
+                session,
+            }
+        })
+        .collect()
+}
