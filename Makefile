@@ -89,7 +89,14 @@ e2e-tests:
 	  exit 1; \
 	fi; \
 	echo "the e2e gate: without E2E=1, all $$n tests skip"
-	E2E_BROWSER=chromium E2E=1 cargo test $(E2E_TESTS) -- --test-threads=2
+	E2E_BROWSER=chromium STORM_SEED=$(TEST_STORM_SEED_chromium) E2E=1 cargo test $(E2E_TESTS) -- --test-threads=2
+
+# The storm's seeds in `make test`: fixed per engine, so that a run is repeatable and a failure is
+# a change, not the luck of the draw (two seeds each from these, passing on the build they were
+# chosen on). `make storm` explores new seeds; the failing ones it found are in tests/README.md.
+TEST_STORM_SEED_chromium := 5000
+TEST_STORM_SEED_firefox := 2000
+TEST_STORM_SEED_webkit := 3000
 
 # The same tests in the other engines (E2E_BROWSER, tests/support/browser.rs): Firefox (firefox-esr,
 # geckodriver) and WebKit (WebKitGTK's MiniBrowser, WebKitWebDriver, under xvfb-run), for the
@@ -113,7 +120,7 @@ e2e-engines: e2e-firefox e2e-webkit
 
 e2e-firefox e2e-webkit: e2e-%:
 	scripts/setup.sh backend engines
-	E2E_BROWSER=$* E2E=1 cargo test $(E2E_TESTS) -- $(ENGINE_MODULES) \
+	E2E_BROWSER=$* STORM_SEED=$(TEST_STORM_SEED_$*) E2E=1 cargo test $(E2E_TESTS) -- $(ENGINE_MODULES) \
 	  $(addprefix --skip ,$(CHROMIUM_ONLY)) --test-threads=2
 
 # The storm (tests/e2e/storm.rs, storm/): seeded random interleavings of tabs, two browsers,
