@@ -10,14 +10,13 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::{Rc, Weak};
 
-use futures::future::{select, Either, FutureExt, LocalBoxFuture, Shared};
+use futures::future::{select, Either, LocalBoxFuture, Shared};
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use gloo_timers::future::TimeoutFuture;
 use serde::de::DeserializeOwned;
 use wasm_bindgen_futures::spawn_local;
 
-use super::lock::{self, with_lock};
 use super::other_tabs::listen_for_wake;
 use super::phase::Phase;
 use super::profile_freshness;
@@ -25,9 +24,11 @@ use super::record::{self, Read};
 use super::revocations;
 use super::shared::{self, Updated};
 use super::state::{Session, SessionState, SignedOutReason, StoredSessionError};
-use super::timing::{REFUSAL_PATIENCE_MS, REFUSAL_PATIENCE_STEP_MS, REVOCATION_PATIENCE_MS};
+use super::timing::REVOCATION_PATIENCE_MS;
 use crate::api::{self, ApiError, ApiRequest, TokenPair, User};
 use crate::clock::now;
+
+mod refresh;
 
 /// A profile fetched this recently isn't fetched again (the dashboard right after sign-in).
 /// Signs in and out, keeps the access token fresh, and shares all of it with the other tabs.
@@ -385,134 +386,5 @@ impl SessionManager {
             .await;
             this.apply(updated, "profile updated");
         });
-    }
-
-    /// Starts a refresh, or joins the one under way.
-    pub fn refresh(self: &Rc<Self>) -> Shared<LocalBoxFuture<'static, ()>> {
-        if let Some(in_flight) = self.in_flight.borrow().clone() {
-            return in_flight;
-        }
-        let this = self.clone();
-        // The session found wanting; by the time the lock is ours another tab may have
-        // replaced it, and then there is nothing left to do.
-        let stale = self.current();
-        let refresh = async move {
-            with_lock(&shared::name("refresh"), this.refresh_holding_lock(stale)).await;
-            this.in_flight.borrow_mut().take();
-        }
-        .boxed_local()
-        .shared();
-        *self.in_flight.borrow_mut() = Some(refresh.clone());
-        // Driven here so that it completes even if no caller awaits it (the timer).
-        spawn_local(refresh.clone());
-        refresh
-    }
-
-    async fn refresh_holding_lock(self: &Rc<Self>, stale: Option<Rc<Session>>) {
-        let moved_on = |this: &Self| {
-            this.current().map(|s| s.access_token.clone())
-                != stale.as_ref().map(|s| s.access_token.clone())
-        };
-        // Another tab may have refreshed (or signed out) while this one waited for the lock:
-        // its answer is stored before it let the lock go.
-        if !moved_on(self) {
-            if let Some(read) = shared::read(now()).await {
-                self.reconcile(&read, "another tab refreshed or signed out");
-            }
-        }
-        let Some(mine) = self.current().filter(|_| !moved_on(self)) else {
-            return;
-        };
-        let outcome = api::jwt_refresh(&mine.refresh_token)
-            .await
-            .and_then(|tokens| {
-                mine.refreshed(tokens, now())
-                    .map_err(|_| ApiError::BadToken)
-            });
-        match outcome {
-            Ok(next) => {
-                let new_token = next.refresh_token.clone();
-                let updated = shared::update(
-                    {
-                        let mine = mine.clone();
-                        move |current| record::refreshed(current, &mine, next.clone())
-                    },
-                    now(),
-                )
-                .await;
-                // Not stored: someone moved on meanwhile. Unless this sign-in lives on (then the
-                // token is of its own family), the new refresh token must not outlive it.
-                if let Updated::Unchanged(current) = &updated {
-                    let lives_on = current
-                        .as_ref()
-                        .is_some_and(|read| read.record.session_of(&mine.sign_in).is_some());
-                    if !lives_on && new_token != mine.refresh_token {
-                        spawn_local(revocations::send_now(vec![new_token]));
-                    }
-                }
-                self.apply(updated, "refreshed");
-            }
-            Err(error) if error.ends_session() => self.refused(&mine).await,
-            // Server down, 5xx, throttled, a gateway's odd answer: keep the session and try
-            // again later.
-            Err(error) => {
-                let retry_after = match error {
-                    ApiError::Throttled { retry_after } => retry_after,
-                    _ => None,
-                };
-                // Bound first: the phase must not stay borrowed while `transition` writes it.
-                let next =
-                    self.phase
-                        .borrow()
-                        .unreachable(now(), js_sys::Math::random(), retry_after);
-                if let Some(next) = next {
-                    self.transition(next, "no server for the refresh");
-                }
-            }
-        }
-    }
-
-    /// The server refused `mine` for good. Without Web Locks another tab may have refreshed
-    /// with the same token a moment earlier (the server refuses the second): its answer may
-    /// still be on its way, so wait a little for it before ending the sign-in.
-    async fn refused(self: &Rc<Self>, mine: &Rc<Session>) {
-        let patience = if lock::available() {
-            0
-        } else {
-            REFUSAL_PATIENCE_MS
-        };
-        let mut waited = 0;
-        loop {
-            let updated = shared::update(
-                {
-                    let mine = mine.clone();
-                    move |current| record::refused(current, &mine)
-                },
-                now(),
-            )
-            .await;
-            let Updated::Unchanged(Some(read)) = updated else {
-                break;
-            };
-            // Stored newer tokens of this sign-in are taken; a tombstone ends it here.
-            self.reconcile(&read, "another tab refreshed or signed out");
-            if self
-                .current()
-                .is_none_or(|s| s.refresh_token != mine.refresh_token)
-            {
-                return;
-            }
-            if waited >= patience {
-                break;
-            }
-            TimeoutFuture::new(REFUSAL_PATIENCE_STEP_MS).await;
-            waited += REFUSAL_PATIENCE_STEP_MS;
-        }
-        if self.current().is_some_and(|s| s.sign_in == mine.sign_in) {
-            self.transition(
-                Phase::SignedOut(SignedOutReason::Expired),
-                "the refresh was refused",
-            );
-        }
     }
 }
