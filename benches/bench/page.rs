@@ -327,12 +327,24 @@ pub async fn sign_in_pair(app: &App, raw_base: &str, app_first: bool) -> (SignIn
     }
 }
 
-/// Revocations the backend has answered, from its request log.
-fn revocations(app: &App) -> usize {
+/// How many lines of the backend's request log (runserver's, on its stderr) contain `needle`.
+fn logged_requests(app: &App, needle: &str) -> usize {
     std::fs::read_to_string(app.backend.stderr_log())
         .unwrap_or_default()
-        .matches("\"POST /auth/jwt/blacklist/ HTTP/1.1\" 200")
+        .matches(needle)
         .count()
+}
+
+/// Revocations the backend has answered, from its request log.
+fn revocations(app: &App) -> usize {
+    logged_requests(app, "\"POST /auth/jwt/blacklist/ HTTP/1.1\" 200")
+}
+
+/// CORS preflights (`OPTIONS` requests) the backend has answered, from its request log: in the
+/// same-origin layout the API is behind the app's nginx, so the backend sees every request of
+/// either layout.
+pub fn preflights(app: &App) -> usize {
+    logged_requests(app, "\"OPTIONS ")
 }
 
 pub async fn sign_out(app: &App) {

@@ -32,6 +32,11 @@ pub fn ms(v: f64) -> String {
     format!("{sign}{}.{} ms", thousands(tenths / 10), tenths % 10)
 }
 
+/// A whole number of things (objects, requests).
+pub fn count(v: f64) -> String {
+    format!("{v:.0}")
+}
+
 pub fn times(v: f64) -> String {
     format!("{v:.2}×")
 }

@@ -59,14 +59,8 @@ async fn start() -> Social {
         &root,
         &["--api", "same-origin", "--social", "oidc=Test ID,github"],
     );
-    let backend_port: u16 = app
-        .api_base()
-        .rsplit(':')
-        .next()
-        .and_then(|port| port.parse().ok())
-        .expect("the backend's port");
     drop(reserved);
-    let nginx = Nginx::start_proxy(app.dir.path(), &root, port, backend_port).await;
+    let nginx = Nginx::start_proxy(app.dir.path(), &root, port, app.backend.port()).await;
     Social {
         app,
         _nginx: nginx,

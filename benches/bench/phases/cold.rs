@@ -10,7 +10,7 @@ use crate::page::{
 };
 use crate::progress;
 use crate::support::{Backend, BackendOptions};
-use crate::table::{kb, mib, ms, ratio, stat, thousands, RowSpec, Table};
+use crate::table::{count, kb, mib, ms, ratio, stat, thousands, RowSpec, Table};
 
 #[derive(Default)]
 pub struct Cold {
@@ -219,7 +219,3 @@ pub const STATE_ROWS: &[RowSpec<Cold>] = &[
         None,
     ),
 ];
-
-fn count(v: f64) -> String {
-    format!("{v:.0}")
-}

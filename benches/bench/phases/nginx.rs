@@ -4,8 +4,9 @@
 
 use crate::page::{browser_for_run, first_visit};
 use crate::progress;
+use crate::support::dist::configured_copy;
 use crate::support::nginx::{deployed_copy, Nginx};
-use crate::support::{App, AppOptions};
+use crate::support::{App, AppOptions, BackendOptions};
 use crate::table::{kb, ms, stat, RowSpec};
 
 #[derive(Default)]
@@ -28,6 +29,33 @@ pub async fn nginx_world() -> (App, Nginx) {
     deployed_copy(&root, &app.api_base());
     drop(reserved);
     let nginx = Nginx::start(app.dir.path(), &root, port, &app.api_base()).await;
+    (app, nginx)
+}
+
+/// The same-origin layout (deploy/nginx-proxy.conf, as docs/deploy.md recommends): nginx serves a
+/// copy of the build configured with `scripts/configure-dist.py <copy> --api same-origin` and
+/// passes /auth/ to the world's backend (`AUTH_SAME_ORIGIN=1`, `AUTH_SPA_ORIGIN` nginx's origin),
+/// so the app calls its API on its own origin: no CORS, no preflights. Keep the [`Nginx`] as long
+/// as the world.
+pub async fn same_origin_world() -> (App, Nginx) {
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("no free port");
+    let port = reserved.local_addr().expect("reserved port").port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let app = App::start_served_by(
+        &origin,
+        AppOptions {
+            backend: BackendOptions {
+                extra_env: vec![("AUTH_SAME_ORIGIN".into(), "1".into())],
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+    .await;
+    let root = app.dir.join("www");
+    configured_copy(&root, &["--api", "same-origin"]);
+    drop(reserved);
+    let nginx = Nginx::start_proxy(app.dir.path(), &root, port, app.backend.port()).await;
     (app, nginx)
 }
 
