@@ -53,6 +53,7 @@ lint:
 	cargo clippy $(WASM) --lib --bins -- -D warnings
 	cargo clippy $(WASM) --lib --bins --features notes-example -- -D warnings
 	cargo clippy $(WASM) --lib --bins --features social -- -D warnings
+	cargo clippy $(WASM) --test browser -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features notes-example,social
 
 # The example host configs (deploy/hosts/) against nginx.conf and the builds' route tables.

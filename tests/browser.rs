@@ -72,7 +72,10 @@ async fn unreachable_server_is_a_network_error() {
         Err(ApiError::Network)
     );
     assert_eq!(
-        api::me("token").await.unwrap_err().summary(),
+        api::jwt_create("a@example.com", "password")
+            .await
+            .unwrap_err()
+            .summary(),
         ApiError::Network.summary()
     );
 }
