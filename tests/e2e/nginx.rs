@@ -465,14 +465,7 @@ async fn static_host_headers_file_covers_the_build() {
     }
 
     // The same CSP as deploy/nginx.conf's (form-action 'none' included).
-    let nginx_conf =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx.conf"))
-            .expect("deploy/nginx.conf");
-    let nginx_csp = nginx_conf
-        .split("add_header Content-Security-Policy \"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a Content-Security-Policy in deploy/nginx.conf");
+    let nginx_csp = crate::support::nginx::nginx_conf_csp();
     assert!(
         all.contains(&format!("Content-Security-Policy: {nginx_csp}")),
         "_headers and deploy/nginx.conf should send the same CSP ({nginx_csp:?}): {all:?}"

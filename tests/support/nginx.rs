@@ -254,21 +254,25 @@ pub fn deployed_copy(to: &Path, api_base: &str) -> Vec<String> {
     names
 }
 
+/// deploy/nginx.conf's Content-Security-Policy, as it stands there.
+pub fn nginx_conf_csp() -> String {
+    let conf =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx.conf"))
+            .expect("deploy/nginx.conf");
+    conf.split("add_header Content-Security-Policy \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a Content-Security-Policy in deploy/nginx.conf")
+        .to_string()
+}
+
 /// deploy/nginx.conf's Content-Security-Policy, its API origin as `{api_base}` (which the
 /// static server fills in) and reporting to the static server: the production policy, hash of
 /// the pages' inline `<style>` included, for tests served without nginx.
 pub fn production_csp() -> String {
-    let conf =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx.conf"))
-            .expect("deploy/nginx.conf");
-    let csp = conf
-        .split("add_header Content-Security-Policy \"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a Content-Security-Policy in deploy/nginx.conf");
     format!(
         "{}; report-uri {}",
-        csp.replace(PLACEHOLDER_API, "{api_base}"),
+        nginx_conf_csp().replace(PLACEHOLDER_API, "{api_base}"),
         super::static_server::CSP_REPORT_PATH
     )
 }
