@@ -28,7 +28,21 @@ struct Social {
     _provider_dir: TestDir,
 }
 
+/// Where the API is, as the app's build is told.
+#[derive(PartialEq)]
+enum Layout {
+    /// The documented one: the app and the API behind one nginx (deploy/nginx-proxy.conf).
+    SameOrigin,
+    /// The app on 127.0.0.1 (deploy/nginx.conf), the API on `localhost`: another site to the
+    /// browser, whatever the ports.
+    CrossSite,
+}
+
 async fn start() -> Social {
+    start_in(Layout::SameOrigin).await
+}
+
+async fn start_in(layout: Layout) -> Social {
     // Hold nginx's port while the rest starts, so no other server of this run is given it.
     let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("no free port");
     let port = reserved.local_addr().expect("reserved port").port();
@@ -40,7 +54,9 @@ async fn start() -> Social {
     )
     .await;
     let mut env = provider.backend_env();
-    env.push(("AUTH_SAME_ORIGIN".into(), "1".into()));
+    if layout == Layout::SameOrigin {
+        env.push(("AUTH_SAME_ORIGIN".into(), "1".into()));
+    }
     let app = App::start_served_by(
         &origin,
         AppOptions {
@@ -53,14 +69,23 @@ async fn start() -> Social {
     )
     .await;
     let root = app.dir.join("www");
+    let api = match layout {
+        Layout::SameOrigin => "same-origin".to_string(),
+        Layout::CrossSite => app.api_base().replace("127.0.0.1", "localhost"),
+    };
     // GitHub is offered, but the backend doesn't enable it.
     configured_copy_of(
         &social_dist_dir(),
         &root,
-        &["--api", "same-origin", "--social", "oidc=Test ID,github"],
+        &["--api", &api, "--social", "oidc=Test ID,github"],
     );
     drop(reserved);
-    let nginx = Nginx::start_proxy(app.dir.path(), &root, port, app.backend.port()).await;
+    let nginx = match layout {
+        Layout::SameOrigin => {
+            Nginx::start_proxy(app.dir.path(), &root, port, app.backend.port()).await
+        }
+        Layout::CrossSite => Nginx::start(app.dir.path(), &root, port, &api).await,
+    };
     Social {
         app,
         _nginx: nginx,
@@ -289,44 +314,16 @@ async fn failures_say_what_happened_and_keep_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cross_site_api_loses_the_flow_and_says_so() {
     skip_unless_e2e!();
-    let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("no free port");
-    let port = reserved.local_addr().expect("reserved port").port();
-    let origin = format!("http://127.0.0.1:{port}");
-    let provider_dir = TestDir::new();
-    let provider = OidcProvider::start(
-        provider_dir.path(),
-        &[format!("{origin}/oauth-callback/oidc")],
-    )
-    .await;
-    let app = App::start_served_by(
-        &origin,
-        AppOptions {
-            backend: BackendOptions {
-                extra_env: provider.backend_env(),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    )
-    .await;
-    let api = app.api_base().replace("127.0.0.1", "localhost");
-    let root = app.dir.join("www");
-    configured_copy_of(
-        &social_dist_dir(),
-        &root,
-        &["--api", &api, "--social", "oidc=Test ID"],
-    );
-    drop(reserved);
-    let _nginx = Nginx::start(app.dir.path(), &root, port, &api).await;
-
+    let world = start_in(Layout::CrossSite).await;
+    let app = &world.app;
     app.goto("/login").await;
-    continue_with_provider(&app, "carol").await;
+    continue_with_provider(app, "carol").await;
     app.wait_for_pathname("/oauth-callback/oidc").await;
     app.wait_for("[data-error=\"state\"]").await;
     assert!(app
         .text("[data-error=\"state\"]")
         .await
         .contains("same site"));
-    assert_nothing_stored(&app).await;
+    assert_nothing_stored(app).await;
     app.assert_no_crash().await;
 }
