@@ -84,7 +84,8 @@ async fn unreachable_server_is_a_network_error() {
 async fn the_lock_runs_one_holder_at_a_time() {
     let log = Rc::new(RefCell::new(Vec::new()));
     let worker = |name: &'static str, log: Rc<RefCell<Vec<String>>>| async move {
-        with_lock("djoser-auth.test", async {
+        with_lock("djoser-auth.test", |locked| async move {
+            assert!(locked, "{name} should hold the lock");
             log.borrow_mut().push(format!("{name} in"));
             TimeoutFuture::new(50).await;
             log.borrow_mut().push(format!("{name} out"));
@@ -109,7 +110,9 @@ async fn a_refused_lock_request_runs_unlocked() {
         "return Promise.reject(new DOMException('refused', 'SecurityError'));",
     );
     Reflect::set(&locks, &"request".into(), &refusing).unwrap();
-    let work = std::pin::pin!(with_lock("djoser-auth.test-refused", async { 42 }));
+    let work = std::pin::pin!(with_lock("djoser-auth.test-refused", |locked| async move {
+        (locked, 42)
+    }));
     let ran = match select(work, TimeoutFuture::new(3_000)).await {
         Either::Left((value, _)) => Some(value),
         Either::Right(_) => None,
@@ -117,8 +120,48 @@ async fn a_refused_lock_request_runs_unlocked() {
     Reflect::set(&locks, &"request".into(), &request).unwrap();
     assert_eq!(
         ran,
-        Some(42),
+        Some((false, 42)),
         "with_lock should run the work unlocked at once when the lock request is refused"
+    );
+}
+
+/// A lock held for good by someone else (a page that is gone, seen in Chromium): the work
+/// runs unlocked after the app's patience, and a grant that comes later is let go at once.
+#[wasm_bindgen_test]
+async fn a_lock_never_granted_runs_unlocked_after_a_while() {
+    use futures::future::{select, Either};
+    use js_sys::{Function, Promise, Reflect};
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+
+    let name = "djoser-auth.test-stuck";
+    let navigator = web_sys::window().unwrap().navigator();
+    let locks = Reflect::get(&navigator, &"locks".into()).unwrap();
+    let request: Function = Reflect::get(&locks, &"request".into()).unwrap().into();
+    let mut release = None;
+    let released = Promise::new(&mut |resolve, _| release = Some(resolve));
+    let holder = Function::new_with_args("released", "return released;");
+    let hold = holder.bind1(&JsValue::NULL, &released);
+    let _ = request.call2(&locks, &name.into(), &hold);
+
+    let work = std::pin::pin!(with_lock(name, |locked| async move { locked }));
+    let ran = match select(work, TimeoutFuture::new(15_000)).await {
+        Either::Left((locked, _)) => Some(locked),
+        Either::Right(_) => None,
+    };
+    assert_eq!(ran, Some(false), "the work should run unlocked after 10 s");
+    // Nothing of the request given up is left waiting: the lock is free once the holder goes.
+    let _ = release.unwrap().call0(&JsValue::NULL);
+    let free = Function::new_no_args("return 'free';");
+    let taken = request
+        .call2(&locks, &name.into(), &free)
+        .unwrap()
+        .dyn_into::<Promise>()
+        .unwrap();
+    let taken = select(JsFuture::from(taken), TimeoutFuture::new(1_000)).await;
+    assert!(
+        matches!(taken, Either::Left((Ok(ref value), _)) if value.as_string().as_deref() == Some("free")),
+        "the lock should be free once its holder lets go"
     );
 }
 

@@ -24,7 +24,7 @@ impl SessionManager {
     ) -> Result<bool, ApiError> {
         // Fresh before the lock: a refresh needs the lock itself.
         let token = self.access_token().await?;
-        with_lock(&name("refresh"), async {
+        with_lock(&name("refresh"), |_| async {
             api::set_password(change).send_with::<()>(&token).await?;
             Ok(self.sign_in_again(change.new_password).await.is_ok())
         })

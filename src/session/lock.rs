@@ -1,12 +1,20 @@
 //! A lock shared by every tab of the origin (the Web Locks API), so that only one tab at a
 //! time refreshes: with rotation on, two refreshes with the same token sign one tab out.
 
+use std::cell::Cell;
+use std::future::Future;
+use std::rc::Rc;
+
 use futures::channel::oneshot;
 use futures::future::{select, Either};
+use gloo_events::EventListener;
+use gloo_timers::future::TimeoutFuture;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+
+use super::timing::LOCK_PATIENCE_MS;
 
 /// The browser's Web Locks (`navigator.locks`), where it has them.
 fn locks() -> Option<wasm_bindgen::JsValue> {
@@ -15,19 +23,16 @@ fn locks() -> Option<wasm_bindgen::JsValue> {
         .filter(|locks| !locks.is_undefined() && !locks.is_null())
 }
 
-/// Whether tabs can take turns here (a browser with Web Locks, in a secure context).
-pub fn available() -> bool {
-    locks().is_some()
-}
-
-/// Runs `work` while holding the browser-wide lock `name`. Where the browser has no Web
-/// Locks (an old browser, or a page not served from a secure context), or refuses the
-/// request, it runs unlocked.
-pub async fn with_lock<T>(name: &str, work: impl std::future::Future<Output = T>) -> T {
+/// Runs `work` while holding the browser-wide lock `name`; `work` is told whether it does.
+/// Where the browser has no Web Locks (an old browser, or a page not served from a secure
+/// context), refuses the request, or doesn't grant it within `LOCK_PATIENCE_MS` (a holder
+/// that never lets go: seen in Chromium, with nothing held and the queue stuck), it runs
+/// unlocked, as it would in a browser without them.
+pub async fn with_lock<T, F: Future<Output = T>>(name: &str, work: impl FnOnce(bool) -> F) -> T {
     let Some(release) = acquire(name).await else {
-        return work.await;
+        return work(false).await;
     };
-    let result = work.await;
+    let result = work(true).await;
     let _ = release.call0(&JsValue::UNDEFINED);
     result
 }
@@ -39,6 +44,9 @@ async fn acquire(name: &str) -> Option<Function> {
         .ok()?
         .dyn_into()
         .ok()?;
+    let abort = web_sys::AbortController::new().ok()?;
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &"signal".into(), &abort.signal()).ok()?;
 
     // The lock is held until the promise returned from the callback settles; keep that
     // promise's resolve function to settle it when the work is done.
@@ -47,23 +55,64 @@ async fn acquire(name: &str) -> Option<Function> {
     let release = release?;
     let (granted_tx, granted_rx) = oneshot::channel::<()>();
     let mut granted_tx = Some(granted_tx);
-    let on_granted = Closure::<dyn FnMut(JsValue) -> JsValue>::new(move |_lock| {
-        if let Some(granted) = granted_tx.take() {
-            let _ = granted.send(());
+    let gave_up = Rc::new(Cell::new(false));
+    let on_granted = Closure::<dyn FnMut(JsValue) -> JsValue>::new({
+        let gave_up = gave_up.clone();
+        move |_lock| {
+            if gave_up.get() {
+                // Granted after all, too late: let it go at once.
+                return JsValue::UNDEFINED;
+            }
+            if let Some(granted) = granted_tx.take() {
+                let _ = granted.send(());
+            }
+            held.clone().into()
         }
-        held.clone().into()
     });
     let requested = request
-        .call2(&locks, &name.into(), on_granted.as_ref().unchecked_ref())
+        .call3(
+            &locks,
+            &name.into(),
+            &options,
+            on_granted.as_ref().unchecked_ref(),
+        )
         .ok()?
         .dyn_into::<Promise>()
         .ok()?;
     // The request's promise settles only after the lock is released, unless the browser
     // refuses the request (e.g. a document without the right to locks): then it rejects
     // and the callback never comes.
-    match select(granted_rx, JsFuture::from(requested)).await {
-        Either::Left((Ok(()), _)) => {}
-        _ => return None,
+    let give_up = {
+        let gave_up = gave_up.clone();
+        move || {
+            gave_up.set(true);
+            abort.abort();
+        }
+    };
+    // A page leaving (or going into the back-forward cache) withdraws its request: granted to
+    // a page that is gone, the lock was seen held by nobody with every other tab's request
+    // stuck behind it (Chromium).
+    let _on_leave = web_sys::window().map(|window| {
+        let give_up = give_up.clone();
+        EventListener::new(&window, "pagehide", move |_| give_up())
+    });
+    let answered = select(granted_rx, JsFuture::from(requested));
+    let outcome = select(answered, TimeoutFuture::new(LOCK_PATIENCE_MS)).await;
+    if let Either::Right(_) = outcome {
+        give_up();
+    }
+    let granted = matches!(outcome, Either::Left((Either::Left((Ok(()), _)), _)));
+    if gave_up.get() {
+        if granted {
+            let _ = release.call0(&JsValue::UNDEFINED);
+        } else {
+            // A grant already on its way still calls back (and is let go there).
+            on_granted.forget();
+        }
+        return None;
+    }
+    if !granted {
+        return None;
     }
     // The browser has called back, and never does twice: the closure may go now.
     drop(on_granted);

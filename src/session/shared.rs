@@ -12,17 +12,18 @@
 //! Every name is this app's own (its API and base path): another app on the same origin, or
 //! another build of this one for another API, never reads or writes this session.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
 
+use futures::channel::oneshot;
 use futures::future::{select, Either};
 use gloo_events::EventListener;
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::lock::with_lock;
 use super::record::{Change, Read, Record};
@@ -132,20 +133,39 @@ pub enum Updated {
 /// One atomic step: reads the record, lets `decide` choose the change, and writes it, with no
 /// other tab's step in between.
 pub async fn update(decide: impl Fn(&Record) -> Change + 'static, now: f64) -> Updated {
-    let decide = Rc::new(decide);
+    let decide: Rc<dyn Fn(&Record) -> Change> = Rc::new(decide);
     if available() {
-        if let Some(updated) = bounded(update_database(decide.clone(), now))
-            .await
-            .flatten()
-        {
-            if let Updated::Written(record) = &updated {
-                write_copy(record, now);
+        // Run on its own, so that a transaction too slow to wait for still ends: given up on,
+        // it changes nothing but brings IndexedDB up to the copy written meanwhile, so that it
+        // doesn't keep what this change replaced (a signed-out user's tokens and profile).
+        let given_up = Rc::new(Cell::new(false));
+        let (done, outcome) = oneshot::channel();
+        let step = {
+            let (decide, given_up) = (decide.clone(), given_up.clone());
+            move |current: &Record| {
+                if given_up.get() {
+                    None
+                } else {
+                    decide(current)
+                }
             }
-            return updated;
+        };
+        spawn_local(async move {
+            let _ = done.send(update_database(Rc::new(step), now).await);
+        });
+        match bounded(outcome).await {
+            Some(Ok(Some(updated))) => {
+                if let Updated::Written(record) = &updated {
+                    write_copy(record, now);
+                }
+                return updated;
+            }
+            None => given_up.set(true),
+            Some(_) => {}
         }
     }
     // No IndexedDB: the copy is the store, under a lock where the browser has them.
-    with_lock(&name("store"), async {
+    with_lock(&name("store"), |_| async {
         let current = read_copy(now).ok();
         let base = current
             .as_ref()
@@ -214,22 +234,33 @@ async fn update_database(decide: Rc<dyn Fn(&Record) -> Change>, now: f64) -> Opt
                     .ok()
                     .and_then(|result| result.as_string());
                 let stored = text.and_then(|text| Read::parse(&text, &api(), now).ok());
-                // A tab that found IndexedDB missing wrote the copy alone: go by the newer.
+                let stored_generation = stored.as_ref().map(|read| read.record.generation);
+                // A tab that found IndexedDB missing or slow wrote the copy alone: go by the
+                // newer, and store it over the older record here even when nothing else changes.
                 let current = newer(stored, read_copy(now).ok());
+                let copy_newer = current
+                    .as_ref()
+                    .zip(stored_generation)
+                    .is_some_and(|(read, stored)| read.record.generation != stored);
                 let base = current
                     .as_ref()
                     .map_or_else(|| Record::empty(&api()), |read| read.record.clone());
+                let put = |record: &Record| {
+                    record
+                        .stored()
+                        .and_then(|text| call(&store, "put", &[text.into(), RECORD_KEY.into()]))
+                };
                 let updated = match decide(&base) {
-                    None => Updated::Unchanged(current),
-                    Some(record) => {
-                        let put = record.stored().and_then(|text| {
-                            call(&store, "put", &[text.into(), RECORD_KEY.into()])
-                        });
-                        match put {
-                            Some(_) => Updated::Written(record),
-                            None => Updated::Refused(record),
+                    None => {
+                        if copy_newer {
+                            put(&base);
                         }
+                        Updated::Unchanged(current)
                     }
+                    Some(record) => match put(&record) {
+                        Some(_) => Updated::Written(record),
+                        None => Updated::Refused(record),
+                    },
                 };
                 *outcome.borrow_mut() = Some(updated);
             }

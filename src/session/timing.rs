@@ -19,3 +19,6 @@ pub const REVOCATION_PATIENCE_MS: u32 = 2_000;
 /// the other one's answer to be stored before it ends the session.
 pub const REFUSAL_PATIENCE_MS: u32 = 3_000;
 pub const REFUSAL_PATIENCE_STEP_MS: u32 = 500;
+/// A tab waits this long for the refresh lock before it goes on without it (a lock the
+/// browser never grants must not hold a refresh or a password change up for good).
+pub const LOCK_PATIENCE_MS: u32 = 10_000;

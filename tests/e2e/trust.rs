@@ -11,7 +11,7 @@
 //! cached tab waking after the user changed; apps.rs: two builds under two base paths of one
 //! origin, and `next` through `%2e%2e`; clock.rs: a clock stepped back; refusals.rs: a gateway's
 //! 403 or 413 on refresh; stored.rs: an entry of a newer format; links.rs: the emailed links
-//! leave the address bar.
+//! leave the address bar; locks.rs: a tab leaving while it waits for the refresh lock.
 
 use fantoccini::wd::WindowHandle;
 use serde_json::Value;
@@ -23,6 +23,7 @@ use crate::support::{App, PASSWORD};
 mod apps;
 mod clock;
 mod links;
+mod locks;
 mod refusals;
 mod sign_out;
 mod stored;

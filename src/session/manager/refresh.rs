@@ -7,7 +7,7 @@ use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen_futures::spawn_local;
 
-use super::super::lock::{self, with_lock};
+use super::super::lock::with_lock;
 use super::super::phase::Phase;
 use super::super::record;
 use super::super::revocations;
@@ -29,7 +29,10 @@ impl SessionManager {
         // replaced it, and then there is nothing left to do.
         let stale = self.current();
         let refresh = async move {
-            with_lock(&shared::name("refresh"), this.refresh_holding_lock(stale)).await;
+            with_lock(&shared::name("refresh"), |locked| {
+                this.refresh_holding_lock(stale, locked)
+            })
+            .await;
             this.in_flight.borrow_mut().take();
         }
         .boxed_local()
@@ -40,7 +43,8 @@ impl SessionManager {
         refresh
     }
 
-    async fn refresh_holding_lock(self: &Rc<Self>, stale: Option<Rc<Session>>) {
+    /// `locked`: whether this tab holds the refresh lock (no other tab refreshes meanwhile).
+    async fn refresh_holding_lock(self: &Rc<Self>, stale: Option<Rc<Session>>, locked: bool) {
         let moved_on = |this: &Self| {
             this.current().map(|s| s.access_token.clone())
                 != stale.as_ref().map(|s| s.access_token.clone())
@@ -84,7 +88,7 @@ impl SessionManager {
                 }
                 self.apply(updated, "refreshed");
             }
-            Err(error) if error.ends_session() => self.refused(&mine).await,
+            Err(error) if error.ends_session() => self.refused(&mine, locked).await,
             // Server down, 5xx, throttled, a gateway's odd answer: keep the session and try
             // again later.
             Err(error) => {
@@ -104,15 +108,11 @@ impl SessionManager {
         }
     }
 
-    /// The server refused `mine` for good. Without Web Locks another tab may have refreshed
-    /// with the same token a moment earlier (the server refuses the second): its answer may
-    /// still be on its way, so wait a little for it before ending the sign-in.
-    async fn refused(self: &Rc<Self>, mine: &Rc<Session>) {
-        let patience = if lock::available() {
-            0
-        } else {
-            REFUSAL_PATIENCE_MS
-        };
+    /// The server refused `mine` for good. Refreshing without the lock, another tab may have
+    /// refreshed with the same token a moment earlier (the server refuses the second): its
+    /// answer may still be on its way, so wait a little for it before ending the sign-in.
+    async fn refused(self: &Rc<Self>, mine: &Rc<Session>, locked: bool) {
+        let patience = if locked { 0 } else { REFUSAL_PATIENCE_MS };
         let mut waited = 0;
         loop {
             let updated = shared::update(

@@ -186,9 +186,13 @@ impl Storm {
         self.app.fill("new_password", &new).await;
         self.app.fill("re_new_password", &new).await;
         self.app.click(&find::submit(find::PASSWORD_FORM)).await;
-        self.wait_for_css(
+        // The change waits for the refresh lock, which a refresh with a slow answer and a slow
+        // IndexedDB may hold for seconds, and which the app gives up on after 10 s (a lock the
+        // browser never grants: seed 5019 in Chromium).
+        self.wait_for_css_within(
             &find::notice("password-changed"),
             "the password changed notice",
+            20,
         )
         .await?;
         self.passwords.insert(user.clone(), new);

@@ -1,7 +1,8 @@
 //! No refresh token left alive behind the user's back: when the sign-in page shows after a
 //! sign-out, its refresh token is already refused (issue #18: "a refresh token still alive when
 //! the sign-in page shows"); and a sign-in whose `users/me/` failed after `jwt/create/` revokes
-//! the refresh token it got ("a sign-in whose users/me/ fails … leaves a live refresh token").
+//! the refresh token it got ("a sign-in whose users/me/ fails … leaves a live refresh token");
+//! and a sign-out that IndexedDB is too slow for leaves nothing of the session stored.
 
 use std::time::Duration;
 
@@ -47,6 +48,37 @@ async fn the_refresh_token_is_refused_when_the_sign_in_page_shows() {
         "the sign-out's refresh token was still alive when /login showed: jwt/refresh/ answered {} {}",
         r.status,
         r.text()
+    );
+}
+
+/// Sign out while IndexedDB answers 3 s late, past the 2 s the app waits for it: the sign-out
+/// goes to the localStorage copy, and IndexedDB must not keep the signed-out user's tokens and
+/// profile once it answers (storm seed 1001: still there 5 s later, read back by any code that
+/// looks).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sign_out_with_indexeddb_too_slow_leaves_nothing_stored() {
+    skip_unless_e2e!();
+    let app = App::start_with_user(ALICE).await;
+    control_tab(&app).await;
+    app.sign_in(ALICE, PASSWORD).await;
+    assert!(
+        app.stored_session().await.is_some(),
+        "a stored session after signing in"
+    );
+    app.control("idbDelay", json!(3000)).await;
+
+    app.click(find::SIGN_OUT).await;
+    app.wait_for_pathname("/login").await;
+    let gone = wait::poll(
+        Duration::from_secs(5),
+        Duration::from_millis(200),
+        || async { app.stored_sessions().await.is_empty().then_some(()) },
+    )
+    .await;
+    assert!(
+        gone.is_some(),
+        "5 s after signing out (IndexedDB 3 s late), the signed-out session is still stored: {:?}",
+        app.stored_sessions().await
     );
 }
 
