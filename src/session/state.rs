@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use super::timing::ACCESS_SAFETY_MARGIN_SECS;
+use super::timing::{ACCESS_SAFETY_MARGIN_SECS, CLOCK_DISAGREEMENT_SECS};
 use super::token::{decode_claims, refresh_due_at, TokenError};
 use crate::api::{RefreshedTokens, TokenPair, User};
 
@@ -119,6 +119,29 @@ impl Session {
 
     pub fn refresh_expired(&self, now: f64) -> bool {
         now >= self.refresh_received_at + self.refresh_lifetime as f64
+    }
+
+    /// This copy's clock minus the server's: when the access token arrived, less when the
+    /// server issued it (`iat`, whole seconds).
+    fn clock_offset(&self) -> f64 {
+        self.access_received_at - (self.access_token_expires - self.access_lifetime) as f64
+    }
+
+    /// A copy another tab wrote, dated by this tab's clock as `mine` shows it. Tabs share the
+    /// system clock, but one stepped between two writes (or a page's own `Date`) would make
+    /// the other tabs see each new token as long lapsed and refresh it again at once, or as
+    /// not yet arrived. Clocks within `CLOCK_DISAGREEMENT_SECS` are taken to agree.
+    pub fn dated_like(mut self, mine: &Session, now: f64) -> Session {
+        let shift = mine.clock_offset() - self.clock_offset();
+        if shift.abs() > CLOCK_DISAGREEMENT_SECS {
+            self.access_received_at = (self.access_received_at + shift).min(now);
+            self.refresh_received_at = if self.refresh_token == mine.refresh_token {
+                mine.refresh_received_at
+            } else {
+                (self.refresh_received_at + shift).min(now)
+            };
+        }
+        self
     }
 
     /// A stored copy, checked: trusting nothing in it.

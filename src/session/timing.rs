@@ -22,3 +22,7 @@ pub const REFUSAL_PATIENCE_STEP_MS: u32 = 500;
 /// A tab waits this long for the refresh lock before it goes on without it (a lock the
 /// browser never grants must not hold a refresh or a password change up for good).
 pub const LOCK_PATIENCE_MS: u32 = 10_000;
+/// Two tabs' clocks (as their copies of a session show them, against the server's `iat`) that
+/// differ by more than this disagree: one was stepped. Below it: network time and `iat`'s
+/// whole seconds.
+pub const CLOCK_DISAGREEMENT_SECS: f64 = 30.0;
