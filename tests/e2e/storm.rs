@@ -384,25 +384,21 @@ impl Storm {
         others[self.rng.below(others.len() as u64) as usize]
     }
 
-    /// The Web Locks of the current tab's browser, held and waited for (a step stuck behind
-    /// one says so).
+    /// The Web Locks of the current tab's browser, held and waited for, read twice 1 s apart (a
+    /// step stuck behind one says so).
     async fn locks(&self) -> String {
         let query = "return navigator.locks ? navigator.locks.query().then(q => JSON.stringify(q)) : 'no Web Locks';";
         let mut shots = Vec::new();
-        for _ in 0..4 {
+        for _ in 0..2 {
             shots.push(self.app.js(query, vec![]).await.to_string());
-            tokio::time::sleep(Duration::from_millis(700)).await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
         shots.join("\n  ")
     }
 
     async fn wait_for_css(&self, css: &str, what: &str) -> Verdict {
-        self.wait_for_css_within(css, what, 10).await
-    }
-
-    async fn wait_for_css_within(&self, css: &str, what: &str, seconds: u64) -> Verdict {
         let found = crate::support::wait::poll(
-            Duration::from_secs(seconds),
+            Duration::from_secs(10),
             Duration::from_millis(100),
             || async { self.app.find(css).await.map(|_| ()) },
         )
@@ -410,7 +406,7 @@ impl Storm {
         match found {
             Some(()) => Ok(()),
             None => Err(format!(
-                "no {what} within {seconds} s\n  locks: {}\n{}",
+                "no {what} within 10 s\n  locks: {}\n{}",
                 self.locks().await,
                 self.app.describe().await
             )),

@@ -189,12 +189,48 @@ impl Storm {
         // The change waits for the refresh lock, which a refresh with a slow answer and a slow
         // IndexedDB may hold for seconds, and which the app gives up on after 10 s (a lock the
         // browser never grants: seed 5019 in Chromium).
-        self.wait_for_css_within(
-            &find::notice("password-changed"),
-            "the password changed notice",
-            20,
+        let may_end = self.models[browser].may_end.clone();
+        let notice = find::notice("password-changed");
+        let outcome = crate::support::wait::poll(
+            Duration::from_secs(20),
+            Duration::from_millis(100),
+            || async {
+                if self.app.find(&notice).await.is_some() {
+                    return Some(true);
+                }
+                // This sign-in may end under the change (a password change in the other
+                // browser revoked its refresh token): then the page goes to /login.
+                (may_end.is_some() && self.app.page_path().await == "/login").then_some(false)
+            },
         )
-        .await?;
+        .await;
+        match outcome {
+            Some(true) => {}
+            Some(false) => {
+                // Ended before or after `set_password/` went through: the backend tells which
+                // password now holds.
+                let api = self.app.api();
+                let tokens = api.jwt_create(&user, &new).await;
+                if tokens.status != 200 {
+                    self.note(format!(
+                        "   browser {browser}: {user}'s sign-in ended before the change went through"
+                    ));
+                    return Ok(());
+                }
+                api.jwt_blacklist(tokens.json()["refresh"].as_str().unwrap_or_default())
+                    .await;
+                self.note(format!(
+                    "   browser {browser}: the password changed, and {user}'s sign-in ended under it"
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "no password changed notice within 20 s\n  locks: {}\n{}",
+                    self.locks().await,
+                    self.app.describe().await
+                ))
+            }
+        }
         self.passwords.insert(user.clone(), new);
         let other = 1 - browser;
         if self.models[other].user.as_deref() == Some(user.as_str()) {
