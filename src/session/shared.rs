@@ -133,7 +133,11 @@ pub enum Updated {
 /// One atomic step: reads the record, lets `decide` choose the change, and writes it, with no
 /// other tab's step in between.
 pub async fn update(decide: impl Fn(&Record) -> Change + 'static, now: f64) -> Updated {
-    let decide: Rc<dyn Fn(&Record) -> Change> = Rc::new(decide);
+    // Compiled once, not once per caller's closure.
+    update_with(Rc::new(decide), now).await
+}
+
+async fn update_with(decide: Rc<dyn Fn(&Record) -> Change>, now: f64) -> Updated {
     if available() {
         // Run on its own, so that a transaction too slow to wait for still ends: given up on,
         // it changes nothing but brings IndexedDB up to the copy written meanwhile, so that it
