@@ -235,7 +235,7 @@ async fn main() {
     let targets = targets(&nginx, &mobile, &next);
     let reference_note = match &next.absent {
         None => format!(
-            "- reference column: the Next.js 15 + NextAuth v5 anchor from `{}` (NEXT_ANCHOR), built by scripts/bench-next.sh and served by its own `next start` (compressed, on loopback) against a reference backend of its own, measured in this run by the `next` phase with the same code and profile as the row (fresh Chromium per run; its \"usable\": the first moment its form's submit button is not disabled, recorded in the page by a MutationObserver set before the page's scripts){}",
+            "- reference column: the Next.js 15 + NextAuth v5 anchor from `{}` (NEXT_ANCHOR), built by scripts/bench-next.sh and served by its own `next start` (compressed, on loopback) against a reference backend of its own, measured in this run by the `next` phase with the same code and profile as the row (fresh Chromium per run){}",
             next.anchor,
             match next.redone {
                 0 => String::new(),
@@ -273,6 +273,13 @@ async fn main() {
         println!("{note}");
     }
     println!("{reference_note}");
+    println!(
+        "- first visits, the app's and the reference's alike: \"usable\" is the first moment a submit button that is not disabled is in the /login page's form (both render it disabled until their code has run), recorded in the page by a MutationObserver set before the page's scripts; each first visit starts from {}",
+        match std::env::var("BENCH_START").as_deref() {
+            Ok("about:blank") => "the fresh tab's `about:blank` (`BENCH_START=about:blank`): a page without `Cross-Origin-Opener-Policy` (the reference) reuses that tab's renderer process, while the app's (deploy/nginx.conf sends `same-origin`) waits for a new one started after its response".to_string(),
+            _ => "a plain-text page on another site (`http://localhost:…`, the pages being on 127.0.0.1), as a visitor comes from another site or the new-tab page: both pages then open in a new renderer process (`BENCH_START=about:blank` starts from the fresh tab's `about:blank` instead, where the reference, sending no `Cross-Origin-Opener-Policy`, reuses that tab's process and the app cannot)".to_string(),
+        }
+    );
     if phases != ALL_PHASES {
         println!("- phases run (`BENCH_PHASES`): {phases}; the others' rows are left out");
     }

@@ -123,7 +123,7 @@ impl Cold {
 const VISIT_ROWS: &[RowSpec<Cold>] = &[
     stat("… of which bodies (encodedBodySize)", |c| &c.bodies, kb, None),
     stat(
-        "first visit to /login, fresh profile: navigation start → **login form usable** (`login-form-usable` mark)",
+        "first visit to /login, fresh profile: navigation start → **login form usable** (the submit button enabled in the DOM: see the notes)",
         |c| &c.usable,
         ms,
         None,

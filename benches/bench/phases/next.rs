@@ -9,23 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::page::{browser_for_run, mark, sign_in_with, transfer, wait_js, world, CHROMIUM_ARGS};
-use crate::page::{entry, EMAIL, PASSWORD};
+use crate::page::{entry, goto_start, EMAIL, PASSWORD, USABLE_MARK};
 use crate::phases::mobile::{document_fetch_ms, emulate_mobile, Throttling, MOBILE_CPU_RATE};
 use crate::progress;
 use crate::support::{App, BackendOptions};
-
-/// The anchor's "usable": the first moment a submit button that isn't disabled is in its form
-/// (it renders it disabled until React has hydrated), as a mark the page's own timeline keeps.
-/// Runs before the page's own scripts (CDP `Page.addScriptToEvaluateOnNewDocument`).
-const USABLE_MARK: &str = "next-form-usable";
-const MARK_USABLE: &str = "(() => {
-  const usable = () => document.querySelector('form button[type=submit]:not([disabled])');
-  if (usable()) return performance.mark('next-form-usable');
-  const observer = new MutationObserver(() => {
-    if (usable()) { observer.disconnect(); performance.mark('next-form-usable'); }
-  });
-  observer.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['disabled'] });
-})();";
 
 const BUTTON: &str = "form button[type=submit]";
 
@@ -98,8 +85,9 @@ impl Drop for Server {
     }
 }
 
-/// Opens the anchor's /login from about:blank and times it by the page's own entries, as
-/// [`crate::page::visit_login`] does for the app.
+/// Opens the anchor's /login from wherever the tab is (the start page) and times it by the
+/// page's own entries, as [`crate::page::visit_login`] does for the app ("usable": the same
+/// [`USABLE_MARK`]).
 async fn visit(app: &App, origin: &str) -> (f64, f64, f64) {
     app.goto_url_as_is(&format!("{origin}/login")).await;
     let usable = mark(app, USABLE_MARK).await;
@@ -129,8 +117,7 @@ pub async fn runs(runs: usize) -> Next {
     for run in 0..runs {
         progress(&format!("Next.js anchor: first visit {}/{runs}", run + 1));
         browser_for_run(&mut app, "next", run).await;
-        app.add_init_script(MARK_USABLE).await;
-        app.goto_url_as_is("about:blank").await;
+        goto_start(&app).await;
         let (usable, painted, wire) = visit(&app, &server.origin).await;
         n.usable.push(usable);
         n.painted.push(painted);
@@ -145,8 +132,7 @@ pub async fn runs(runs: usize) -> Next {
         ));
         browser_for_run(&mut app, "next-mobile", attempt).await;
         attempt += 1;
-        app.add_init_script(MARK_USABLE).await;
-        app.goto_url_as_is("about:blank").await;
+        goto_start(&app).await;
         emulate_mobile(&app).await;
         let (usable, painted, wire) = visit(&app, &server.origin).await;
         let document = document_fetch_ms(&app).await;
