@@ -101,19 +101,21 @@ TEST_STORM_SEED_webkit := 3000
 
 # The same tests in the other engines (E2E_BROWSER, tests/support/browser.rs): Firefox (firefox-esr,
 # geckodriver) and WebKit (WebKitGTK's MiniBrowser, WebKitWebDriver, under xvfb-run), for the
-# modules where engines differ most: sessions across tabs, storage failures, robustness, the
-# sign-in flows, and the storm (two seeds of 8 steps, as in e2e-tests; its schedule there leaves
+# modules where engines differ most: sessions across tabs, the trust model's focused tests,
+# storage failures, robustness, the sign-in flows, and the storm (two seeds of 8 steps, as in e2e-tests; its schedule there leaves
 # out freezing, and in WebKit sending tabs away, and cuts the network with an init script instead
 # of CDP, and says so in the run's output: tests/e2e/storm/schedule.rs). libtest picks tests by a
 # part of their path, so a module named here is run as soon as it exists.
-ENGINE_MODULES := sessions:: storage_failures:: storage_blocked:: robustness:: auth_flows:: storm::
+ENGINE_MODULES := sessions:: trust:: storage_failures:: storage_blocked:: robustness:: auth_flows:: storm::
 # Tests of those modules left out of the other engines, by name, each for a stated reason
 # (tests/README.md, "Engines"). Browser::cdp panics in Firefox and WebKit, so a CDP test missing
-# from this list fails there, loudly. The trust module drives freezing, offline periods and
-# lifecycle states through Chromium's DevTools Protocol throughout: Chromium only.
+# from this list fails there, loudly.
 CHROMIUM_ONLY := \
   robustness::a_page_frozen_past_its_refresh_point_refreshes_on_resume \
   robustness::a_page_frozen_past_its_sign_ins_lifetime_asks_to_sign_in_again \
+  trust::clock::a_backward_clock_step_signs_nobody_out \
+  trust::wake::a_frozen_tab_waking_under_another_user_passes_through_sign_in \
+  trust::wake::a_back_forward_cached_page_restored_under_another_user_passes_through_sign_in \
   sessions::back_forward_cache::a_page_restored_from_the_back_forward_cache_after_a_sign_out_leaves \
   robustness::hostile_error_bodies_get_a_clear_message_at_once
 
