@@ -147,7 +147,8 @@ storm: build
 # Chromium against the reference backend; prints one Markdown table (benches/bench/, ~15 min; docs/performance.md).
 # Its reference column is the Next.js + NextAuth anchor (outside the repo, NEXT_ANCHOR), built
 # by scripts/bench-next.sh and measured by the same code in the same run (phase `next`); without
-# it the run says so and prints no reference figures.
+# it the run says so and prints no reference figures. The phases that compare the app with it
+# (nginx, mobile, next) run in BENCH_ROUNDS (default 3) alternating rounds, each a share of BENCH_RUNS.
 # The harness that drives the browser needs no LTO: build it quickly.
 NEXT_ANCHOR ?= ../shared/anchors/nextjs-nextauth
 .PHONY: bench

@@ -34,6 +34,11 @@
 //!    of the app's own timer, or as many as `BENCH_REFRESH_CAP_SECS` (default 240) allow;
 //!    alongside it, as a control, an idle dashboard (tokens that outlive the run) for as long.
 //!
+//! Phases 3 to 5, which issue #21's targets compare, run in `BENCH_ROUNDS` (default 3, at most
+//! `BENCH_RUNS`) alternating rounds: each round runs `nginx`, `mobile`, then `next` for its share
+//! of `BENCH_RUNS`, and the rounds' samples are merged, so a swing in the machine's load falls on
+//! the app and the reference alike (`BENCH_ROUNDS=1`: each phase to completion before the next).
+//!
 //! Chromium runs with `--enable-precise-memory-info --js-flags=--expose-gc`; memory is read after
 //! `gc()`; phase 6 runs JS in V8's interpreter only (see
 //! [`phases::memory::MEMORY_RUN_CHROMIUM_ARGS`]). About 10 minutes on 2 cores.
@@ -205,22 +210,33 @@ async fn main() {
     } else {
         cold::Cold::default()
     };
-    let nginx = if phase("nginx") {
-        nginx::runs(runs).await
-    } else {
-        nginx::NginxVisits::default()
-    };
-    let mobile = if phase("mobile") {
-        mobile::runs(runs).await
-    } else {
-        mobile::MobileVisits::default()
-    };
-    let next = if phase("next") {
-        next::runs(runs).await
+    // Phases 3 to 5 in alternating rounds (see the module's doc).
+    let rounds = (env_number("BENCH_ROUNDS", 3).max(1) as usize).min(runs);
+    let mut nginx = nginx::NginxVisits::default();
+    let mut mobile = mobile::MobileVisits::default();
+    let mut next = if phase("next") {
+        next::Next::default()
     } else {
         eprintln!("\n!!! [bench] the `next` phase is not in BENCH_PHASES: NO reference figures in this run\n");
         next::Next::skipped("the `next` phase was left out (BENCH_PHASES)")
     };
+    for round in 0..rounds {
+        let share = runs / rounds + usize::from(round < runs % rounds);
+        progress(&format!(
+            "round {}/{rounds} of nginx, mobile, next: {share} of the {runs} runs",
+            round + 1
+        ));
+        if phase("nginx") {
+            nginx.merge(nginx::runs(share).await);
+        }
+        if phase("mobile") {
+            mobile.merge(mobile::runs(share).await);
+        }
+        // Without the anchor, the first round says so and the others skip it.
+        if next.absent.is_none() {
+            next.merge(next::runs(share).await);
+        }
+    }
     let pbkdf2 = if phase("pbkdf2") {
         pbkdf2::runs(runs).await
     } else {
@@ -235,8 +251,9 @@ async fn main() {
     let targets = targets(&nginx, &mobile, &next);
     let reference_note = match &next.absent {
         None => format!(
-            "- reference column: the Next.js 15 + NextAuth v5 anchor from `{}` (NEXT_ANCHOR), built by scripts/bench-next.sh and served by its own `next start` (compressed, on loopback) against a reference backend of its own, measured in this run by the `next` phase with the same code and profile as the row (fresh Chromium per run){}",
+            "- reference column: the Next.js 15 + NextAuth v5 anchor from `{}` (NEXT_ANCHOR), built by scripts/bench-next.sh and served by its own `next start` (compressed, on loopback) against a reference backend of its own, measured in this run by the `next` phase with the same code and profile as the row (fresh Chromium per run), in {rounds} round{} (`BENCH_ROUNDS`) alternating with the app's `nginx` and `mobile` runs{}",
             next.anchor,
+            if rounds == 1 { "" } else { "s" },
             match next.redone {
                 0 => String::new(),
                 r => format!("; {r} of its mobile runs done again (the CPU throttling did not hold)"),

@@ -172,6 +172,36 @@ pub struct MobileRuns {
     pub redone: usize,
 }
 
+impl MobileRuns {
+    /// Adds another round's runs to these.
+    fn merge(&mut self, other: MobileRuns) {
+        let MobileRuns {
+            usable,
+            marked,
+            started,
+            painted,
+            wire,
+            first_sign_in,
+            first_preflights,
+            again_sign_in,
+            document,
+            cpu_slowdown,
+            redone,
+        } = other;
+        self.usable.extend(usable);
+        self.marked.extend(marked);
+        self.started.extend(started);
+        self.painted.extend(painted);
+        self.wire.extend(wire);
+        self.first_sign_in.extend(first_sign_in);
+        self.first_preflights.extend(first_preflights);
+        self.again_sign_in.extend(again_sign_in);
+        self.document.extend(document);
+        self.cpu_slowdown.extend(cpu_slowdown);
+        self.redone += redone;
+    }
+}
+
 /// The `mobile` phase: the same runs in both layouts, from the same run of the bench.
 #[derive(Default)]
 pub struct MobileVisits {
@@ -382,6 +412,13 @@ const SAME_ORIGIN_SIGN_IN_ROWS: &[RowSpec<MobileRuns>] = &[
 ];
 
 impl MobileVisits {
+    /// Adds another round's runs to these (each round has as many runs in both layouts, so run i
+    /// of one still pairs with run i of the other).
+    pub fn merge(&mut self, other: MobileVisits) {
+        self.cross_origin.merge(other.cross_origin);
+        self.same_origin.merge(other.same_origin);
+    }
+
     /// The phase's rows: the first visits, then the first sign-in in both layouts side by side,
     /// then the second sign-in in both.
     pub fn rows(&self, t: &mut Table) {

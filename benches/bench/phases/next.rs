@@ -1,9 +1,10 @@
 //! `next`: the reference column. The Next.js 15 + NextAuth v5 anchor (`NEXT_ANCHOR`, outside the
 //! repo; scripts/bench-next.sh builds a copy and passes its path as `NEXT_ANCHOR_BUILD`), served by
 //! its own `next start` against a reference backend of its own and measured by the same code as
-//! the app: `BENCH_RUNS` first visits to /login in a fresh Chromium each (beside the `nginx`
-//! rows), then as many under the mobile profile, each with a first sign-in (beside the `mobile`
-//! rows). Without the anchor there are no reference figures, and the notes say why.
+//! the app: first visits to /login in a fresh Chromium each (beside the `nginx` rows), then as
+//! many under the mobile profile, each with a first sign-in (beside the `mobile` rows), in each
+//! `BENCH_ROUNDS` round its share of `BENCH_RUNS` (see main.rs). Without the anchor there are no
+//! reference figures, and the notes say why.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -41,6 +42,37 @@ impl Next {
             absent: Some(reason.into()),
             ..Default::default()
         }
+    }
+
+    /// Adds another round's runs to these; a round without figures leaves the whole phase
+    /// without them (its reason kept).
+    pub fn merge(&mut self, other: Next) {
+        let Next {
+            absent,
+            anchor,
+            usable,
+            painted,
+            wire,
+            mobile_usable,
+            mobile_painted,
+            mobile_wire,
+            mobile_document,
+            mobile_cpu,
+            mobile_sign_in,
+            redone,
+        } = other;
+        self.absent = self.absent.take().or(absent);
+        self.anchor = anchor;
+        self.usable.extend(usable);
+        self.painted.extend(painted);
+        self.wire.extend(wire);
+        self.mobile_usable.extend(mobile_usable);
+        self.mobile_painted.extend(mobile_painted);
+        self.mobile_wire.extend(mobile_wire);
+        self.mobile_document.extend(mobile_document);
+        self.mobile_cpu.extend(mobile_cpu);
+        self.mobile_sign_in.extend(mobile_sign_in);
+        self.redone += redone;
     }
 }
 

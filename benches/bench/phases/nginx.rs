@@ -16,6 +16,20 @@ pub struct NginxVisits {
     pub wire: Vec<f64>,
 }
 
+impl NginxVisits {
+    /// Adds another round's runs to these.
+    pub fn merge(&mut self, other: NginxVisits) {
+        let NginxVisits {
+            usable,
+            painted,
+            wire,
+        } = other;
+        self.usable.extend(usable);
+        self.painted.extend(painted);
+        self.wire.extend(wire);
+    }
+}
+
 /// A world whose SPA nginx serves with deploy/nginx.conf, from a deployed copy of the build (its
 /// pages pointing at the world's backend), as a CDN would serve it: compressed on the wire, the
 /// production headers. Keep the [`Nginx`] as long as the world.
