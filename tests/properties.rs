@@ -101,8 +101,8 @@ proptest! {
     }
 
     #[test]
-    fn stored_session_reader_never_panics(text in tricky(), now in any::<f64>()) {
-        let _ = Read::parse(&text, "http://api.test/auth/", now);
+    fn stored_session_reader_never_panics(text in tricky(), now in any::<f64>(), offset in any::<Option<f64>>()) {
+        let _ = Read::parse(&text, "http://api.test/auth/", now, offset);
     }
 
     #[test]

@@ -63,6 +63,13 @@ async fn within(ms: u32, work: impl Future<Output = bool>) -> bool {
     }
 }
 
+/// Copies this tab reads from now on are dated by the clock its session shows (`clock.rs`).
+fn note_clock(phase: &Phase) {
+    if let Some(session) = phase.session() {
+        crate::clock::set_server_offset(session.clock_offset());
+    }
+}
+
 impl SessionManager {
     /// Reads the stored session; no timers or listeners until [`SessionManager::attach`].
     pub fn new() -> Rc<SessionManager> {
@@ -85,6 +92,7 @@ impl SessionManager {
     }
 
     fn with(phase: Phase, persistent: bool) -> Rc<SessionManager> {
+        note_clock(&phase);
         Rc::new_cyclic(|me| SessionManager {
             me: me.clone(),
             phase: RefCell::new(phase),
@@ -153,6 +161,7 @@ impl SessionManager {
 
     /// The only writer of the phase: also re-arms the refresh timer and re-renders.
     pub(super) fn transition(&self, next: Phase, why: &str) {
+        note_clock(&next);
         let previous = self.phase.replace(next);
         if cfg!(debug_assertions) {
             let line = format!(

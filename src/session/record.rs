@@ -43,7 +43,13 @@ impl Read {
     /// Reads a stored record for `api`, trusting nothing in it. `Err`: not a record to use at
     /// all (unreadable, another format, another API); the next write replaces it unless it is
     /// of a newer format.
-    pub fn parse(text: &str, api: &str, now: f64) -> Result<Read, StoredSessionError> {
+    /// `offset`: this tab's clock against the server's, where it knows it (`Session::checked`).
+    pub fn parse(
+        text: &str,
+        api: &str,
+        now: f64,
+        offset: Option<f64>,
+    ) -> Result<Read, StoredSessionError> {
         #[derive(Deserialize)]
         struct Format {
             format: u32,
@@ -63,7 +69,7 @@ impl Read {
         }
         let mut dropped = None;
         if let Some(session) = record.session.take() {
-            match session.checked(now) {
+            match session.checked(now, offset) {
                 Ok(session) if session.generation == record.generation => {
                     record.session = Some(session)
                 }
@@ -183,7 +189,7 @@ mod tests {
     }
 
     fn read(record: &Record) -> Result<Read, StoredSessionError> {
-        Read::parse(&record.stored().unwrap(), API, 200.0)
+        Read::parse(&record.stored().unwrap(), API, 200.0, None)
     }
 
     #[test]
@@ -283,7 +289,7 @@ mod tests {
             })
         );
         assert_eq!(
-            Read::parse(&record.stored().unwrap(), "http://other/auth/", 200.0),
+            Read::parse(&record.stored().unwrap(), "http://other/auth/", 200.0, None),
             Err(StoredSessionError::OtherApi)
         );
         for (format, error) in [
@@ -297,7 +303,7 @@ mod tests {
             assert_eq!(read(&other), Err(error));
         }
         for junk in ["", "garbage", "{}", r#"{"format":2}"#, "[2]"] {
-            assert!(Read::parse(junk, API, 200.0).is_err(), "{junk}");
+            assert!(Read::parse(junk, API, 200.0, None).is_err(), "{junk}");
         }
     }
 
@@ -312,7 +318,7 @@ mod tests {
             },
         )
         .unwrap();
-        let late = Read::parse(&record.stored().unwrap(), API, 150.0 + 86_400.0).unwrap();
+        let late = Read::parse(&record.stored().unwrap(), API, 150.0 + 86_400.0, None).unwrap();
         assert_eq!(late.dropped, Some(StoredSessionError::Expired));
         assert_eq!(late.record.session, None);
         assert!(late.record.has_ended("a"));

@@ -64,12 +64,17 @@ pub fn available() -> bool {
     local_storage().is_some()
 }
 
+/// A stored record for this app's API, its session dated by this tab's clock.
+fn parse(text: &str, now: f64) -> Result<Read, StoredSessionError> {
+    Read::parse(text, &api(), now, crate::clock::server_offset())
+}
+
 /// The localStorage copy, read at once (a page's first paint): no waiting for IndexedDB.
 pub fn read_copy(now: f64) -> Result<Read, StoredSessionError> {
     match local_storage() {
         Some(storage) => {
             let text = storage.get_item(&name("session")).ok().flatten();
-            Read::parse(text.as_deref().unwrap_or(""), &api(), now)
+            parse(text.as_deref().unwrap_or(""), now)
         }
         None => MEMORY.with_borrow(|memory| match memory {
             Some(record) => Ok(Read {
@@ -214,7 +219,7 @@ async fn read_database(now: f64) -> Option<Option<Read>> {
         let request = call(&store, "get", &[RECORD_KEY.into()])?;
         settle(&request, "success", "error").await?;
         let text = Reflect::get(&request, &"result".into()).ok()?.as_string();
-        Some(text.and_then(|text| Read::parse(&text, &api(), now).ok()))
+        Some(text.and_then(|text| parse(&text, now).ok()))
     }
     .await;
     close(&db);
@@ -237,7 +242,7 @@ async fn update_database(decide: Rc<dyn Fn(&Record) -> Change>, now: f64) -> Opt
                 let text = Reflect::get(&request, &"result".into())
                     .ok()
                     .and_then(|result| result.as_string());
-                let stored = text.and_then(|text| Read::parse(&text, &api(), now).ok());
+                let stored = text.and_then(|text| parse(&text, now).ok());
                 let stored_generation = stored.as_ref().map(|read| read.record.generation);
                 // A tab that found IndexedDB missing or slow wrote the copy alone: go by the
                 // newer, and store it over the older record here even when nothing else changes.

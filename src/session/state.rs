@@ -123,29 +123,27 @@ impl Session {
 
     /// This copy's clock minus the server's: when the access token arrived, less when the
     /// server issued it (`iat`, whole seconds).
-    fn clock_offset(&self) -> f64 {
+    pub fn clock_offset(&self) -> f64 {
         self.access_received_at - (self.access_token_expires - self.access_lifetime) as f64
     }
 
-    /// A copy another tab wrote, dated by this tab's clock as `mine` shows it. Tabs share the
-    /// system clock, but one stepped between two writes (or a page's own `Date`) would make
-    /// the other tabs see each new token as long lapsed and refresh it again at once, or as
-    /// not yet arrived. Clocks within `CLOCK_DISAGREEMENT_SECS` are taken to agree.
-    pub fn dated_like(mut self, mine: &Session, now: f64) -> Session {
-        let shift = mine.clock_offset() - self.clock_offset();
+    /// The copy dated by a clock `offset` seconds from the server's (this tab's, as its own
+    /// session shows it), if the copy's clock disagrees by more than `CLOCK_DISAGREEMENT_SECS`.
+    /// Tabs share the system clock, but one stepped between a write and a read (or a page's
+    /// own `Date`) would make a new token look long lapsed (refreshed again at once), a fresh
+    /// sign-in look expired (signed out), or a token look not yet arrived.
+    fn dated_by(mut self, offset: f64) -> Session {
+        let shift = offset - self.clock_offset();
         if shift.abs() > CLOCK_DISAGREEMENT_SECS {
-            self.access_received_at = (self.access_received_at + shift).min(now);
-            self.refresh_received_at = if self.refresh_token == mine.refresh_token {
-                mine.refresh_received_at
-            } else {
-                (self.refresh_received_at + shift).min(now)
-            };
+            self.access_received_at += shift;
+            self.refresh_received_at += shift;
         }
         self
     }
 
-    /// A stored copy, checked: trusting nothing in it.
-    pub fn checked(mut self, now: f64) -> Result<Session, StoredSessionError> {
+    /// A stored copy, checked: trusting nothing in it. `offset`: this tab's clock against the
+    /// server's, where it knows it.
+    pub fn checked(self, now: f64, offset: Option<f64>) -> Result<Session, StoredSessionError> {
         // The tokens must be what the stored lifetimes say they are.
         let access = decode_claims(&self.access_token).map_err(StoredSessionError::BadToken)?;
         let refresh = decode_claims(&self.refresh_token).map_err(StoredSessionError::BadToken)?;
@@ -156,16 +154,20 @@ impl Session {
         {
             return Err(StoredSessionError::Unreadable);
         }
+        let mut session = match offset {
+            Some(offset) => self.dated_by(offset),
+            None => self,
+        };
         // Written by a clock ahead of this one (a clock stepped back since, or another tab's
         // clock): dated from now. Treating the token as lapsed instead would make tabs with
         // different clocks refresh each other's tokens in turn; a token the server no longer
         // takes is refreshed at its first refusal (`SessionManager::send`).
-        self.access_received_at = self.access_received_at.min(now);
-        self.refresh_received_at = self.refresh_received_at.min(now);
-        if self.refresh_expired(now) {
+        session.access_received_at = session.access_received_at.min(now);
+        session.refresh_received_at = session.refresh_received_at.min(now);
+        if session.refresh_expired(now) {
             return Err(StoredSessionError::Expired);
         }
-        Ok(self)
+        Ok(session)
     }
 }
 
@@ -204,6 +206,51 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_copy_from_a_clock_that_disagrees_is_dated_by_this_tabs() {
+        // This tab's clock: tokens the server issued at 5_000 arrived here at 1_000.
+        let mine = session(1_000.0);
+        let offset = mine.clock_offset();
+        // The next ones, issued at 5_200, came to a tab whose clock is a day behind.
+        let behind = Session {
+            access_token: token(5_200, 5_500),
+            access_token_expires: 5_500,
+            access_received_at: 1_200.0 - 86_400.0,
+            refresh_token: token(5_200, 5_200 + 86_400),
+            refresh_received_at: 1_200.0 - 86_400.0,
+            ..mine.clone()
+        };
+        // By the writer's dates its sign-in has run out; by this tab's clock it is fresh.
+        assert_eq!(
+            behind.clone().checked(1_201.0, None),
+            Err(StoredSessionError::Expired)
+        );
+        let dated = behind.clone().checked(1_201.0, Some(offset)).unwrap();
+        assert_eq!(dated.access_received_at, 1_200.0);
+        assert_eq!(dated.refresh_received_at, 1_200.0);
+        assert_eq!(
+            dated.refresh_due_at(),
+            1_440.0,
+            "not refreshed again at once"
+        );
+        // An hour ahead: dated by this clock too, never after now.
+        let ahead = Session {
+            access_received_at: 1_200.0 + 3_600.0,
+            refresh_received_at: 1_200.0 + 3_600.0,
+            ..behind.clone()
+        };
+        let dated = ahead.checked(1_199.0, Some(offset)).unwrap();
+        assert_eq!(dated.access_received_at, 1_199.0);
+        // A few seconds apart (network time, whole-second `iat`): as it is.
+        let near = Session {
+            access_received_at: 1_203.0,
+            refresh_received_at: 1_203.0,
+            ..behind
+        };
+        let dated = near.checked(1_204.0, Some(offset)).unwrap();
+        assert_eq!(dated.access_received_at, 1_203.0);
+    }
+
+    #[test]
     fn new_session_anchors_expiry_to_local_arrival() {
         // Browser clock far from the server's (5_000): only the lifetime counts.
         let session = session(1_000_000.0);
@@ -239,7 +286,7 @@ pub(crate) mod tests {
     #[test]
     fn a_checked_copy_is_the_same_session() {
         let session = session(100.0);
-        assert_eq!(session.clone().checked(200.0), Ok(session));
+        assert_eq!(session.clone().checked(200.0, None), Ok(session));
     }
 
     #[test]
@@ -276,21 +323,25 @@ pub(crate) mod tests {
             ),
         ];
         for (session, expected) in cases {
-            assert_eq!(session.clone().checked(200.0), Err(expected), "{session:?}");
+            assert_eq!(
+                session.clone().checked(200.0, None),
+                Err(expected),
+                "{session:?}"
+            );
         }
     }
 
     #[test]
     fn expired_refresh_token_is_refused() {
         assert_eq!(
-            session(100.0).checked(100.0 + 86_400.0),
+            session(100.0).checked(100.0 + 86_400.0, None),
             Err(StoredSessionError::Expired)
         );
     }
 
     #[test]
     fn a_copy_from_a_clock_ahead_is_dated_from_now() {
-        let restored = session(10_000.0).checked(5_000.0).unwrap();
+        let restored = session(10_000.0).checked(5_000.0, None).unwrap();
         assert_eq!(restored.access_received_at, 5_000.0);
         assert!(restored.access_usable(5_000.0));
         assert_eq!(restored.refresh_due_at(), 5_240.0);
