@@ -29,16 +29,51 @@ fn locks() -> Option<wasm_bindgen::JsValue> {
 /// that never lets go: seen in Chromium, with nothing held and the queue stuck), it runs
 /// unlocked, as it would in a browser without them.
 pub async fn with_lock<T, F: Future<Output = T>>(name: &str, work: impl FnOnce(bool) -> F) -> T {
-    let Some(release) = acquire(name).await else {
-        return work(false).await;
-    };
-    let result = work(true).await;
-    let _ = release.call0(&JsValue::UNDEFINED);
-    result
+    loop {
+        match acquire(name).await {
+            Request::Granted(release) => {
+                let result = work(true).await;
+                let _ = release.call0(&JsValue::UNDEFINED);
+                return result;
+            }
+            Request::Unlocked => return work(false).await,
+            // Nothing runs in a page that has gone; one restored from the back-forward cache
+            // asks again.
+            Request::Left => shown_again().await,
+        }
+    }
 }
 
-/// Waits for the lock; returns the function that releases it.
-async fn acquire(name: &str) -> Option<Function> {
+/// What became of a request for the lock.
+enum Request {
+    /// Held until the function is called.
+    Granted(Function),
+    /// Not to be had here: no Web Locks, the request refused, or not granted in time.
+    Unlocked,
+    /// The page left (or went into the back-forward cache) while it waited: withdrawn.
+    Left,
+}
+
+async fn acquire(name: &str) -> Request {
+    request(name).await.unwrap_or(Request::Unlocked)
+}
+
+/// Until the page is shown again (`pageshow`).
+async fn shown_again() {
+    let (shown_tx, shown) = oneshot::channel::<()>();
+    let mut shown_tx = Some(shown_tx);
+    let _on_show = web_sys::window().map(|window| {
+        EventListener::new(&window, "pageshow", move |_| {
+            if let Some(shown_tx) = shown_tx.take() {
+                let _ = shown_tx.send(());
+            }
+        })
+    });
+    let _ = shown.await;
+}
+
+/// Asks for the lock and waits; `None` where the browser has no Web Locks to ask.
+async fn request(name: &str) -> Option<Request> {
     let locks = locks()?;
     let request: Function = Reflect::get(&locks, &"request".into())
         .ok()?
@@ -92,9 +127,13 @@ async fn acquire(name: &str) -> Option<Function> {
     // A page leaving (or going into the back-forward cache) withdraws its request: granted to
     // a page that is gone, the lock was seen held by nobody with every other tab's request
     // stuck behind it (Chromium).
+    let left = Rc::new(Cell::new(false));
     let _on_leave = web_sys::window().map(|window| {
-        let give_up = give_up.clone();
-        EventListener::new(&window, "pagehide", move |_| give_up())
+        let (give_up, left) = (give_up.clone(), left.clone());
+        EventListener::new(&window, "pagehide", move |_| {
+            left.set(true);
+            give_up();
+        })
     });
     let answered = select(granted_rx, JsFuture::from(requested));
     let outcome = select(answered, TimeoutFuture::new(LOCK_PATIENCE_MS)).await;
@@ -109,12 +148,16 @@ async fn acquire(name: &str) -> Option<Function> {
             // A grant already on its way still calls back (and is let go there).
             on_granted.forget();
         }
-        return None;
+        return Some(if left.get() {
+            Request::Left
+        } else {
+            Request::Unlocked
+        });
     }
     if !granted {
-        return None;
+        return Some(Request::Unlocked);
     }
     // The browser has called back, and never does twice: the closure may go now.
     drop(on_granted);
-    Some(release)
+    Some(Request::Granted(release))
 }
