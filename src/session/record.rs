@@ -143,12 +143,20 @@ pub fn signed_in(current: &Record, session: Session) -> Change {
     })
 }
 
-/// A refresh answer is stored only onto the very copy it was made from: nobody moved on (another
-/// tab's refresh, a sign-out, another sign-in) while it was under way.
+/// A refresh answer is stored only onto the tokens it was made from: nobody moved on (another
+/// tab's refresh, a sign-out, another sign-in) while it was under way. A profile saved
+/// meanwhile stays (dropping the answer for it would have the next tab refresh the same token
+/// again: storm seed 10013).
 pub fn refreshed(current: &Record, used: &Session, next: Session) -> Change {
     let stored = current.session_of(&used.sign_in)?;
-    (stored.generation == used.generation && stored.refresh_token == used.refresh_token)
-        .then(|| current.next(Some(next)))
+    (stored.refresh_token == used.refresh_token && stored.access_token == used.access_token).then(
+        || {
+            current.next(Some(Session {
+                user: stored.user.clone(),
+                ..next
+            }))
+        },
+    )
 }
 
 /// A profile is saved only onto the same user's same sign-in, with whatever tokens it now has.
@@ -220,6 +228,20 @@ mod tests {
             ..session(300.0)
         };
         assert_eq!(refreshed(&stored(bob), &mine, rotated(&mine)), None);
+    }
+
+    #[test]
+    fn a_profile_saved_during_a_refresh_keeps_both() {
+        let record = stored(session(100.0));
+        let mine = record.session.clone().unwrap();
+        let mut renamed = mine.user.clone();
+        renamed.name = Some("Alice B".into());
+        let saved = profile_saved(&record, "a", renamed.clone()).unwrap();
+        let next = refreshed(&saved, &mine, rotated(&mine)).unwrap();
+        let session = next.session.unwrap();
+        assert_eq!(session.user, renamed);
+        assert_eq!(session.refresh_token, rotated(&mine).refresh_token);
+        assert_eq!(next.generation, 3);
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! content, wherever and under whatever name it is kept).
 //!
 //! sign_out.rs: no refresh token alive once /login shows, nor after a sign-in whose profile
-//! call failed; tabs.rs: a sign-out in one tab while another's refresh answer is held back, and a
-//! late profile answer for one user after another signed in; wake.rs: a frozen or back-forward
+//! call failed; tabs.rs: a sign-out in one tab while another's refresh answer is held back, a
+//! late profile answer for one user after another signed in, and a profile saved during another
+//! tab's refresh; wake.rs: a frozen or back-forward
 //! cached tab waking after the user changed; apps.rs: two builds under two base paths of one
 //! origin, and `next` through `%2e%2e`; clock.rs: a clock stepped back; refusals.rs: a gateway's
 //! 403 or 413 on refresh; stored.rs: an entry of a newer format; links.rs: the emailed links

@@ -208,3 +208,86 @@ async fn a_late_profile_answer_never_lands_on_another_users_tokens() {
         problems.join("\n")
     );
 }
+
+/// Tab A's refresh answer is held back (A holds the refresh lock); meanwhile tab B saves a new
+/// profile name. Once A's answer is let through, both must be kept: the new tokens and the new
+/// name, with no second refresh of the same token by the tab that waited for the lock (storm
+/// seed 10013 in WebKit: the answer was dropped because the record had moved on by the profile
+/// save, and the next tab refreshed the same token again).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_profile_saved_during_another_tabs_refresh_keeps_both() {
+    skip_unless_e2e!();
+    let app = App::start_with(BackendOptions::short_access()).await;
+    app.add_user(ALICE).await;
+    let first = app.browser.client.window().await.expect("window handle");
+    control_tab(&app).await;
+    app.sign_in(ALICE, PASSWORD).await;
+    app.goto("/settings").await;
+    let second = controlled_tab(&app, &[], "/settings").await;
+    app.wait_for(find::PROFILE_FORM).await;
+    let tabs = [first, second];
+    for tab in &tabs {
+        app.switch_to(tab).await;
+        app.control("hold", json!({ "path": "/jwt/refresh", "count": 1 }))
+            .await;
+    }
+    let holder = app
+        .poll(
+            "a tab's refresh answer to be held",
+            Duration::from_secs(20),
+            || async {
+                for (i, tab) in tabs.iter().enumerate() {
+                    app.switch_to(tab).await;
+                    if app.js("return window.__storm.held;", vec![]).await == json!(1) {
+                        return Some(i);
+                    }
+                }
+                None
+            },
+        )
+        .await;
+    let (tab_a, tab_b) = (&tabs[holder], &tabs[1 - holder]);
+
+    app.switch_to(tab_b).await;
+    app.fill("name", "Alice Renamed").await;
+    app.click(&find::submit(find::PROFILE_FORM)).await;
+    app.wait_for(&find::notice("profile-saved")).await;
+    app.switch_to(tab_a).await;
+    app.control("release", json!(true)).await;
+    let answer = app
+        .poll(
+            "tab A's refresh answer",
+            Duration::from_secs(10),
+            || async {
+                app.auth_calls_to("/jwt/refresh/")
+                    .await
+                    .into_iter()
+                    .find(|c| c["status"] == json!(200))
+            },
+        )
+        .await;
+    let new_token = answer["answer"]["refresh"]
+        .as_str()
+        .expect("a refresh token in A's answer")
+        .to_string();
+    // Time for the tab that waited for the lock to take it and decide.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let calls = app.backend.refresh_calls().await;
+    let stored = app.stored_session().await.expect("a stored session");
+    let problems: Vec<String> = [
+        (calls != 1).then(|| format!("{calls} refresh calls, where A's was the only one due")),
+        (stored.refresh_token() != new_token)
+            .then(|| "the stored refresh token isn't the one in A's answer".to_string()),
+        (stored.session["user"]["name"] != json!("Alice Renamed"))
+            .then(|| format!("the stored name is {}", stored.session["user"]["name"])),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    assert!(
+        problems.is_empty(),
+        "after a profile save in tab B during tab A's refresh: {}",
+        problems.join("; ")
+    );
+}
