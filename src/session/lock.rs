@@ -29,14 +29,21 @@ fn locks() -> Option<wasm_bindgen::JsValue> {
 /// that never lets go: seen in Chromium, with nothing held and the queue stuck), it runs
 /// unlocked, as it would in a browser without them.
 pub async fn with_lock<T, F: Future<Output = T>>(name: &str, work: impl FnOnce(bool) -> F) -> T {
+    let Some(release) = acquire(name).await else {
+        return work(false).await;
+    };
+    let result = work(true).await;
+    let _ = release.call0(&JsValue::UNDEFINED);
+    result
+}
+
+/// Waits for the lock; returns the function that releases it, or `None` to run unlocked.
+/// Compiled once, not once per caller's work.
+async fn acquire(name: &str) -> Option<Function> {
     loop {
-        match acquire(name).await {
-            Request::Granted(release) => {
-                let result = work(true).await;
-                let _ = release.call0(&JsValue::UNDEFINED);
-                return result;
-            }
-            Request::Unlocked => return work(false).await,
+        match request(name).await? {
+            Request::Granted(release) => return Some(release),
+            Request::Unlocked => return None,
             // Nothing runs in a page that has gone; one restored from the back-forward cache
             // asks again.
             Request::Left => shown_again().await,
@@ -52,10 +59,6 @@ enum Request {
     Unlocked,
     /// The page left (or went into the back-forward cache) while it waited: withdrawn.
     Left,
-}
-
-async fn acquire(name: &str) -> Request {
-    request(name).await.unwrap_or(Request::Unlocked)
 }
 
 /// Until the page is shown again (`pageshow`).
