@@ -14,8 +14,10 @@
 //! 403 or 413 on refresh; stored.rs: an entry of a newer format; links.rs: the emailed links
 //! leave the address bar; locks.rs: a tab leaving while it waits for the refresh lock.
 
+use std::time::Duration;
+
 use fantoccini::wd::WindowHandle;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::sessions::new_tab;
 use crate::support::storm::PAGE_CONTROLS;
@@ -51,6 +53,66 @@ async fn controlled_tab(app: &App, extra: &[&str], path: &str) -> WindowHandle {
     }
     app.goto(path).await;
     handle
+}
+
+/// Alice signed in in two tabs of one browser, both with the page controls and both at `path`
+/// (the second one current): `[first, second]`.
+async fn alice_in_two_tabs(app: &App, path: &str) -> [WindowHandle; 2] {
+    app.add_user(ALICE).await;
+    let first = app.browser.client.window().await.expect("window handle");
+    control_tab(app).await;
+    app.sign_in(ALICE, PASSWORD).await;
+    if path != "/dashboard" {
+        app.goto(path).await;
+    }
+    let second = controlled_tab(app, &[], path).await;
+    [first, second]
+}
+
+/// Holds back the next refresh answer in both `tabs` (after setting `controls` in each) and
+/// waits for one to be held: the tab that sent it (tab A, holding the refresh lock) and the
+/// other one (tab B).
+async fn hold_the_next_refresh<'t>(
+    app: &App,
+    tabs: &'t [WindowHandle; 2],
+    controls: &[(&str, Value)],
+) -> (&'t WindowHandle, &'t WindowHandle) {
+    for tab in tabs {
+        app.switch_to(tab).await;
+        app.control("hold", json!({ "path": "/jwt/refresh", "count": 1 }))
+            .await;
+        for (field, value) in controls {
+            app.control(field, value.clone()).await;
+        }
+    }
+    let holder = app
+        .poll(
+            "a tab's refresh answer to be held",
+            Duration::from_secs(20),
+            || async {
+                for (i, tab) in tabs.iter().enumerate() {
+                    app.switch_to(tab).await;
+                    if app.js("return window.__storm.held;", vec![]).await == json!(1) {
+                        return Some(i);
+                    }
+                }
+                None
+            },
+        )
+        .await;
+    (&tabs[holder], &tabs[1 - holder])
+}
+
+/// The first refresh call the current tab saw answered 200, waited for `within` (`what` names
+/// it for a failure).
+async fn answered_refresh(app: &App, what: &str, within: Duration) -> Value {
+    app.poll(what, within, || async {
+        app.auth_calls_to("/jwt/refresh/")
+            .await
+            .into_iter()
+            .find(|c| c["status"] == json!(200))
+    })
+    .await
 }
 
 /// The owner (email) of an access token, as the backend's `users/me/` says; `None` if refused.

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::{control_tab, controlled_tab, ALICE, PASSWORD};
+use super::{alice_in_two_tabs, answered_refresh, ALICE};
 use crate::sessions::refused_refreshes;
 use crate::support::{App, BackendOptions};
 
@@ -20,11 +20,7 @@ async fn a_backward_clock_step_signs_nobody_out() {
         ..Default::default()
     })
     .await;
-    app.add_user(ALICE).await;
-    let first = app.browser.client.window().await.expect("window handle");
-    control_tab(&app).await;
-    app.sign_in(ALICE, PASSWORD).await;
-    let second = controlled_tab(&app, &[], "/dashboard").await;
+    let [first, second] = alice_in_two_tabs(&app, "/dashboard").await;
     app.wait_for_text("#user-email", ALICE).await;
     app.control("clockShift", json!(3_600_000)).await;
 
@@ -33,15 +29,10 @@ async fn a_backward_clock_step_signs_nobody_out() {
         .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
         .await;
     app.switch_to(&second).await;
-    app.poll(
+    answered_refresh(
+        &app,
         "the stepped-back tab to refresh",
         Duration::from_secs(30),
-        || async {
-            app.auth_calls_to("/jwt/refresh/")
-                .await
-                .into_iter()
-                .find(|c| c["status"] == json!(200))
-        },
     )
     .await;
     tokio::time::sleep(Duration::from_secs(1)).await;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{control_tab, controlled_tab, ALICE, PASSWORD};
+use super::{alice_in_two_tabs, hold_the_next_refresh, ALICE};
 use crate::support::{App, BackendOptions};
 
 /// Tab A's refresh answer is held back, so A holds the refresh lock; tab B's refresh, due at
@@ -17,36 +17,10 @@ use crate::support::{App, BackendOptions};
 async fn a_tab_that_leaves_while_waiting_for_the_refresh_lock_leaves_it_free() {
     skip_unless_e2e!();
     let app = App::start_with(BackendOptions::short_access()).await;
-    app.add_user(ALICE).await;
-    let first = app.browser.client.window().await.expect("window handle");
-    control_tab(&app).await;
-    app.sign_in(ALICE, PASSWORD).await;
-    let second = controlled_tab(&app, &[], "/dashboard").await;
+    let tabs = alice_in_two_tabs(&app, "/dashboard").await;
     app.wait_for_text("#user-email", ALICE).await;
-    let tabs = [first, second];
-    for tab in &tabs {
-        app.switch_to(tab).await;
-        app.control("hold", json!({ "path": "/jwt/refresh", "count": 1 }))
-            .await;
-    }
-
     // The refresh is due ~5 s after sign-in: the tab whose answer is held holds the lock.
-    let holder = app
-        .poll(
-            "a tab's refresh answer to be held",
-            Duration::from_secs(20),
-            || async {
-                for (i, tab) in tabs.iter().enumerate() {
-                    app.switch_to(tab).await;
-                    if app.js("return window.__storm.held;", vec![]).await == json!(1) {
-                        return Some(i);
-                    }
-                }
-                None
-            },
-        )
-        .await;
-    let (tab_a, tab_b) = (&tabs[holder], &tabs[1 - holder]);
+    let (tab_a, tab_b) = hold_the_next_refresh(&app, &tabs, &[]).await;
     app.switch_to(tab_b).await;
     let query = "return navigator.locks.query().then(q => JSON.stringify(q));";
     let lock = app

@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{control_tab, controlled_tab, owner_of, screen_lines, ALICE, BOB, PASSWORD};
+use super::{
+    alice_in_two_tabs, answered_refresh, control_tab, controlled_tab, hold_the_next_refresh,
+    owner_of, screen_lines, ALICE, BOB, PASSWORD,
+};
 use crate::support::tokens::refresh_token_alive;
 use crate::support::{find, App, BackendOptions};
 
@@ -20,37 +23,10 @@ use crate::support::{find, App, BackendOptions};
 async fn a_sign_out_during_another_tabs_refresh_stays_signed_out() {
     skip_unless_e2e!();
     let app = App::start_with(BackendOptions::short_access()).await;
-    app.add_user(ALICE).await;
-    let first = app.browser.client.window().await.expect("window handle");
-    control_tab(&app).await;
-    app.sign_in(ALICE, PASSWORD).await;
-    let second = controlled_tab(&app, &[], "/dashboard").await;
+    let tabs = alice_in_two_tabs(&app, "/dashboard").await;
     app.wait_for_text("#user-email", ALICE).await;
-    let tabs = [first, second];
-    for tab in &tabs {
-        app.switch_to(tab).await;
-        app.control("hold", json!({ "path": "/jwt/refresh", "count": 1 }))
-            .await;
-        app.control("idbDelay", json!(1500)).await;
-    }
-
     // The refresh is due ~5 s after sign-in: the tab that sent it is tab A.
-    let refreshing = app
-        .poll(
-            "a tab's refresh answer to be held",
-            Duration::from_secs(20),
-            || async {
-                for (i, tab) in tabs.iter().enumerate() {
-                    app.switch_to(tab).await;
-                    if app.js("return window.__storm.held;", vec![]).await == json!(1) {
-                        return Some(i);
-                    }
-                }
-                None
-            },
-        )
-        .await;
-    let (tab_a, tab_b) = (&tabs[refreshing], &tabs[1 - refreshing]);
+    let (tab_a, tab_b) = hold_the_next_refresh(&app, &tabs, &[("idbDelay", json!(1500))]).await;
     let mut held = app.refresh_tokens_seen().await;
     held.extend(
         app.stored_session()
@@ -65,18 +41,7 @@ async fn a_sign_out_during_another_tabs_refresh_stays_signed_out() {
     app.wait_for_pathname("/login").await;
 
     app.switch_to(tab_a).await;
-    let answer = app
-        .poll(
-            "tab A's refresh answer",
-            Duration::from_secs(10),
-            || async {
-                app.auth_calls_to("/jwt/refresh/")
-                    .await
-                    .into_iter()
-                    .find(|c| c["status"] == json!(200))
-            },
-        )
-        .await;
+    let answer = answered_refresh(&app, "tab A's refresh answer", Duration::from_secs(10)).await;
     let late_token = answer["answer"]["refresh"]
         .as_str()
         .expect("a refresh token in A's answer")
@@ -218,35 +183,9 @@ async fn a_late_profile_answer_never_lands_on_another_users_tokens() {
 async fn a_profile_saved_during_another_tabs_refresh_keeps_both() {
     skip_unless_e2e!();
     let app = App::start_with(BackendOptions::short_access()).await;
-    app.add_user(ALICE).await;
-    let first = app.browser.client.window().await.expect("window handle");
-    control_tab(&app).await;
-    app.sign_in(ALICE, PASSWORD).await;
-    app.goto("/settings").await;
-    let second = controlled_tab(&app, &[], "/settings").await;
+    let tabs = alice_in_two_tabs(&app, "/settings").await;
     app.wait_for(find::PROFILE_FORM).await;
-    let tabs = [first, second];
-    for tab in &tabs {
-        app.switch_to(tab).await;
-        app.control("hold", json!({ "path": "/jwt/refresh", "count": 1 }))
-            .await;
-    }
-    let holder = app
-        .poll(
-            "a tab's refresh answer to be held",
-            Duration::from_secs(20),
-            || async {
-                for (i, tab) in tabs.iter().enumerate() {
-                    app.switch_to(tab).await;
-                    if app.js("return window.__storm.held;", vec![]).await == json!(1) {
-                        return Some(i);
-                    }
-                }
-                None
-            },
-        )
-        .await;
-    let (tab_a, tab_b) = (&tabs[holder], &tabs[1 - holder]);
+    let (tab_a, tab_b) = hold_the_next_refresh(&app, &tabs, &[]).await;
 
     app.switch_to(tab_b).await;
     app.fill("name", "Alice Renamed").await;
@@ -254,18 +193,7 @@ async fn a_profile_saved_during_another_tabs_refresh_keeps_both() {
     app.wait_for(&find::notice("profile-saved")).await;
     app.switch_to(tab_a).await;
     app.control("release", json!(true)).await;
-    let answer = app
-        .poll(
-            "tab A's refresh answer",
-            Duration::from_secs(10),
-            || async {
-                app.auth_calls_to("/jwt/refresh/")
-                    .await
-                    .into_iter()
-                    .find(|c| c["status"] == json!(200))
-            },
-        )
-        .await;
+    let answer = answered_refresh(&app, "tab A's refresh answer", Duration::from_secs(10)).await;
     let new_token = answer["answer"]["refresh"]
         .as_str()
         .expect("a refresh token in A's answer")
