@@ -1,10 +1,11 @@
 //! The reference Django backend (backend/manage.py runserver), one per test: its own port, SQLite
 //! file (a copy of a database migrated once per test binary) and email outbox folder.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use std::os::unix::process::CommandExt;
@@ -92,12 +93,34 @@ fn manage_py() -> PathBuf {
     repo_root().join("backend/manage.py")
 }
 
-/// A port that was free a moment ago.
+/// A port that was free a moment ago, for a server the test starts.
+///
+/// Chosen below the kernel's ephemeral range, so no outgoing connection (the browsers', the
+/// drivers', the harness's) can be given it before the server binds it, and never handed out
+/// twice by this test binary. (Asking the kernel for port 0 gave an ephemeral port, which
+/// Chromium's next connection took in one CI run: "That port is already in use".)
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("no free port")
+    static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32768);
+    const LOWEST: u32 = 10_000;
+    let span = ephemeral_low.saturating_sub(LOWEST).max(1);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+        ^ std::process::id().wrapping_mul(2_654_435_761);
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    for step in 0..span {
+        let port = (LOWEST + (seed.wrapping_add(step.wrapping_mul(7_919))) % span) as u16;
+        if !handed_out.contains(&port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            handed_out.insert(port);
+            return port;
+        }
+    }
+    panic!("no free port between {LOWEST} and {ephemeral_low}")
 }
 
 /// Runs `manage.py migrate` once per test binary into a template SQLite file; each backend gets a copy.
@@ -219,8 +242,17 @@ impl Backend {
             stderr_log: dir.join("backend.stderr.log"),
             child: None,
         };
-        backend.start_again().await;
-        backend
+        // Another program can still take a port between free_port and runserver's bind: move on.
+        for _ in 0..3 {
+            match backend.launch().await {
+                Err(why) if why.contains("That port is already in use") => {
+                    backend.port = free_port()
+                }
+                Err(why) => panic!("{why}"),
+                Ok(()) => return backend,
+            }
+        }
+        panic!("the backend found three ports taken in a row")
     }
 
     /// The port it listens on (127.0.0.1).
@@ -251,6 +283,12 @@ impl Backend {
     /// (Re)starts the server on the same port with the same database and outbox, and waits until
     /// its /health/ answers with the PID just started.
     pub async fn start_again(&mut self) {
+        if let Err(why) = self.launch().await {
+            panic!("{why}")
+        }
+    }
+
+    async fn launch(&mut self) -> Result<(), String> {
         assert!(self.child.is_none(), "the backend is already running");
         let append = |p: &Path| {
             File::options()
@@ -292,20 +330,20 @@ impl Backend {
         })
         .await;
         match outcome {
-            Some(Ok(())) => {}
+            Some(Ok(())) => Ok(()),
             Some(Err(status)) => {
                 self.child = None;
-                panic!(
+                Err(format!(
                     "the backend exited early ({status}); stderr ({}):\n{}",
                     self.stderr_log.display(),
                     self.log_tail(40)
-                );
+                ))
             }
-            None => panic!(
+            None => Err(format!(
                 "the backend (pid {pid}) did not answer GET {health} with its pid within 30 s; stderr ({}):\n{}",
                 self.stderr_log.display(),
                 self.log_tail(40)
-            ),
+            )),
         }
     }
 
