@@ -310,3 +310,54 @@ async fn a_session_survives_storage_exactly() {
         .expect("IndexedDB holds it too");
     assert_eq!(read.record, written);
 }
+
+#[wasm_bindgen_test]
+async fn a_sign_out_written_to_the_copy_alone_is_never_undone_by_indexeddb() {
+    let now = js_sys::Date::now() / 1000.0;
+    let user: api::User =
+        djoser_auth_spa::json::parse(r#"{"id":7,"email":"eve@example.com"}"#).expect("a user");
+    let tokens = api::TokenPair {
+        access: jwt(now as i64, now as i64 + 300),
+        refresh: jwt(now as i64, now as i64 + 86_400),
+    };
+    let session =
+        djoser_auth_spa::session::Session::new(user, tokens, now, "split".into()).unwrap();
+    let Updated::Written(stored) = shared::update(
+        move |current| record::signed_in(current, session.clone()),
+        now,
+    )
+    .await
+    else {
+        panic!("the sign-in wasn't stored");
+    };
+    let mine = stored.session.clone().expect("a session");
+    // Another tab, IndexedDB too slow for it, writes its sign-out to the copy alone while this
+    // tab's refresh answer is being stored: both are one generation on.
+    let out = record::signed_out(&stored, "split").unwrap();
+    let answer = djoser_auth_spa::session::Session {
+        refresh_token: jwt(now as i64 + 1, now as i64 + 86_401),
+        ..mine.clone()
+    };
+    let updated = shared::update(
+        move |current| {
+            put_raw(&out.stored().unwrap());
+            record::refreshed(current, &mine, answer.clone())
+        },
+        now,
+    )
+    .await;
+    assert!(
+        matches!(&updated, Updated::Unchanged(Some(read)) if read.record.session.is_none()),
+        "the refresh is overtaken by the sign-out"
+    );
+    // IndexedDB holds the refresh, the copy the sign-out: they read as signed out, and the
+    // next step stores that in IndexedDB too.
+    let read = shared::read(now).await.expect("a record");
+    assert!(read.record.session.is_none() && read.record.has_ended("split"));
+    shared::update(|_| None, now).await;
+    LocalStorage::raw()
+        .remove_item(&shared::name("session"))
+        .unwrap();
+    let read = shared::read(now).await.expect("IndexedDB's record");
+    assert!(read.record.session.is_none() && read.record.has_ended("split"));
+}

@@ -79,6 +79,30 @@ impl Read {
         }
         Ok(Read { record, dropped })
     }
+
+    /// IndexedDB's read and the copy's made one: the later generation (the first on a tie),
+    /// holding every sign-in either of them ended. A sign-out written to the copy alone (its
+    /// IndexedDB too slow) then ends that sign-in even where IndexedDB holds a refresh of the
+    /// same generation (storm seeds 12004 and 12008).
+    pub fn joined(first: Option<Read>, second: Option<Read>) -> Option<Read> {
+        let (mut later, other) = match (first, second) {
+            (Some(a), Some(b)) if b.record.generation > a.record.generation => (b, a),
+            (Some(a), Some(b)) => (a, b),
+            (one, None) | (None, one) => return one,
+        };
+        for sign_in in &other.record.ended {
+            later.record = later.record.with_ended(sign_in);
+        }
+        if later
+            .record
+            .session
+            .as_ref()
+            .is_some_and(|s| later.record.has_ended(&s.sign_in))
+        {
+            later.record.session = None;
+        }
+        Some(later)
+    }
 }
 
 impl Record {
@@ -228,6 +252,36 @@ mod tests {
             ..session(300.0)
         };
         assert_eq!(refreshed(&stored(bob), &mine, rotated(&mine)), None);
+    }
+
+    #[test]
+    fn a_sign_out_in_one_store_ends_a_refresh_of_the_same_generation_in_the_other() {
+        let record = stored(session(100.0));
+        let mine = record.session.clone().unwrap();
+        // One tab's refresh went to IndexedDB while another, IndexedDB too slow for it, wrote
+        // its sign-out to the copy alone: both are generation 2.
+        let refresh = refreshed(&record, &mine, rotated(&mine)).unwrap();
+        let out = signed_out(&record, "a").unwrap();
+        assert_eq!(refresh.generation, out.generation);
+        for (first, second) in [(&refresh, &out), (&out, &refresh)] {
+            let joined = Read::joined(read(first).ok(), read(second).ok()).unwrap();
+            assert_eq!(joined.record.session, None);
+            assert!(joined.record.has_ended("a"));
+        }
+        // A later generation wins, but never brings an ended sign-in back.
+        let later = refreshed(&refresh, refresh.session.as_ref().unwrap(), rotated(&mine)).unwrap();
+        let joined = Read::joined(read(&later).ok(), read(&out).ok()).unwrap();
+        assert_eq!((joined.record.generation, joined.record.session), (3, None));
+        // Another user's sign-in after it stays.
+        let bob = Session {
+            sign_in: "b".into(),
+            ..session(300.0)
+        };
+        let theirs = signed_in(&out, bob).unwrap();
+        let joined = Read::joined(read(&refresh).ok(), read(&theirs).ok()).unwrap();
+        assert_eq!(Ok(joined), read(&theirs));
+        // One store alone is read as it is.
+        assert_eq!(Read::joined(None, read(&out).ok()), read(&out).ok());
     }
 
     #[test]

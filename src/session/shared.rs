@@ -5,7 +5,8 @@
 //!   and the browser runs those one at a time across every tab and process.
 //! - localStorage keeps a copy: read synchronously when a page loads (the first paint doesn't
 //!   wait), and its `storage` event tells the other tabs that something changed. A copy is
-//!   never overwritten by an older generation, and a decision goes by the newer of the two.
+//!   never overwritten by an older generation, and a decision goes by both
+//!   (`Read::joined`: the later generation, with every sign-in either ended).
 //! - Without IndexedDB, the same steps run on localStorage under a Web Lock (or plainly,
 //!   where there are none); with site storage blocked, in this tab's memory only.
 //!
@@ -106,15 +107,6 @@ fn write_copy(record: &Record, now: f64) -> bool {
     written
 }
 
-/// The newer of two reads (IndexedDB's first when they tie).
-fn newer(first: Option<Read>, second: Option<Read>) -> Option<Read> {
-    match (first, second) {
-        (Some(a), Some(b)) if b.record.generation > a.record.generation => Some(b),
-        (Some(a), _) => Some(a),
-        (None, b) => b,
-    }
-}
-
 /// What the tabs agree on now.
 pub async fn read(now: f64) -> Option<Read> {
     let stored = if available() {
@@ -122,7 +114,7 @@ pub async fn read(now: f64) -> Option<Read> {
     } else {
         None
     };
-    newer(stored, read_copy(now).ok())
+    Read::joined(stored, read_copy(now).ok())
 }
 
 /// What became of an [`update`].
@@ -163,12 +155,22 @@ async fn update_with(decide: Rc<dyn Fn(&Record) -> Change>, now: f64) -> Updated
             let _ = done.send(update_database(Rc::new(step), now).await);
         });
         match bounded(outcome).await {
-            Some(Ok(Some(updated))) => {
-                if let Updated::Written(record) = &updated {
-                    write_copy(record, now);
-                }
-                return updated;
+            Some(Ok(Some(Updated::Written(record)))) => {
+                write_copy(&record, now);
+                // A tab that gave up on IndexedDB may have ended this sign-in in the copy alone
+                // after this step read it: then the change is overtaken, as if never written.
+                let written = Read {
+                    record: record.clone(),
+                    dropped: None,
+                };
+                return match Read::joined(Some(written), read_copy(now).ok()) {
+                    Some(agreed) if agreed.record.session != record.session => {
+                        Updated::Unchanged(Some(agreed))
+                    }
+                    _ => Updated::Written(record),
+                };
             }
+            Some(Ok(Some(updated))) => return updated,
             None => given_up.set(true),
             Some(_) => {}
         }
@@ -243,14 +245,15 @@ async fn update_database(decide: Rc<dyn Fn(&Record) -> Change>, now: f64) -> Opt
                     .ok()
                     .and_then(|result| result.as_string());
                 let stored = text.and_then(|text| parse(&text, now).ok());
-                let stored_generation = stored.as_ref().map(|read| read.record.generation);
-                // A tab that found IndexedDB missing or slow wrote the copy alone: go by the
-                // newer, and store it over the older record here even when nothing else changes.
-                let current = newer(stored, read_copy(now).ok());
-                let copy_newer = current
+                let stored_record = stored.as_ref().map(|read| read.record.clone());
+                // A tab that found IndexedDB missing or slow wrote the copy alone: go by both,
+                // and store what they agree on over the record here even when nothing else
+                // changes.
+                let current = Read::joined(stored, read_copy(now).ok());
+                let stored_differs = current
                     .as_ref()
-                    .zip(stored_generation)
-                    .is_some_and(|(read, stored)| read.record.generation != stored);
+                    .zip(stored_record)
+                    .is_some_and(|(read, stored)| read.record != stored);
                 let base = current
                     .as_ref()
                     .map_or_else(|| Record::empty(&api()), |read| read.record.clone());
@@ -261,7 +264,7 @@ async fn update_database(decide: Rc<dyn Fn(&Record) -> Change>, now: f64) -> Opt
                 };
                 let updated = match decide(&base) {
                     None => {
-                        if copy_newer {
+                        if stored_differs {
                             put(&base);
                         }
                         Updated::Unchanged(current)
