@@ -6,7 +6,8 @@
 //! content, wherever and under whatever name it is kept).
 //!
 //! sign_out.rs: no refresh token alive once /login shows, nor after a sign-in whose profile
-//! call failed; tabs.rs: a sign-out in one tab while another's refresh answer is held back, a
+//! call failed; tabs.rs: a sign-out in one tab while another's refresh answer is held back (and
+//! one written to the copy alone meanwhile), a
 //! late profile answer for one user after another signed in, and a profile saved during another
 //! tab's refresh; wake.rs: a frozen or back-forward
 //! cached tab waking after the user changed; apps.rs: two builds under two base paths of one

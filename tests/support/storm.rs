@@ -15,6 +15,8 @@ use super::app::App;
 /// An init script: `window.__storm`, the test's controls in the tab, all off at first.
 ///
 /// - `idbDelay`: ms by which every `indexedDB.open` success/error reaches the page.
+/// - `idbCommitDelay`: ms by which every `readwrite` transaction's `complete` reaches the page
+///   (the write is stored at once; the page hears of it late).
 /// - `clockShift`: ms subtracted from `Date.now()` (a clock stepped back when positive).
 /// - `refreshDelay`: ms by which a `jwt/refresh/` answer reaches the page (the server acted).
 /// - `loseRefresh`: how many next `jwt/refresh/` answers are lost: the server acted, the page
@@ -34,7 +36,7 @@ use super::app::App;
 ///   `MutationObserver`, so even a moment's display is caught.
 pub const PAGE_CONTROLS: &str = r#"(() => {
   const ctl = (window.__storm = {
-    idbDelay: 0, clockShift: 0, refreshDelay: 0, loseRefresh: 0, gateway: [],
+    idbDelay: 0, idbCommitDelay: 0, clockShift: 0, refreshDelay: 0, loseRefresh: 0, gateway: [],
     hold: null, release: false, held: 0, auth: [],
     doc: Math.random().toString(36).slice(2) + Date.now().toString(36),
   });
@@ -101,6 +103,25 @@ pub const PAGE_CONTROLS: &str = r#"(() => {
         });
       }
       return request;
+    };
+  }
+
+  if (window.IDBDatabase && IDBDatabase.prototype.transaction) {
+    const transaction = IDBDatabase.prototype.transaction;
+    IDBDatabase.prototype.transaction = function (stores, mode) {
+      const t = transaction.apply(this, arguments);
+      if (mode === 'readwrite') {
+        let handler = null;
+        Object.defineProperty(t, 'oncomplete', {
+          configurable: true, get() { return handler; }, set(h) { handler = h; },
+        });
+        t.addEventListener('complete', (event) => {
+          const deliver = () => { if (handler) handler.call(t, event); };
+          const delay = ctl.idbCommitDelay;
+          if (delay > 0) setTimeout(deliver, delay); else deliver();
+        });
+      }
+      return t;
     };
   }
 

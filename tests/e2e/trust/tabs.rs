@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use fantoccini::wd::WindowHandle;
 use serde_json::json;
 
 use super::{
@@ -27,6 +28,41 @@ async fn a_sign_out_during_another_tabs_refresh_stays_signed_out() {
     app.wait_for_text("#user-email", ALICE).await;
     // The refresh is due ~5 s after sign-in: the tab that sent it is tab A.
     let (tab_a, tab_b) = hold_the_next_refresh(&app, &tabs, &[("idbDelay", json!(1500))]).await;
+    sign_out_in_b_as_as_answer_lands(&app, tab_a, tab_b, None).await;
+}
+
+/// The same, but the sign-out is written to the copy alone (tab B's IndexedDB answers 3 s late,
+/// past what a change waits for it) after tab A's refresh answer was decided and stored in
+/// IndexedDB, and before A heard it stored (its commit reaches A 1.75 s late): both stores then
+/// hold generations of the same number, one signed in, one signed out (storm seeds 12004 and
+/// 12008 under heavy load).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sign_out_written_to_the_copy_alone_during_another_tabs_refresh_stays_signed_out() {
+    skip_unless_e2e!();
+    let app = App::start_with(BackendOptions::short_access()).await;
+    let tabs = alice_in_two_tabs(&app, "/dashboard").await;
+    app.wait_for_text("#user-email", ALICE).await;
+    let (tab_a, tab_b) = hold_the_next_refresh(&app, &tabs, &[]).await;
+    app.switch_to(tab_b).await;
+    app.control("idbDelay", json!(3000)).await;
+    app.switch_to(tab_a).await;
+    app.control("idbCommitDelay", json!(1750)).await;
+    // B gives up on IndexedDB ~2 s after its revocation and writes the copy; A, released 0.7 s
+    // after the click, decides at once and hears its commit ~2.5 s after the click, still
+    // within the 2 s its own step waits.
+    sign_out_in_b_as_as_answer_lands(&app, tab_a, tab_b, Some(Duration::from_millis(700))).await;
+}
+
+/// Releases tab A's held refresh answer and at once signs out in tab B (or releases it
+/// `release_after_click` after the click); then no tab may show
+/// the account again, nor end signed in, nothing may stay stored, and every refresh token the browser held (A's late
+/// one too) must be refused.
+async fn sign_out_in_b_as_as_answer_lands(
+    app: &App,
+    tab_a: &WindowHandle,
+    tab_b: &WindowHandle,
+    release_after_click: Option<Duration>,
+) {
     let mut held = app.refresh_tokens_seen().await;
     held.extend(
         app.stored_session()
@@ -34,14 +70,29 @@ async fn a_sign_out_during_another_tabs_refresh_stays_signed_out() {
             .map(|s| s.refresh_token().to_string()),
     );
 
-    app.control("release", json!(true)).await;
-    app.switch_to(tab_b).await;
-    let clicked_at = app.page_time().await;
-    app.click(find::SIGN_OUT).await;
+    let clicked_at = match release_after_click {
+        None => {
+            app.control("release", json!(true)).await;
+            app.switch_to(tab_b).await;
+            let clicked_at = app.page_time().await;
+            app.click(find::SIGN_OUT).await;
+            clicked_at
+        }
+        Some(delay) => {
+            app.switch_to(tab_b).await;
+            let clicked_at = app.page_time().await;
+            app.click(find::SIGN_OUT).await;
+            app.switch_to(tab_a).await;
+            tokio::time::sleep(delay).await;
+            app.control("release", json!(true)).await;
+            app.switch_to(tab_b).await;
+            clicked_at
+        }
+    };
     app.wait_for_pathname("/login").await;
 
     app.switch_to(tab_a).await;
-    let answer = answered_refresh(&app, "tab A's refresh answer", Duration::from_secs(10)).await;
+    let answer = answered_refresh(app, "tab A's refresh answer", Duration::from_secs(10)).await;
     let late_token = answer["answer"]["refresh"]
         .as_str()
         .expect("a refresh token in A's answer")
@@ -78,6 +129,10 @@ async fn a_sign_out_during_another_tabs_refresh_stays_signed_out() {
                 app.path().await
             ));
         }
+    }
+    let stored = app.stored_sessions().await;
+    if !stored.is_empty() {
+        problems.push(format!("a session is still stored: {stored:?}"));
     }
     let api = app.api();
     if refresh_token_alive(&api, &late_token).await {
