@@ -8,9 +8,18 @@ pub struct AppLinkProps {
     #[prop_or_default]
     pub query: Query,
     #[prop_or_default]
-    pub class: Classes,
+    pub look: LinkLook,
     #[prop_or_default]
     pub children: Html,
+}
+
+/// How a link looks: a plain link, or one of the buttons.
+#[derive(Clone, Copy, Default, PartialEq)]
+pub enum LinkLook {
+    #[default]
+    Text,
+    PrimaryButton,
+    SecondaryButton,
 }
 
 /// A link that navigates inside the app without reloading it; modified clicks (new tab,
@@ -26,7 +35,16 @@ pub fn app_link(props: &AppLinkProps) -> Html {
             navigate(&to, &query);
         }
     });
-    html! {
-        <a {href} class={props.class.clone()} {onclick}>{ props.children.clone() }</a>
+    let children = props.children.clone();
+    // Each class written out: a computed `class={…}` goes through yew's `Classes` (an index set),
+    // whose code would cost the wasm ~5 KB for the few classes chosen at run time.
+    match props.look {
+        LinkLook::Text => html! { <a {href} {onclick}>{ children }</a> },
+        LinkLook::PrimaryButton => {
+            html! { <a {href} class="button button-primary" {onclick}>{ children }</a> }
+        }
+        LinkLook::SecondaryButton => {
+            html! { <a {href} class="button button-secondary" {onclick}>{ children }</a> }
+        }
     }
 }

@@ -52,7 +52,7 @@ pub fn activate_page(props: &EmailedLinkProps) -> Html {
         Callback::from(move |_: MouseEvent| attempt.set(*attempt + 1))
     };
     let sign_in =
-        html! { <AppLink to={Route::Login} class="button button-primary">{ "Sign in" }</AppLink> };
+        html! { <AppLink to={Route::Login} look={LinkLook::PrimaryButton}>{ "Sign in" }</AppLink> };
 
     let (title, body) = match &*outcome {
         Outcome::Pending => (

@@ -7,7 +7,7 @@ use crate::session::{use_session, SessionState};
 
 #[cfg(feature = "notes-example")]
 fn notes_link() -> Html {
-    html! { <AppLink to={Route::Notes} class="button button-secondary">{ "Your notes" }</AppLink> }
+    html! { <AppLink to={Route::Notes} look={LinkLook::SecondaryButton}>{ "Your notes" }</AppLink> }
 }
 
 #[cfg(not(feature = "notes-example"))]
@@ -80,7 +80,7 @@ pub fn dashboard_page() -> Html {
                 </dl>
                 <div class="actions">
                     { notes_link() }
-                    <AppLink to={Route::Settings} class="button button-secondary">{ "Account settings" }</AppLink>
+                    <AppLink to={Route::Settings} look={LinkLook::SecondaryButton}>{ "Account settings" }</AppLink>
                     { sign_out_button(&session.manager) }
                 </div>
         </PageCard>

@@ -8,7 +8,7 @@ pub fn not_found_page() -> Html {
     use_title("Page not found");
     html! {
         <PageCard title="Page not found" lead="There's nothing at this address. Check the link, or start again from the sign-in page.">
-            <AppLink to={Route::Landing} class="button button-primary">{ "Go to the start" }</AppLink>
+            <AppLink to={Route::Landing} look={LinkLook::PrimaryButton}>{ "Go to the start" }</AppLink>
         </PageCard>
     }
 }

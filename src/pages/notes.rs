@@ -170,7 +170,7 @@ pub fn notes_page() -> Html {
                     validate={Validator(check_note)} />
                 { list }
                 <div class="actions">
-                    <AppLink to={Route::Dashboard} class="button button-secondary">{ "Back to your account" }</AppLink>
+                    <AppLink to={Route::Dashboard} look={LinkLook::SecondaryButton}>{ "Back to your account" }</AppLink>
                 </div>
         </PageCard>
     }
