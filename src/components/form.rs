@@ -359,7 +359,7 @@ fn render_field(field: &Field, scope: Option<&str>, state: &UseReducerHandle<For
             }
         </>
     };
-    // Each class written out, not computed (see `AppLink`'s). The same element either way, so
+    // Each class written out, not computed (see `app_link`). The same element either way, so
     // the input keeps its focus as the class changes.
     if errors.is_some() {
         html! { <div class="field field-invalid">{ content }</div> }

@@ -3,8 +3,8 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::{AppLink, LinkLook};
-use crate::routes::Route;
+use super::{app_link, LinkLook};
+use crate::routes::{Query, Route};
 use crate::session::SessionManager;
 
 /// Where the build-time drawing of a page (`crate::build_pages`) collects its title: given as
@@ -112,7 +112,7 @@ pub fn page_card(props: &PageCardProps) -> Html {
             { props.children.clone() }
         </>
     };
-    // Each class written out, not computed (see `AppLink`'s).
+    // Each class written out, not computed (see `app_link`).
     let (card, links) = match props.wide {
         true => (
             html! { <section class="card card-wide" aria-labelledby="page-title">{ content }</section> },
@@ -135,7 +135,12 @@ pub fn page_card(props: &PageCardProps) -> Html {
 
 /// The link under most sign-in pages' cards.
 pub fn back_to_sign_in() -> Html {
-    html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> }
+    app_link(
+        Route::Login,
+        Query::default(),
+        LinkLook::Text,
+        "Back to sign in",
+    )
 }
 
 /// "Check your email": what the page has had sent, and what to do next (`id` names the notice,
@@ -155,7 +160,7 @@ pub fn bad_link_card(message: &'static str, ask_again: Route, ask_label: &'stati
         <PageCard title="This link doesn't work" footer={back_to_sign_in()}>
             <div data-result="invalid">
                 { notice(NoticeKind::Warning, "invalid-link", html! { <><p>{ message }</p></> }) }
-                <AppLink to={ask_again} look={LinkLook::PrimaryButton}>{ ask_label }</AppLink>
+                { app_link(ask_again, Query::default(), LinkLook::PrimaryButton, ask_label) }
             </div>
         </PageCard>
     }
@@ -189,7 +194,7 @@ pub enum NoticeKind {
 
 /// A notice in a card; `id` says what it is about, for tests and styling (`data-notice`).
 pub fn notice(kind: NoticeKind, id: &'static str, body: Html) -> Html {
-    // Each class written out, not computed (see `AppLink`'s).
+    // Each class written out, not computed (see `app_link`).
     match kind {
         NoticeKind::Success => {
             html! { <div class="notice notice-success" role="status" data-notice={id}>{ body }</div> }

@@ -2,12 +2,17 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::components::*;
-use crate::routes::Route;
+use crate::routes::{Query, Route};
 use crate::session::{use_session, SessionState};
 
 #[cfg(feature = "notes-example")]
 fn notes_link() -> Html {
-    html! { <AppLink to={Route::Notes} look={LinkLook::SecondaryButton}>{ "Your notes" }</AppLink> }
+    app_link(
+        Route::Notes,
+        Query::default(),
+        LinkLook::SecondaryButton,
+        "Your notes",
+    )
 }
 
 #[cfg(not(feature = "notes-example"))]
@@ -80,7 +85,7 @@ pub fn dashboard_page() -> Html {
                 </dl>
                 <div class="actions">
                     { notes_link() }
-                    <AppLink to={Route::Settings} look={LinkLook::SecondaryButton}>{ "Account settings" }</AppLink>
+                    { app_link(Route::Settings, Query::default(), LinkLook::SecondaryButton, "Account settings") }
                     { sign_out_button(&session.manager) }
                 </div>
         </PageCard>
