@@ -321,8 +321,8 @@ fn render_field(field: &Field, scope: Option<&str>, state: &UseReducerHandle<For
         let state = state.clone();
         Callback::from(move |_: MouseEvent| state.dispatch(FormAction::ToggleReveal(name)))
     };
-    html! {
-        <div class={classes!("field", errors.map(|_| "field-invalid"))}>
+    let content = html! {
+        <>
             <label for={id.clone()}>
                 { field.label }
                 if field.optional {
@@ -357,6 +357,13 @@ fn render_field(field: &Field, scope: Option<&str>, state: &UseReducerHandle<For
                     { for errors.iter().map(|message| html! { <span>{ message }{ " " }</span> }) }
                 </p>
             }
-        </div>
+        </>
+    };
+    // Each class written out, not computed (see `app_link`). The same element either way, so
+    // the input keeps its focus as the class changes.
+    if errors.is_some() {
+        html! { <div class="field field-invalid">{ content }</div> }
+    } else {
+        html! { <div class="field">{ content }</div> }
     }
 }

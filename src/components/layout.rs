@@ -3,8 +3,8 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::AppLink;
-use crate::routes::Route;
+use super::{app_link, LinkLook};
+use crate::routes::{Query, Route};
 use crate::session::SessionManager;
 
 /// Where the build-time drawing of a page (`crate::build_pages`) collects its title: given as
@@ -102,20 +102,30 @@ pub struct PageCardProps {
 #[function_component(PageCard)]
 pub fn page_card(props: &PageCardProps) -> Html {
     use_heading_focus(props.title.clone());
-    let (class, links) = match props.wide {
-        true => ("card card-wide", "Other pages"),
-        false => ("card", "Other options"),
+    let content = html! {
+        <>
+            { brand() }
+            <h1 id="page-title" tabindex="-1">{ props.title.clone() }</h1>
+            if let Some(lead) = &props.lead {
+                <p class="lead">{ lead.clone() }</p>
+            }
+            { props.children.clone() }
+        </>
+    };
+    // Each class written out, not computed (see `app_link`).
+    let (card, links) = match props.wide {
+        true => (
+            html! { <section class="card card-wide" aria-labelledby="page-title">{ content }</section> },
+            "Other pages",
+        ),
+        false => (
+            html! { <section class="card" aria-labelledby="page-title">{ content }</section> },
+            "Other options",
+        ),
     };
     html! {
         <main class="shell">
-            <section {class} aria-labelledby="page-title">
-                { brand() }
-                <h1 id="page-title" tabindex="-1">{ props.title.clone() }</h1>
-                if let Some(lead) = &props.lead {
-                    <p class="lead">{ lead.clone() }</p>
-                }
-                { props.children.clone() }
-            </section>
+            { card }
             if props.footer != Html::default() {
                 <nav class="card-footer" aria-label={links}>{ props.footer.clone() }</nav>
             }
@@ -125,7 +135,12 @@ pub fn page_card(props: &PageCardProps) -> Html {
 
 /// The link under most sign-in pages' cards.
 pub fn back_to_sign_in() -> Html {
-    html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> }
+    app_link(
+        Route::Login,
+        Query::default(),
+        LinkLook::Text,
+        "Back to sign in",
+    )
 }
 
 /// "Check your email": what the page has had sent, and what to do next (`id` names the notice,
@@ -145,7 +160,7 @@ pub fn bad_link_card(message: &'static str, ask_again: Route, ask_label: &'stati
         <PageCard title="This link doesn't work" footer={back_to_sign_in()}>
             <div data-result="invalid">
                 { notice(NoticeKind::Warning, "invalid-link", html! { <><p>{ message }</p></> }) }
-                <AppLink to={ask_again} class="button button-primary">{ ask_label }</AppLink>
+                { app_link(ask_again, Query::default(), LinkLook::PrimaryButton, ask_label) }
             </div>
         </PageCard>
     }
@@ -179,12 +194,16 @@ pub enum NoticeKind {
 
 /// A notice in a card; `id` says what it is about, for tests and styling (`data-notice`).
 pub fn notice(kind: NoticeKind, id: &'static str, body: Html) -> Html {
-    let kind = match kind {
-        NoticeKind::Success => "notice notice-success",
-        NoticeKind::Info => "notice notice-info",
-        NoticeKind::Warning => "notice notice-warning",
-    };
-    html! {
-        <div class={kind} role="status" data-notice={id}>{ body }</div>
+    // Each class written out, not computed (see `app_link`).
+    match kind {
+        NoticeKind::Success => {
+            html! { <div class="notice notice-success" role="status" data-notice={id}>{ body }</div> }
+        }
+        NoticeKind::Info => {
+            html! { <div class="notice notice-info" role="status" data-notice={id}>{ body }</div> }
+        }
+        NoticeKind::Warning => {
+            html! { <div class="notice notice-warning" role="status" data-notice={id}>{ body }</div> }
+        }
     }
 }

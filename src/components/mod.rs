@@ -12,4 +12,4 @@ pub use layout::{
     sent_card, sign_out_button, use_heading_focus, use_performance_mark, use_title, NoticeKind,
     PageCard,
 };
-pub use link::AppLink;
+pub use link::{app_link, LinkLook};

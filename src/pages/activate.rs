@@ -2,7 +2,7 @@ use yew::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::components::*;
-use crate::routes::Route;
+use crate::routes::{Query, Route};
 
 use super::EmailedLinkProps;
 
@@ -51,8 +51,12 @@ pub fn activate_page(props: &EmailedLinkProps) -> Html {
         let attempt = attempt.clone();
         Callback::from(move |_: MouseEvent| attempt.set(*attempt + 1))
     };
-    let sign_in =
-        html! { <AppLink to={Route::Login} class="button button-primary">{ "Sign in" }</AppLink> };
+    let sign_in = app_link(
+        Route::Login,
+        Query::default(),
+        LinkLook::PrimaryButton,
+        "Sign in",
+    );
 
     let (title, body) = match &*outcome {
         Outcome::Pending => (

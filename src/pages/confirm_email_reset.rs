@@ -54,9 +54,7 @@ pub fn confirm_email_reset_page(props: &EmailedLinkProps) -> Html {
                         <p>{ "Your email is now " }<strong>{ email }</strong>{ ". Sign in with it from now on." }</p>
                     </> }) }
                     // Signed in here already, the sign-in page goes on to the account.
-                    <AppLink to={Route::Login} query={Query::email(email.clone())} class="button button-primary">
-                        { "Sign in" }
-                    </AppLink>
+                    { app_link(Route::Login, Query::email(email.clone()), LinkLook::PrimaryButton, "Sign in") }
                 </div>
             </PageCard>
         },

@@ -33,9 +33,7 @@ fn activation_hint(error: &ApiError, values: &Values) -> Html {
             html! {
                 <p class="form-alert-hint">
                     { "Check your email and password. If you registered recently, activate your account first: " }
-                    <AppLink to={Route::ResendActivation} query={Query { email, ..Query::default() }}>
-                        { "resend the activation email" }
-                    </AppLink>{ "." }
+                    { app_link(Route::ResendActivation, Query { email, ..Query::default() }, LinkLook::Text, "resend the activation email") }{ "." }
                 </p>
             }
         }
@@ -85,8 +83,8 @@ pub fn login_page() -> Html {
         <PageCard title="Sign in" lead="Welcome back. Sign in to your account."
             footer={html! {
                 <>
-                    <AppLink to={Route::Register}>{ "Create an account" }</AppLink>
-                    <AppLink to={Route::ResetPassword}>{ "Forgot your password?" }</AppLink>
+                    { app_link(Route::Register, Query::default(), LinkLook::Text, "Create an account") }
+                    { app_link(Route::ResetPassword, Query::default(), LinkLook::Text, "Forgot your password?") }
                 </>
             }}>
             if expired {

@@ -8,7 +8,7 @@ use yew::prelude::*;
 use crate::api::{ApiError, ApiRequest, FieldErrors};
 use crate::components::*;
 use crate::fields::{Field, FieldKind};
-use crate::routes::Route;
+use crate::routes::{Query, Route};
 use crate::session::use_session;
 use crate::validate::{self, value, Validator, Values};
 
@@ -170,7 +170,7 @@ pub fn notes_page() -> Html {
                     validate={Validator(check_note)} />
                 { list }
                 <div class="actions">
-                    <AppLink to={Route::Dashboard} class="button button-secondary">{ "Back to your account" }</AppLink>
+                    { app_link(Route::Dashboard, Query::default(), LinkLook::SecondaryButton, "Back to your account") }
                 </div>
         </PageCard>
     }

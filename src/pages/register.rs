@@ -57,8 +57,12 @@ pub fn register_page() -> Html {
     // With the social sign-in buttons under it (feature `social`).
     #[cfg(feature = "social")]
     let form = html! { <>{ form }<SocialButtons /></> };
-    let footer =
-        html! { <AppLink to={Route::Login}>{ "Already have an account? Sign in" }</AppLink> };
+    let footer = app_link(
+        Route::Login,
+        Query::default(),
+        LinkLook::Text,
+        "Already have an account? Sign in",
+    );
     match &*sent_to {
         Some(email) => sent_card(
             "check-email",
@@ -68,9 +72,7 @@ pub fn register_page() -> Html {
                     <p>{ "Open it to activate your account, then sign in." }</p>
                     <p>
                         { "No email after a few minutes? Check your spam folder, or " }
-                        <AppLink to={Route::ResendActivation} query={Query::email(email.clone())}>
-                            { "send it again" }
-                        </AppLink>{ "." }
+                        { app_link(Route::ResendActivation, Query::email(email.clone()), LinkLook::Text, "send it again") }{ "." }
                     </p>
                 </>
             },

@@ -3,7 +3,7 @@ use yew::prelude::*;
 use crate::api;
 use crate::components::*;
 use crate::fields::{Field, EMAIL};
-use crate::routes::Route;
+use crate::routes::{Query, Route};
 use crate::validate::{self, value, Validator};
 
 const FIELDS: &[Field] = &[EMAIL];
@@ -25,7 +25,7 @@ pub fn reset_password_page() -> Html {
     let footer = html! {
         <>
             { back_to_sign_in() }
-            <AppLink to={Route::ResetEmail}>{ "Change your account's email instead" }</AppLink>
+            { app_link(Route::ResetEmail, Query::default(), LinkLook::Text, "Change your account's email instead") }
         </>
     };
     if *sent {

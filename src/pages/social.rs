@@ -197,7 +197,7 @@ pub fn oauth_callback_page(props: &OAuthCallbackProps) -> Html {
         });
     }
     html! {
-        <PageCard title="Sign in" footer={html! { <AppLink to={Route::Login}>{ "Back to sign in" }</AppLink> }}>
+        <PageCard title="Sign in" footer={app_link(Route::Login, Query::default(), LinkLook::Text, "Back to sign in")}>
             if let Some(failure) = &*failed {
                 <div class="form-alert" role="alert">{ explain(failure, label(&props.provider)) }</div>
             } else {

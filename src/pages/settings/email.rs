@@ -61,9 +61,7 @@ pub(super) fn section(
             }
             <p class="aside">
                 { "You sign in with this address. Don't know your password? " }
-                <AppLink to={Route::ResetEmail} query={Query::email(email.clone())}>
-                    { "Change it through an emailed link" }
-                </AppLink>{ "." }
+                { app_link(Route::ResetEmail, Query::email(email.clone()), LinkLook::Text, "Change it through an emailed link") }{ "." }
             </p>
             // Its `current_password` input is told apart from the password form's (`scoped_ids`).
             <Form key={**form_key} id="email-form" scoped_ids=true fields={FIELDS} submit={change}

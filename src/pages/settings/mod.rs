@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use crate::components::*;
 use crate::config::LoginField;
-use crate::routes::Route;
+use crate::routes::{Query, Route};
 use crate::session::{use_session, SessionState};
 
 /// The last change saved, whose notice shows in its section.
@@ -46,7 +46,12 @@ pub fn settings_page() -> Html {
     // Djoser's set_email/reset_email exist where the email is the sign-in name
     // (`set_{USERNAME_FIELD}`); where users sign in by username they don't.
     let signs_in_by_email = crate::config::get().login_field == LoginField::Email;
-    let footer = html! { <AppLink to={Route::Dashboard}>{ "Back to your account" }</AppLink> };
+    let footer = app_link(
+        Route::Dashboard,
+        Query::default(),
+        LinkLook::Text,
+        "Back to your account",
+    );
 
     html! {
         <PageCard title="Account settings" wide=true {footer}>
