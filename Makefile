@@ -69,10 +69,12 @@ backend-tests:
 	scripts/setup.sh backend
 	cd backend && AUTH_MODE=test AUTH_FAST_HASHER=1 .venv/bin/python manage.py test accounts notes refresh_policy
 
-# wasm-bindgen-test in headless Chromium: the browser effects (storage, fetch, locks).
+# wasm-bindgen-test in headless Chromium: the browser effects (storage, fetch, locks). Two lock
+# tests wait out the 10 s lock patience, past the runner's default 20 s for the whole run.
 browser-tests:
 	scripts/setup.sh build browser
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	  WASM_BINDGEN_TEST_TIMEOUT=90 \
 	  CHROMEDRIVER=$$(command -v chromedriver) cargo test $(WASM) --test browser
 
 # Real Chromium against the real backend, serving the release dist/ that `build` made, two tests

@@ -14,7 +14,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::timing::LOCK_PATIENCE_MS;
+use super::timing::{LOCK_HOLDER_PATIENCE_MS, LOCK_PATIENCE_MS};
 
 /// The browser's Web Locks (`navigator.locks`), where it has them.
 fn locks() -> Option<wasm_bindgen::JsValue> {
@@ -25,9 +25,11 @@ fn locks() -> Option<wasm_bindgen::JsValue> {
 
 /// Runs `work` while holding the browser-wide lock `name`; `work` is told whether it does.
 /// Where the browser has no Web Locks (an old browser, or a page not served from a secure
-/// context), refuses the request, or doesn't grant it within `LOCK_PATIENCE_MS` (a holder
-/// that never lets go: seen in Chromium, with nothing held and the queue stuck), it runs
-/// unlocked, as it would in a browser without them.
+/// context), refuses the request, or doesn't grant it within `LOCK_PATIENCE_MS` while no page
+/// holds it (seen in Chromium: nothing held and the queue stuck), it runs unlocked, as it would
+/// in a browser without them. A page that holds it is waited for longer, up to
+/// `LOCK_HOLDER_PATIENCE_MS` more (a page suspended while it holds it must not hold the others
+/// up for good).
 pub async fn with_lock<T, F: Future<Output = T>>(name: &str, work: impl FnOnce(bool) -> F) -> T {
     let Some(release) = acquire(name).await else {
         return work(false).await;
@@ -49,6 +51,27 @@ async fn acquire(name: &str) -> Option<Function> {
             Request::Left => shown_again().await,
         }
     }
+}
+
+/// Whether some page holds the lock `name` (`navigator.locks.query()`; `false` where it can't
+/// be asked).
+async fn held_by_a_page(locks: &JsValue, name: &str) -> bool {
+    let query = Reflect::get(locks, &"query".into())
+        .ok()
+        .and_then(|query| query.dyn_into::<Function>().ok());
+    let Some(snapshot) = query.and_then(|query| query.call0(locks).ok()) else {
+        return false;
+    };
+    let Ok(snapshot) = JsFuture::from(Promise::from(snapshot)).await else {
+        return false;
+    };
+    let held = Reflect::get(&snapshot, &"held".into()).unwrap_or_default();
+    js_sys::Array::from(&held).iter().any(|lock| {
+        Reflect::get(&lock, &"name".into())
+            .ok()
+            .and_then(|held| held.as_string())
+            .is_some_and(|held| held == name)
+    })
 }
 
 /// What became of a request for the lock.
@@ -138,12 +161,26 @@ async fn request(name: &str) -> Option<Request> {
             give_up();
         })
     });
-    let answered = select(granted_rx, JsFuture::from(requested));
-    let outcome = select(answered, TimeoutFuture::new(LOCK_PATIENCE_MS)).await;
-    if let Either::Right(_) = outcome {
+    let mut answered = select(granted_rx, JsFuture::from(requested));
+    let mut waited = 0;
+    let outcome = loop {
+        match select(answered, TimeoutFuture::new(LOCK_PATIENCE_MS)).await {
+            Either::Left((outcome, _)) => break Some(outcome),
+            // A holder that takes its time (a slow server, a slow IndexedDB) is waited for:
+            // going on without the lock would refresh the same token twice.
+            Either::Right((_, waiting))
+                if waited < LOCK_HOLDER_PATIENCE_MS && held_by_a_page(&locks, name).await =>
+            {
+                waited += LOCK_PATIENCE_MS;
+                answered = waiting;
+            }
+            Either::Right(_) => break None,
+        }
+    };
+    if outcome.is_none() {
         give_up();
     }
-    let granted = matches!(outcome, Either::Left((Either::Left((Ok(()), _)), _)));
+    let granted = matches!(outcome, Some(Either::Left((Ok(()), _))));
     if gave_up.get() {
         if granted {
             let _ = release.call0(&JsValue::UNDEFINED);

@@ -19,9 +19,13 @@ pub const REVOCATION_PATIENCE_MS: u32 = 2_000;
 /// the other one's answer to be stored before it ends the session.
 pub const REFUSAL_PATIENCE_MS: u32 = 3_000;
 pub const REFUSAL_PATIENCE_STEP_MS: u32 = 500;
-/// A tab waits this long for the refresh lock before it goes on without it (a lock the
-/// browser never grants must not hold a refresh or a password change up for good).
+/// A tab waiting this long for the refresh lock while no page holds it goes on without it (a
+/// lock the browser never grants must not hold a refresh or a password change up for good).
 pub const LOCK_PATIENCE_MS: u32 = 10_000;
+/// ...and up to this much longer while a page holds it (a slow refresh, storm seeds 13031 and
+/// 13032 under load: going on without it refreshes the same token twice), but not for good (a
+/// page suspended while it holds it, as mobile Safari suspends background tabs).
+pub const LOCK_HOLDER_PATIENCE_MS: u32 = 20_000;
 /// Two tabs' clocks (as their copies of a session show them, against the server's `iat`) that
 /// differ by more than this disagree: one was stepped. Below it: network time and `iat`'s
 /// whole seconds.
