@@ -13,7 +13,6 @@ use djoser_auth_spa::session::shared::{self, Updated};
 use djoser_auth_spa::session::{SessionManager, SessionState, SignedOutReason};
 use gloo_storage::{LocalStorage, Storage};
 use gloo_timers::future::TimeoutFuture;
-use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -374,59 +373,4 @@ async fn a_sign_out_written_to_the_copy_alone_is_never_undone_by_indexeddb() {
         .unwrap();
     let read = shared::read(now).await.expect("IndexedDB's record");
     assert!(read.record.session.is_none() && read.record.has_ended("split"));
-}
-
-/// Runs `script` (an async function body given `name`, the database's name) in the page.
-async fn in_indexeddb(script: &str) -> JsValue {
-    let run =
-        js_sys::Function::new_with_args("name", &format!("return (async () => {{ {script} }})()"));
-    let promise = run
-        .call1(&JsValue::NULL, &shared::name("database").into())
-        .expect("the script runs");
-    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise))
-        .await
-        .expect("the script succeeds")
-}
-
-const OPEN_DATABASE: &str = "const db = await new Promise((ok, fail) => { const r = indexedDB.open(name, 1); r.onupgradeneeded = () => r.result.createObjectStore('session'); r.onsuccess = () => ok(r.result); r.onerror = fail; });";
-
-#[wasm_bindgen_test]
-async fn a_newer_deployments_record_is_left_alone() {
-    let newer = r#"{"format":99,"from":"a newer deployment"}"#;
-    in_indexeddb(&format!(
-        "{OPEN_DATABASE} const t = db.transaction('session', 'readwrite'); t.objectStore('session').put('{newer}', 'record'); await new Promise(ok => t.oncomplete = ok); db.close();"
-    ))
-    .await;
-    put_raw(newer);
-    let now = js_sys::Date::now() / 1000.0;
-    let user: api::User =
-        djoser_auth_spa::json::parse(r#"{"id":8,"email":"old@example.com"}"#).expect("a user");
-    let tokens = api::TokenPair {
-        access: jwt(now as i64, now as i64 + 300),
-        refresh: jwt(now as i64, now as i64 + 86_400),
-    };
-    let session =
-        djoser_auth_spa::session::Session::new(user, tokens, now, "older tab".into()).unwrap();
-    let updated = shared::update(
-        move |current| record::signed_in(current, session.clone()),
-        now,
-    )
-    .await;
-    assert!(
-        matches!(updated, Updated::Refused(_)),
-        "the sign-in holds in this tab only"
-    );
-    assert_eq!(raw().as_deref(), Some(newer));
-    let stored = in_indexeddb(&format!(
-        "{OPEN_DATABASE} const r = db.transaction('session').objectStore('session').get('record'); const text = await new Promise(ok => r.onsuccess = () => ok(r.result)); db.close(); return text;"
-    ))
-    .await;
-    assert_eq!(stored.as_string().as_deref(), Some(newer));
-    in_indexeddb(&format!(
-        "{OPEN_DATABASE} const t = db.transaction('session', 'readwrite'); t.objectStore('session').delete('record'); await new Promise(ok => t.oncomplete = ok); db.close();"
-    ))
-    .await;
-    LocalStorage::raw()
-        .remove_item(&shared::name("session"))
-        .unwrap();
 }

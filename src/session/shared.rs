@@ -93,11 +93,8 @@ fn write_copy(record: &Record, now: f64) -> bool {
         MEMORY.with_borrow_mut(|memory| *memory = Some(record.clone()));
         return true;
     };
-    match read_copy(now) {
-        Ok(copy) if copy.record.generation >= record.generation => return true,
-        // Another deployment's newer format: left for its tabs.
-        Err(StoredSessionError::NewerFormat) => return false,
-        _ => {}
+    if read_copy(now).is_ok_and(|copy| copy.record.generation >= record.generation) {
+        return true;
     }
     let written = record
         .stored()
@@ -247,11 +244,7 @@ async fn update_database(decide: Rc<dyn Fn(&Record) -> Change>, now: f64) -> Opt
                 let text = Reflect::get(&request, &"result".into())
                     .ok()
                     .and_then(|result| result.as_string());
-                let stored = text.map(|text| parse(&text, now));
-                // Another deployment's newer format: left for its tabs, the change holds in
-                // this tab only.
-                let newer_format = matches!(stored, Some(Err(StoredSessionError::NewerFormat)));
-                let stored = stored.and_then(Result::ok);
+                let stored = text.and_then(|text| parse(&text, now).ok());
                 let stored_record = stored.as_ref().map(|read| read.record.clone());
                 // A tab that found IndexedDB missing or slow wrote the copy alone: go by both,
                 // and store what they agree on over the record here even when nothing else
@@ -276,7 +269,6 @@ async fn update_database(decide: Rc<dyn Fn(&Record) -> Change>, now: f64) -> Opt
                         }
                         Updated::Unchanged(current)
                     }
-                    Some(record) if newer_format => Updated::Refused(record),
                     Some(record) => match put(&record) {
                         Some(_) => Updated::Written(record),
                         None => Updated::Refused(record),
