@@ -13,6 +13,7 @@ use djoser_auth_spa::session::shared::{self, Updated};
 use djoser_auth_spa::session::{SessionManager, SessionState, SignedOutReason};
 use gloo_storage::{LocalStorage, Storage};
 use gloo_timers::future::TimeoutFuture;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -335,14 +336,38 @@ async fn a_sign_out_written_to_the_copy_alone_is_never_undone_by_indexeddb() {
     };
     let session =
         djoser_auth_spa::session::Session::new(user, tokens, now, "split".into()).unwrap();
-    let Updated::Written(stored) = shared::update(
+    let signed_in = shared::update(
         move |current| record::signed_in(current, session.clone()),
         now,
     )
-    .await
-    else {
-        panic!("the sign-in wasn't stored");
-    };
+    .await;
+    assert!(
+        matches!(signed_in, Updated::Written(_)),
+        "the sign-in is stored"
+    );
+    // Another tab's step lands on top of this one before it reads the copy back (a profile
+    // saved onto the same sign-in, one generation further): this change is still stored.
+    let renamed: api::User =
+        djoser_auth_spa::json::parse(r#"{"id":7,"email":"eve@example.com","name":"Eve B"}"#)
+            .expect("a user");
+    let ahead = shared::update(
+        move |current| {
+            let next = Record {
+                generation: current.generation + 1,
+                ..current.clone()
+            };
+            let further = record::profile_saved(&next, "split", renamed.clone()).unwrap();
+            put_raw(&further.stored().unwrap());
+            Some(next)
+        },
+        now,
+    )
+    .await;
+    assert!(
+        matches!(ahead, Updated::Written(_)),
+        "a change the copy is already past is still stored"
+    );
+    let stored = shared::read(now).await.expect("a record").record;
     let mine = stored.session.clone().expect("a session");
     // Another tab, IndexedDB too slow for it, writes its sign-out to the copy alone while this
     // tab's refresh answer is being stored: both are one generation on.

@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use futures::channel::oneshot;
 use futures::future::{select, Either};
+use futures::FutureExt;
 use gloo_events::EventListener;
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Function, Promise, Reflect};
@@ -14,7 +15,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::timing::{LOCK_HOLDER_PATIENCE_MS, LOCK_PATIENCE_MS};
+use super::timing::{LOCK_HOLDER_PATIENCE_MS, LOCK_PATIENCE_MS, LOCK_QUERY_PATIENCE_MS};
 
 /// The browser's Web Locks (`navigator.locks`), where it has them.
 fn locks() -> Option<wasm_bindgen::JsValue> {
@@ -62,7 +63,12 @@ async fn held_by_a_page(locks: &JsValue, name: &str) -> bool {
     let Some(snapshot) = query.and_then(|query| query.call0(locks).ok()) else {
         return false;
     };
-    let Ok(snapshot) = JsFuture::from(Promise::from(snapshot)).await else {
+    // A lock manager too stuck to answer: nobody to wait for.
+    let answer = select(
+        JsFuture::from(Promise::from(snapshot)),
+        TimeoutFuture::new(LOCK_QUERY_PATIENCE_MS),
+    );
+    let Either::Left((Ok(snapshot), _)) = answer.await else {
         return false;
     };
     let held = Reflect::get(&snapshot, &"held".into()).unwrap_or_default();
@@ -166,15 +172,20 @@ async fn request(name: &str) -> Option<Request> {
     let outcome = loop {
         match select(answered, TimeoutFuture::new(LOCK_PATIENCE_MS)).await {
             Either::Left((outcome, _)) => break Some(outcome),
-            // A holder that takes its time (a slow server, a slow IndexedDB) is waited for:
-            // going on without the lock would refresh the same token twice.
-            Either::Right((_, waiting))
-                if waited < LOCK_HOLDER_PATIENCE_MS && held_by_a_page(&locks, name).await =>
-            {
+            Either::Right((_, mut waiting)) => {
+                // A holder that takes its time (a slow server, a slow IndexedDB) is waited for:
+                // going on without the lock would refresh the same token twice.
+                let holder = waited < LOCK_HOLDER_PATIENCE_MS && held_by_a_page(&locks, name).await;
+                // Granted while asking: taken.
+                if let Some(outcome) = (&mut waiting).now_or_never() {
+                    break Some(outcome);
+                }
+                if !holder {
+                    break None;
+                }
                 waited += LOCK_PATIENCE_MS;
                 answered = waiting;
             }
-            Either::Right(_) => break None,
         }
     };
     if outcome.is_none() {

@@ -28,6 +28,7 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::lock::with_lock;
 use super::record::{Change, Read, Record};
+use super::revocations;
 use super::state::StoredSessionError;
 use super::timing::STORE_TIMEOUT_MS;
 
@@ -93,7 +94,11 @@ fn write_copy(record: &Record, now: f64) -> bool {
         MEMORY.with_borrow_mut(|memory| *memory = Some(record.clone()));
         return true;
     };
-    if read_copy(now).is_ok_and(|copy| copy.record.generation >= record.generation) {
+    // The same generation with other content: a copy written alone (IndexedDB too slow), which
+    // `record` has been joined with.
+    if read_copy(now)
+        .is_ok_and(|copy| copy.record.generation > record.generation || copy.record == *record)
+    {
         return true;
     }
     let written = record
@@ -156,18 +161,33 @@ async fn update_with(decide: Rc<dyn Fn(&Record) -> Change>, now: f64) -> Updated
         });
         match bounded(outcome).await {
             Some(Ok(Some(Updated::Written(record)))) => {
-                write_copy(&record, now);
-                // A tab that gave up on IndexedDB may have ended this sign-in in the copy alone
-                // after this step read it: then the change is overtaken, as if never written.
+                // A tab that gave up on IndexedDB may have written the copy alone meanwhile, at
+                // the same generation: the copy gets what the two agree on.
+                let copy = read_copy(now).ok();
+                let split = copy
+                    .as_ref()
+                    .filter(|copy| copy.record.generation >= record.generation)
+                    .and_then(|copy| copy.record.session.clone());
                 let written = Read {
                     record: record.clone(),
                     dropped: None,
                 };
-                return match Read::joined(Some(written), read_copy(now).ok()) {
-                    Some(agreed) if agreed.record.session != record.session => {
-                        Updated::Unchanged(Some(agreed))
-                    }
-                    _ => Updated::Written(record),
+                let agreed = Read::joined(Some(written.clone()), copy).unwrap_or(written);
+                write_copy(&agreed.record, now);
+                // A sign-in there that this change had ended: its tokens must not outlive it.
+                if let Some(ended) = split.filter(|s| agreed.record.has_ended(&s.sign_in)) {
+                    spawn_local(revocations::send_now(vec![ended.refresh_token]));
+                }
+                // Ended there meanwhile (a sign-out written to the copy alone): this change is
+                // overtaken, as if never written.
+                let overtaken = record
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| agreed.record.has_ended(&s.sign_in));
+                return if overtaken {
+                    Updated::Unchanged(Some(agreed))
+                } else {
+                    Updated::Written(record)
                 };
             }
             Some(Ok(Some(updated))) => return updated,

@@ -26,6 +26,8 @@ pub const LOCK_PATIENCE_MS: u32 = 10_000;
 /// 13032 under load: going on without it refreshes the same token twice), but not for good (a
 /// page suspended while it holds it, as mobile Safari suspends background tabs).
 pub const LOCK_HOLDER_PATIENCE_MS: u32 = 20_000;
+/// Asking who holds a lock gets this long for an answer.
+pub const LOCK_QUERY_PATIENCE_MS: u32 = 1_000;
 /// Two tabs' clocks (as their copies of a session show them, against the server's `iat`) that
 /// differ by more than this disagree: one was stepped. Below it: network time and `iat`'s
 /// whole seconds.
