@@ -17,7 +17,10 @@ use super::app::App;
 /// - `idbDelay`: ms by which every `indexedDB.open` success/error reaches the page.
 /// - `idbCommitDelay`: ms by which every `readwrite` transaction's `complete` reaches the page
 ///   (the write is stored at once; the page hears of it late).
-/// - `clockShift`: ms subtracted from `Date.now()` (a clock stepped back when positive).
+/// - `clockShift`: ms subtracted from `Date.now()` in this document (a clock stepped back when
+///   positive).
+/// - `systemClockShift`: the same for every document of the browser at once, now and later (kept
+///   in its localStorage), as when the system clock is stepped.
 /// - `refreshDelay`: ms by which a `jwt/refresh/` answer reaches the page (the server acted).
 /// - `loseRefresh`: how many next `jwt/refresh/` answers are lost: the server acted, the page
 ///   gets a network error.
@@ -62,7 +65,13 @@ pub const PAGE_CONTROLS: &str = r#"(() => {
     });
   } catch (e) {}
   const realNow = Date.now.bind(Date);
-  Date.now = () => realNow() - ctl.clockShift;
+  const SYSTEM_CLOCK = '__storm_system_clock';
+  Object.defineProperty(ctl, 'systemClockShift', {
+    enumerable: true,
+    get() { try { return Number(localStorage.getItem(SYSTEM_CLOCK)) || 0; } catch (e) { return 0; } },
+    set(value) { try { localStorage.setItem(SYSTEM_CLOCK, String(value)); } catch (e) {} },
+  });
+  Date.now = () => realNow() - ctl.clockShift - ctl.systemClockShift;
   const wall = () => performance.timeOrigin + performance.now();
 
   ctl.screen = [];

@@ -102,8 +102,10 @@ impl Storm {
             }
             Step::Clock => {
                 let shifts = [0, 3_600_000, 600_000, 86_400_000];
-                self.control_a_tab(n, "clockShift", &shifts, |tab, _, shift| {
-                    format!("tab {tab}: clock set {} s back", shift / 1000)
+                // The system clock: every tab of the browser sees the step at once (within one
+                // browser no two tabs have different clocks).
+                self.control_a_tab(n, "systemClockShift", &shifts, |_, browser, shift| {
+                    format!("browser {browser}: clock set {} s back", shift / 1000)
                 })
                 .await;
             }
