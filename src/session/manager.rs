@@ -66,7 +66,7 @@ async fn within(ms: u32, work: impl Future<Output = bool>) -> bool {
 /// Copies this tab reads from now on are dated by the clock its session shows (`clock.rs`).
 fn note_clock(phase: &Phase) {
     if let Some(session) = phase.session() {
-        crate::clock::set_server_offset(session.clock_offset());
+        crate::clock::set_server_offset(session.clock_offset(), session.generation);
     }
 }
 

@@ -43,12 +43,15 @@ impl Read {
     /// Reads a stored record for `api`, trusting nothing in it. `Err`: not a record to use at
     /// all (unreadable, another format, another API); the next write replaces it unless it is
     /// of a newer format.
-    /// `offset`: this tab's clock against the server's, where it knows it (`Session::checked`).
+    /// `offset`: this tab's clock against the server's, where it knows it, and the generation
+    /// of the session that showed it (`Session::checked`). A record of a later generation was
+    /// written since, by the clock every tab of the browser shares, and is read as it is: after
+    /// a step of that clock this tab's offset is the stale one (storm seed 20037).
     pub fn parse(
         text: &str,
         api: &str,
         now: f64,
-        offset: Option<f64>,
+        offset: Option<(f64, u32)>,
     ) -> Result<Read, StoredSessionError> {
         #[derive(Deserialize)]
         struct Format {
@@ -68,6 +71,9 @@ impl Read {
             return Err(StoredSessionError::OtherApi);
         }
         let mut dropped = None;
+        let offset = offset
+            .filter(|&(_, measured)| record.generation <= measured)
+            .map(|(offset, _)| offset);
         if let Some(session) = record.session.take() {
             match session.checked(now, offset) {
                 Ok(session) if session.generation == record.generation => {
@@ -252,6 +258,31 @@ mod tests {
             ..session(300.0)
         };
         assert_eq!(refreshed(&stored(bob), &mine, rotated(&mine)), None);
+    }
+
+    #[test]
+    fn a_copy_written_after_this_tabs_clock_was_measured_is_read_as_it_is() {
+        // This tab measured its clock (offset 0) on generation 1; the browser's clock then
+        // stepped 600 s forward and another tab stored a refresh, generation 2, by it.
+        let record = stored(session(100.0));
+        let mine = record.session.clone().unwrap();
+        let next = Session {
+            access_received_at: 700.0,
+            refresh_received_at: 700.0,
+            ..rotated(&mine)
+        };
+        let later = refreshed(&record, &mine, next).unwrap();
+        let text = later.stored().unwrap();
+        let read = |measured| Read::parse(&text, API, 701.0, Some((0.0, measured))).unwrap();
+        // Read as it is: fresh, not dated 600 s back into a lapsed token.
+        let fresh = read(1).record.session.unwrap();
+        assert_eq!(fresh.access_received_at, 700.0);
+        // Measured on that very record, this tab's own offset is taken.
+        let dated = read(2);
+        assert_ne!(
+            dated.record.session.map(|s| s.access_received_at),
+            Some(700.0)
+        );
     }
 
     #[test]
