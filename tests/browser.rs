@@ -285,6 +285,22 @@ fn jwt(iat: i64, exp: i64) -> String {
     )
 }
 
+/// Stores the sign-in `sign_in` of `user`, with tokens issued at `iat` (a 5-minute access token
+/// and a 1-day refresh token), received at `now`.
+async fn store_a_sign_in(user: api::User, iat: i64, now: f64, sign_in: &str) -> Updated {
+    let tokens = api::TokenPair {
+        access: jwt(iat, iat + 300),
+        refresh: jwt(iat, iat + 86_400),
+    };
+    let session =
+        djoser_auth_spa::session::Session::new(user, tokens, now, sign_in.into()).unwrap();
+    shared::update(
+        move |current| record::signed_in(current, session.clone()),
+        now,
+    )
+    .await
+}
+
 #[wasm_bindgen_test]
 async fn a_session_survives_storage_exactly() {
     let user: api::User = djoser_auth_spa::json::parse(
@@ -301,17 +317,7 @@ async fn a_session_survives_storage_exactly() {
     assert!(djoser_auth_spa::json::parse::<api::User>(r#"{"id":1.5,"email":"a@b.c"}"#).is_none());
 
     let now = js_sys::Date::now() / 1000.0;
-    let tokens = api::TokenPair {
-        access: jwt(1_700_000_000, 1_700_000_300),
-        refresh: jwt(1_700_000_000, 1_700_086_400),
-    };
-    let session =
-        djoser_auth_spa::session::Session::new(user, tokens, now, "sign-in".into()).unwrap();
-    let updated = shared::update(
-        move |current| record::signed_in(current, session.clone()),
-        now,
-    )
-    .await;
+    let updated = store_a_sign_in(user, 1_700_000_000, now, "sign-in").await;
     let Updated::Written(written) = updated else {
         panic!("the session wasn't stored");
     };
@@ -330,17 +336,7 @@ async fn a_sign_out_written_to_the_copy_alone_is_never_undone_by_indexeddb() {
     let now = js_sys::Date::now() / 1000.0;
     let user: api::User =
         djoser_auth_spa::json::parse(r#"{"id":7,"email":"eve@example.com"}"#).expect("a user");
-    let tokens = api::TokenPair {
-        access: jwt(now as i64, now as i64 + 300),
-        refresh: jwt(now as i64, now as i64 + 86_400),
-    };
-    let session =
-        djoser_auth_spa::session::Session::new(user, tokens, now, "split".into()).unwrap();
-    let signed_in = shared::update(
-        move |current| record::signed_in(current, session.clone()),
-        now,
-    )
-    .await;
+    let signed_in = store_a_sign_in(user, now as i64, now, "split").await;
     assert!(
         matches!(signed_in, Updated::Written(_)),
         "the sign-in is stored"
