@@ -112,8 +112,12 @@ pub fn render(path: &str) -> (String, String) {
     (title, body)
 }
 
-/// The template (the built `index.html`) with `title` and `body` filled in; the body's own
-/// content (the `<noscript>` banner) stays before the page, so it shows at the top.
+/// Ends every drawn page: index.html's `<link rel="expect" href="#page-end" blocking="render">`
+/// holds the first paint until it is parsed, so half a page is never painted.
+pub const PAGE_END: &str = "<span id=\"page-end\" hidden></span>";
+
+/// The template (the built `index.html`) with `title` and `body` filled in, then [`PAGE_END`];
+/// the body's own content (the `<noscript>` banner) stays before the page, so it shows at the top.
 pub fn fill(template: &str, title: &str, body: &str) -> Result<String, String> {
     let title_start = template
         .find("<title>")
@@ -129,7 +133,7 @@ pub fn fill(template: &str, title: &str, body: &str) -> Result<String, String> {
         return Err("<title> after </body> in the template".into());
     }
     Ok(format!(
-        "{}<title>{}</title>{}{}{}",
+        "{}<title>{}</title>{}{}{PAGE_END}{}",
         &template[..title_start],
         escape_text(title),
         &template[title_end..body_end],
@@ -185,7 +189,7 @@ mod tests {
         let template = "<html><head><title>Account</title></head><body class=x><noscript>n</noscript></body></html>";
         assert_eq!(
             fill(template, "Sign in · A&B", "<main>m</main>").unwrap(),
-            "<html><head><title>Sign in · A&amp;B</title></head><body class=x><noscript>n</noscript><main>m</main></body></html>"
+            "<html><head><title>Sign in · A&amp;B</title></head><body class=x><noscript>n</noscript><main>m</main><span id=\"page-end\" hidden></span></body></html>"
         );
         assert!(fill("<body></body>", "t", "b").is_err());
     }

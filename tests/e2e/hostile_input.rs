@@ -207,6 +207,7 @@ async fn emailed_link_pages_send_no_referrer() {
             extra_headers: vec![],
             wasm_delay: None,
             assets_delay: None,
+            page_pause: None,
         },
     );
     assert_ne!(probe.origin(), app.origin());

@@ -118,6 +118,7 @@ async fn a_build_with_no_api_address_says_so_and_calls_nothing() {
             extra_headers: vec![],
             wasm_delay: None,
             assets_delay: None,
+            page_pause: None,
         },
     );
     app.goto_url_as_is(&format!("{}/login", unconfigured.origin()))

@@ -17,6 +17,8 @@ pub struct AppOptions {
     pub wasm_delay: Option<Duration>,
     /// The static server holds back every file but the pages this long.
     pub assets_delay: Option<Duration>,
+    /// The static server sends a page's HTML in two parts this long apart.
+    pub page_pause: Option<Duration>,
     /// The build folder to serve instead of `DIST_DIR`: the example build
     /// (`support::example_dist_dir()`), or a copy configured by `scripts/configure-dist.py` (`dist.rs`).
     pub dist: Option<PathBuf>,
@@ -66,6 +68,7 @@ impl App {
                 extra_headers: opts.static_headers,
                 wasm_delay: opts.wasm_delay,
                 assets_delay: opts.assets_delay,
+                page_pause: opts.page_pause,
             },
         );
         assert_eq!(server.origin(), spa_origin);

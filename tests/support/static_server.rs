@@ -15,12 +15,16 @@
 //! console, `init_scripts.rs`); in Chromium the pages go out as they are.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Bytes, Incoming};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http_body_util::{BodyExt, Limited};
+use hyper::body::{Bytes, Frame, Incoming};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
@@ -41,6 +45,9 @@ pub struct StaticConfig {
     /// Holds back every file but the pages (wasm, JS, CSS, icon) this long: what a first paint
     /// can't wait for.
     pub assets_delay: Option<Duration>,
+    /// Sends a page's HTML in two parts this long apart, split before its last top-level part
+    /// (`<nav`): a slow network can hand the parser half a page.
+    pub page_pause: Option<Duration>,
 }
 
 /// Where browsers are told to send CSP violation reports (`report-uri /csp-report`).
@@ -196,7 +203,7 @@ async fn answer(
     config: &StaticConfig,
     log: &Mutex<Vec<Recorded>>,
     harness: &Harness,
-) -> Response<Full<Bytes>> {
+) -> Response<Parts> {
     // The harness's own pages (Firefox, WebKit), neither recorded nor given the extra headers.
     if let Some(scripts) = harness {
         let path = request.uri().path();
@@ -212,7 +219,7 @@ async fn answer(
             return Response::builder()
                 .header("Content-Type", content_type)
                 .header("Cache-Control", "no-store")
-                .body(Full::new(Bytes::from(body)))
+                .body(Parts::whole(body))
                 .expect("a harness response");
         }
     }
@@ -242,7 +249,7 @@ async fn answer(
         return Response::builder()
             .status(StatusCode::NO_CONTENT)
             .header("Cache-Control", "no-store")
-            .body(Full::default())
+            .body(Parts::whole(Vec::new()))
             .expect("a 204 response");
     }
 
@@ -289,9 +296,61 @@ async fn answer(
     for (k, v) in &config.extra_headers {
         response = response.header(k, v.replace("{api_base}", &config.api_base));
     }
-    response
-        .body(Full::new(Bytes::from(body)))
-        .expect("a response with valid headers")
+    let body = match (config.page_pause, content_type == HTML) {
+        (Some(pause), true) => Parts::split_before(body, b"<nav", pause),
+        _ => Parts::whole(body),
+    };
+    response.body(body).expect("a response with valid headers")
+}
+
+/// A response body sent whole, or in two parts with a pause between.
+pub struct Parts {
+    first: Option<Bytes>,
+    rest: Option<(Pin<Box<tokio::time::Sleep>>, Bytes)>,
+}
+
+impl Parts {
+    fn whole(body: impl Into<Bytes>) -> Parts {
+        Parts {
+            first: Some(body.into()),
+            rest: None,
+        }
+    }
+
+    /// The part before the last `marker`, then (after `pause`) the rest; whole without one.
+    fn split_before(body: Vec<u8>, marker: &[u8], pause: Duration) -> Parts {
+        let Some(at) = body.windows(marker.len()).rposition(|w| w == marker) else {
+            return Parts::whole(body);
+        };
+        let mut first = Bytes::from(body);
+        let rest = first.split_off(at);
+        Parts {
+            first: Some(first),
+            rest: Some((Box::pin(tokio::time::sleep(pause)), rest)),
+        }
+    }
+}
+
+impl hyper::body::Body for Parts {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(Frame::data(first))));
+        }
+        let Some((pause, _)) = self.rest.as_mut() else {
+            return Poll::Ready(None);
+        };
+        if pause.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let rest = self.rest.take().map(|(_, rest)| Ok(Frame::data(rest)));
+        Poll::Ready(rest)
+    }
 }
 
 fn cannot_read(file: &Path, e: std::io::Error) -> (StatusCode, &'static str, Vec<u8>) {

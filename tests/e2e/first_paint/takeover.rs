@@ -10,7 +10,7 @@ use super::{
     assert_not_started, assert_nothing_sent, backend_requests, held_back, open_as_is,
     requests_carrying, PASSWORD, WASM_DELAY,
 };
-use crate::support::{find, App, WAIT};
+use crate::support::{find, App, AppOptions, WAIT};
 
 /// Waits (≤ 10 s) for `#{id}` to have the focus.
 async fn wait_for_focus(app: &App, id: &str) {
@@ -304,6 +304,47 @@ async fn the_app_takes_over_without_a_layout_shift() {
         after["section.card"],
         total.abs()
     );
+}
+
+/// How long the static server pauses inside a page's HTML in the next test: far longer than a
+/// frame, so a page painted from its first part would show it.
+const PAGE_PAUSE: Duration = Duration::from_millis(700);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_arriving_in_parts_paints_once_it_is_whole() {
+    skip_unless_e2e!();
+    // A loaded machine or a slow network hands the parser half a page. Painted then, the card
+    // (centred in the shell) moves when its footer arrives: CI saw a 0.019 layout shift.
+    let app = App::start_opts(AppOptions {
+        page_pause: Some(PAGE_PAUSE),
+        ..held_back(WASM_DELAY)
+    })
+    .await;
+    open_as_is(&app, "/login").await;
+    app.wait_for("nav.card-footer").await;
+    assert_not_started(&app, "measuring the prerendered page").await;
+    let timing = app
+        .js(
+            "const nav = performance.getEntriesByType('navigation')[0];
+             const paint = performance.getEntriesByName('first-contentful-paint')[0];
+             return { whole: nav.responseEnd, painted: paint ? paint.startTime : null };",
+            vec![],
+        )
+        .await;
+    let (whole, painted) = (timing["whole"].as_f64(), timing["painted"].as_f64());
+    let (Some(whole), Some(painted)) = (whole, painted) else {
+        panic!("no navigation or paint timing: {timing}");
+    };
+    assert!(
+        whole >= PAGE_PAUSE.as_millis() as f64,
+        "the page's last part came too soon for this test to mean anything: {timing}"
+    );
+    assert!(
+        painted >= whole,
+        "the page painted at {painted:.0} ms, before its last part arrived at {whole:.0} ms"
+    );
+    let shifts = layout_shifts(&app).await;
+    assert_eq!(shifts, json!([]), "the prerendered page moved");
 }
 
 #[tokio::test(flavor = "multi_thread")]
