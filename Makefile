@@ -74,7 +74,7 @@ backend-tests:
 browser-tests:
 	scripts/setup.sh build browser
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-	  WASM_BINDGEN_TEST_TIMEOUT=90 \
+	  WASM_BINDGEN_TEST_TIMEOUT=180 \
 	  CHROMEDRIVER=$$(command -v chromedriver) cargo test $(WASM) --test browser
 
 # Real Chromium against the real backend, serving the release dist/ that `build` made, two tests

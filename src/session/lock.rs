@@ -26,11 +26,12 @@ fn locks() -> Option<wasm_bindgen::JsValue> {
 
 /// Runs `work` while holding the browser-wide lock `name`; `work` is told whether it does.
 /// Where the browser has no Web Locks (an old browser, or a page not served from a secure
-/// context), refuses the request, or doesn't grant it within `LOCK_PATIENCE_MS` while no page
-/// holds it (seen in Chromium: nothing held and the queue stuck), it runs unlocked, as it would
-/// in a browser without them. A page that holds it is waited for longer, up to
-/// `LOCK_HOLDER_PATIENCE_MS` more (a page suspended while it holds it must not hold the others
-/// up for good).
+/// context) or refuses the request, it runs unlocked, as it would in a browser without them.
+/// A request not granted within `LOCK_PATIENCE_MS` while no page holds it (seen in Chromium
+/// after a holder's page went away: nothing held, the queue stuck) is withdrawn and made again,
+/// which sets the queue moving; stuck a second time, it runs unlocked. A page that holds it is
+/// waited for longer, up to `LOCK_HOLDER_PATIENCE_MS` more (a page suspended while it holds it
+/// must not hold the others up for good).
 pub async fn with_lock<T, F: Future<Output = T>>(name: &str, work: impl FnOnce(bool) -> F) -> T {
     let Some(release) = acquire(name).await else {
         return work(false).await;
@@ -43,10 +44,14 @@ pub async fn with_lock<T, F: Future<Output = T>>(name: &str, work: impl FnOnce(b
 /// Waits for the lock; returns the function that releases it, or `None` to run unlocked.
 /// Compiled once, not once per caller's work.
 async fn acquire(name: &str) -> Option<Function> {
+    let mut asked_again = false;
     loop {
         match request(name).await? {
             Request::Granted(release) => return Some(release),
-            Request::Unlocked => return None,
+            // Going on unlocked at once, two tabs stuck side by side sent one token twice
+            // (storm seed 20005); withdrawing the first request had unstuck the queue.
+            Request::Stuck if !asked_again => asked_again = true,
+            Request::Stuck | Request::Unlocked => return None,
             // Nothing runs in a page that has gone; one restored from the back-forward cache
             // asks again.
             Request::Left => shown_again().await,
@@ -84,8 +89,10 @@ async fn held_by_a_page(locks: &JsValue, name: &str) -> bool {
 enum Request {
     /// Held until the function is called.
     Granted(Function),
-    /// Not to be had here: no Web Locks, the request refused, or not granted in time.
+    /// Refused by the browser, or held by a page for longer than the patience: withdrawn.
     Unlocked,
+    /// Not granted in time while no page held it: withdrawn.
+    Stuck,
     /// The page left (or went into the back-forward cache) while it waited: withdrawn.
     Left,
 }
@@ -169,18 +176,22 @@ async fn request(name: &str) -> Option<Request> {
     });
     let mut answered = select(granted_rx, JsFuture::from(requested));
     let mut waited = 0;
+    // Given up on with nobody holding the lock (rather than on a holder that kept it too long).
+    let mut stuck = false;
     let outcome = loop {
         match select(answered, TimeoutFuture::new(LOCK_PATIENCE_MS)).await {
             Either::Left((outcome, _)) => break Some(outcome),
             Either::Right((_, mut waiting)) => {
                 // A holder that takes its time (a slow server, a slow IndexedDB) is waited for:
                 // going on without the lock would refresh the same token twice.
-                let holder = waited < LOCK_HOLDER_PATIENCE_MS && held_by_a_page(&locks, name).await;
+                let patient = waited < LOCK_HOLDER_PATIENCE_MS;
+                let holder = patient && held_by_a_page(&locks, name).await;
                 // Granted while asking: taken.
                 if let Some(outcome) = (&mut waiting).now_or_never() {
                     break Some(outcome);
                 }
                 if !holder {
+                    stuck = patient;
                     break None;
                 }
                 waited += LOCK_PATIENCE_MS;
@@ -201,6 +212,8 @@ async fn request(name: &str) -> Option<Request> {
         }
         return Some(if left.get() {
             Request::Left
+        } else if stuck {
+            Request::Stuck
         } else {
             Request::Unlocked
         });

@@ -85,8 +85,8 @@ struct BrowserModel {
     tokens: BTreeMap<SignInKey, BTreeSet<String>>,
     /// Tokens the backend was seen refusing (they stay refused).
     refused: HashSet<String>,
-    /// Refresh calls answered: (page time ms, refresh token sent, status).
-    calls: Vec<(f64, String, i64)>,
+    /// Refresh calls answered: (page time ms, refresh token sent, status, "tab T doc D").
+    calls: Vec<(f64, String, i64, String)>,
     /// (document, index) of the recorded calls already taken.
     taken: HashSet<(String, usize)>,
     /// Documents whose screen log has already been reported.
@@ -96,6 +96,8 @@ struct BrowserModel {
     /// behind the browser's back, so a later refusal of one is a refusal that means the token
     /// is dead, not a race.
     lost: HashSet<String>,
+    /// The Web Lock requests of each document seen ("tab T doc D"), as last harvested.
+    lock_calls: HashMap<String, serde_json::Value>,
     /// When (page time, ms) the storm last clicked Sign out here, until it signs in again.
     signed_out_at: Option<f64>,
 }

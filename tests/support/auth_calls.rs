@@ -11,7 +11,7 @@ use super::app::App;
 /// The init script (see [`App::record_auth_calls`]): `window.__authCalls`, one entry per call,
 /// `{ path, method, sent, status, answer, at, answered_at }`; `status` is null while the call
 /// is under way and 0 if it failed without an answer; the times are Unix milliseconds (the
-/// browser's clock, comparable across tabs).
+/// browser's clock, comparable across tabs). Also `window.__lockCalls` (below).
 const RECORD_AUTH_CALLS: &str = r#"(() => {
   const calls = (window.__authCalls = []);
   const now = () => performance.timeOrigin + performance.now();
@@ -38,6 +38,26 @@ const RECORD_AUTH_CALLS: &str = r#"(() => {
       (error) => { call.status = 0; call.answered_at = now(); call.error = String(error); },
     );
     return answer;
+  };
+  // And every request for a Web Lock: `window.__lockCalls`, `{ name, at, granted_at,
+  // released_at, error }` (an aborted or refused request has an error).
+  const locks = navigator.locks;
+  if (!locks) return;
+  const lockCalls = (window.__lockCalls = []);
+  const request = locks.request;
+  locks.request = function (name, ...rest) {
+    const entry = { name, at: now(), granted_at: null, released_at: null, error: null };
+    lockCalls.push(entry);
+    const callback = rest[rest.length - 1];
+    rest[rest.length - 1] = (lock) => {
+      entry.granted_at = now();
+      const held = callback(lock);
+      Promise.resolve(held).finally(() => { entry.released_at = now(); });
+      return held;
+    };
+    const requested = request.call(this, name, ...rest);
+    requested.catch((error) => { entry.error = String(error); });
+    return requested;
   };
 })();"#;
 

@@ -66,8 +66,8 @@ const FIND_SESSIONS_FN: &str = r#"(async () => {
   return found;
 })"#;
 
-/// One round trip for the storm's view of a tab: `{ doc, path, email, screen, calls, last_auth,
-/// stored }` (`calls`: the auth-call recorder's entries; `last_auth`: the last `Authorization`
+/// One round trip for the storm's view of a tab: `{ doc, path, email, screen, calls, locks,
+/// last_auth, stored }` (`calls`, `locks`: the auth-call recorder's entries; `last_auth`: the last `Authorization`
 /// sent, `{ token, path, at }`; `stored`: [`FIND_SESSIONS_FN`]'s results).
 const SNAPSHOT_FN: &str = r#"(async () => {
   const s = window.__storm || {};
@@ -75,7 +75,7 @@ const SNAPSHOT_FN: &str = r#"(async () => {
   return {
     doc: s.doc || null, path: location.pathname,
     email: el ? el.textContent.trim() || null : null,
-    screen: s.screen || [], calls: window.__authCalls || [],
+    screen: s.screen || [], calls: window.__authCalls || [], locks: window.__lockCalls || [],
     last_auth: (s.auth || []).slice(-1)[0] || null,
     stored: await FIND(),
   };

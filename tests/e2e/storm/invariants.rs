@@ -125,6 +125,9 @@ impl Storm {
             .map(|s| s.refresh_token().to_string())
             .collect();
         let doc = snap["doc"].as_str().unwrap_or("?").to_string();
+        model
+            .lock_calls
+            .insert(format!("tab {tab} doc {doc}"), snap["locks"].clone());
         for (i, call) in snap["calls"]
             .as_array()
             .cloned()
@@ -152,6 +155,7 @@ impl Storm {
                     call["at"].as_f64().unwrap_or_default(),
                     call["sent"]["refresh"].as_str().unwrap_or("?").to_string(),
                     call["status"].as_i64().unwrap_or(0),
+                    format!("tab {tab} doc {doc}"),
                 ));
             }
         }
@@ -252,20 +256,21 @@ impl Storm {
             }
             // Invariant 4: one refresh call per window.
             let model = &self.models[browser];
-            let mut answered: Vec<&(f64, String, i64)> =
+            let mut answered: Vec<&(f64, String, i64, String)> =
                 model.calls.iter().filter(|c| c.2 != 0).collect();
             answered.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let mut by_token: HashMap<&str, Vec<&(f64, String, i64)>> = HashMap::new();
+            let mut by_token: HashMap<&str, Vec<&(f64, String, i64, String)>> = HashMap::new();
             for call in &answered {
                 by_token.entry(call.1.as_str()).or_default().push(call);
             }
             if let Some((token, calls)) = by_token.iter().find(|(_, calls)| calls.len() > 1) {
                 return Err(format!(
-                    "invariant 4: browser {browser} sent one refresh token …{} in {} refresh calls (answers {:?})",
+                    "invariant 4: browser {browser} sent one refresh token …{} in {} refresh calls (answers {:?}, from {:?})",
                     &token[token.len().saturating_sub(12)..],
                     calls.len(),
-                    calls.iter().map(|c| c.2).collect::<Vec<_>>()
-                ));
+                    calls.iter().map(|c| c.2).collect::<Vec<_>>(),
+                    calls.iter().map(|c| format!("{} at {:.0} ms", c.3, c.0)).collect::<Vec<_>>()
+                ) + &calls.iter().map(|c| format!("\n  {}'s lock requests: {}", c.3, model.lock_calls.get(&c.3).unwrap_or(&Value::Null))).collect::<String>());
             }
             let ok: Vec<f64> = answered
                 .iter()
