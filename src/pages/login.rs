@@ -77,7 +77,10 @@ pub fn login_page() -> Html {
     // With the social sign-in buttons under it (feature `social`).
     #[cfg(feature = "social")]
     let form = html! { <>{ form }<SocialButtons /></> };
-    let expired = session.state == SessionState::SignedOut(SignedOutReason::Expired);
+    let signed_out_by = match session.state {
+        SessionState::SignedOut(reason) => Some(reason),
+        _ => None,
+    };
 
     html! {
         <PageCard title="Sign in" lead="Welcome back. Sign in to your account."
@@ -87,9 +90,13 @@ pub fn login_page() -> Html {
                     { app_link(Route::ResetPassword, Query::default(), LinkLook::Text, "Forgot your password?") }
                 </>
             }}>
-            if expired {
+            if signed_out_by == Some(SignedOutReason::Expired) {
                 { notice(NoticeKind::Warning, "expired", html! { <>
                     <p>{ "Your session has expired. Sign in again to continue." }</p>
+                </> }) }
+            } else if signed_out_by == Some(SignedOutReason::Superseded) {
+                { notice(NoticeKind::Info, "app-updated", html! { <>
+                    <p>{ "This app was updated in another tab. Reload this page to go on." }</p>
                 </> }) }
             } else if account_deleted {
                 { notice(NoticeKind::Info, "account-deleted", html! { <>

@@ -12,6 +12,7 @@ use wasm_bindgen_futures::spawn_local;
 use super::manager::SessionManager;
 use super::phase::Phase;
 use super::record::Read;
+use super::state::StoredSessionError;
 use super::{revocations, shared};
 use crate::clock::now;
 
@@ -71,11 +72,23 @@ impl SessionManager {
         }
     }
 
+    /// A newer version of the app stored the session in a shape this one can't read: its
+    /// sign-outs would go unseen here, so this tab lets go of its session, touching nothing
+    /// stored (a sign-in or sign-out made here, by hand, still takes the stores over).
+    pub(super) fn let_go_for_a_newer_version(&self) {
+        // Bound first: the phase must not stay borrowed while `transition` writes it.
+        let Some(next) = self.phase().superseded() else {
+            return;
+        };
+        self.transition(next, "a newer version of the app took the session over");
+    }
+
     /// Another tab changed the record: its copy says how (or, where the copy couldn't be
     /// written, the record itself).
     pub(super) fn take_copy(self: &Rc<Self>) {
         match shared::read_copy(now()) {
             Ok(read) => self.reconcile(&read, "another tab changed the session"),
+            Err(StoredSessionError::NewerFormat) => self.let_go_for_a_newer_version(),
             Err(_) => {
                 let this = self.clone();
                 spawn_local(async move {

@@ -160,12 +160,21 @@ impl Phase {
         }
     }
 
+    /// A newer version of the app took the stored session over (see
+    /// [`SignedOutReason::Superseded`]); this tab can't follow it any more, so it lets go of
+    /// its session (it can't see that version's sign-outs). A tab already signed out stays so.
+    pub fn superseded(&self) -> Option<Phase> {
+        self.session()
+            .map(|_| Phase::SignedOut(SignedOutReason::Superseded))
+    }
+
     /// A short name for the debug log.
     pub fn name(&self) -> &'static str {
         match self {
             Phase::SignedOut(SignedOutReason::NeverSignedIn) => "signed out (never signed in)",
             Phase::SignedOut(SignedOutReason::SignedOut) => "signed out",
             Phase::SignedOut(SignedOutReason::Expired) => "signed out (expired)",
+            Phase::SignedOut(SignedOutReason::Superseded) => "signed out (a newer version)",
             Phase::Restoring(_) => "restoring",
             Phase::SignedIn(_) => "signed in",
             Phase::Reconnecting { .. } => "reconnecting",
@@ -217,6 +226,23 @@ mod tests {
         assert_eq!(
             Phase::loaded(None, SignedOutReason::Expired, 0.0),
             Phase::SignedOut(SignedOutReason::Expired)
+        );
+    }
+
+    #[test]
+    fn a_newer_version_taking_the_session_over_ends_it_here_alone() {
+        let superseded = Phase::SignedOut(SignedOutReason::Superseded);
+        assert_eq!(
+            Phase::SignedIn(session(1_000.0, 300)).superseded(),
+            Some(superseded.clone())
+        );
+        assert_eq!(
+            Phase::Restoring(session(1_000.0, 300)).superseded(),
+            Some(superseded)
+        );
+        assert_eq!(
+            Phase::SignedOut(SignedOutReason::SignedOut).superseded(),
+            None
         );
     }
 

@@ -88,6 +88,11 @@ pub fn read_copy(now: f64) -> Result<Read, StoredSessionError> {
     }
 }
 
+/// Whether a newer version of the app (another tab on a newer deployment) wrote the copy.
+pub fn newer_version_stored(now: f64) -> bool {
+    matches!(read_copy(now), Err(StoredSessionError::NewerFormat))
+}
+
 /// Writes the localStorage copy unless it already holds this generation or a later one.
 fn write_copy(record: &Record, now: f64) -> bool {
     let Some(storage) = local_storage() else {

@@ -45,6 +45,9 @@ pub enum SignedOutReason {
     SignedOut,
     /// The server refused the refresh token: the user must sign in again.
     Expired,
+    /// A newer version of the app (another tab on a newer deployment) stored the session in a
+    /// shape this one can't read: this tab lets go of its own, touching nothing stored.
+    Superseded,
 }
 
 /// Why a stored entry (or the session in it) isn't used.

@@ -45,6 +45,11 @@ impl SessionManager {
 
     /// `locked`: whether this tab holds the refresh lock (no other tab refreshes meanwhile).
     async fn refresh_holding_lock(self: &Rc<Self>, stale: Option<Rc<Session>>, locked: bool) {
+        // Its storage event missed (a frozen tab): refreshing would write over it.
+        if shared::newer_version_stored(now()) {
+            self.let_go_for_a_newer_version();
+            return;
+        }
         let moved_on = |this: &Self| {
             this.current().map(|s| s.access_token.clone())
                 != stale.as_ref().map(|s| s.access_token.clone())
