@@ -3,7 +3,7 @@
 //! the trust tests and the storm survive renamed or namespaced keys (tests/README.md, "The trust
 //! tests and the storm").
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::app::App;
 
@@ -81,53 +81,9 @@ const SNAPSHOT_FN: &str = r#"(async () => {
   };
 })"#;
 
-/// Writes `value` back where [`FIND_SESSIONS_FN`] found an entry (`where` is one of its results).
-const WRITE_BACK: &str = r#"return (async () => {
-  const [where, value] = arguments;
-  const text = JSON.stringify(value);
-  if (where.area === 'localStorage') {
-    if (where.path) {
-      const outer = JSON.parse(localStorage.getItem(where.key));
-      outer[where.path] = typeof outer[where.path] === 'string' ? text : value;
-      localStorage.setItem(where.key, JSON.stringify(outer));
-    } else {
-      localStorage.setItem(where.key, text);
-    }
-    return true;
-  }
-  const open = window.__stormIdbOpen || IDBFactory.prototype.open;
-  const db = await new Promise((resolve) => {
-    const request = open.call(indexedDB, where.db);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => resolve(null);
-  });
-  if (!db) return false;
-  return await new Promise((resolve) => {
-    const t = db.transaction(where.store, 'readwrite');
-    const s = t.objectStore(where.store);
-    const put = (raw) => (s.keyPath === null ? s.put(raw, where.key) : s.put(raw));
-    const get = s.get(where.key);
-    get.onsuccess = () => {
-      let raw = get.result;
-      if (where.path) {
-        const outer = typeof raw === 'string' ? JSON.parse(raw) : raw;
-        outer[where.path] = typeof outer[where.path] === 'string' ? text : value;
-        raw = typeof raw === 'string' ? JSON.stringify(outer) : outer;
-      } else {
-        raw = where.string ? text : value;
-      }
-      put(raw);
-    };
-    t.oncomplete = () => { db.close(); resolve(true); };
-    t.onabort = () => { db.close(); resolve(false); };
-  });
-})();"#;
-
-/// Where a stored session was found and what it holds (see [`App::stored_sessions`]).
+/// A stored session, as found (see [`App::stored_sessions`]).
 #[derive(Clone, Debug)]
 pub struct Stored {
-    /// `{ area, key, db?, store?, path?, string }`: enough to write it back.
-    pub place: Value,
     pub session: Value,
 }
 
@@ -167,14 +123,6 @@ impl App {
     pub async fn stored_session(&self) -> Option<Stored> {
         self.stored_sessions().await.into_iter().next()
     }
-
-    /// Writes `session` back where `stored` was found (same key, same shape: text or object).
-    pub async fn write_stored(&self, stored: &Stored, session: &Value) {
-        let done = self
-            .js(WRITE_BACK, vec![stored.place.clone(), session.clone()])
-            .await;
-        assert_eq!(done, json!(true), "could not write back {:?}", stored.place);
-    }
 }
 
 /// The entries of [`FIND_SESSIONS_FN`]'s JSON answer.
@@ -184,15 +132,8 @@ pub fn parse_stored(found: &Value) -> Vec<Stored> {
         .cloned()
         .unwrap_or_default()
         .into_iter()
-        .map(|mut entry| {
-            let session = entry["value"].take();
-            if let Some(map) = entry.as_object_mut() {
-                map.remove("value");
-            }
-            Stored {
-                place: entry,
-                session,
-            }
+        .map(|mut entry| Stored {
+            session: entry["value"].take(),
         })
         .collect()
 }
