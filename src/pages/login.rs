@@ -88,17 +88,11 @@ pub fn login_page() -> Html {
                 </>
             }}>
             if expired {
-                { notice(NoticeKind::Warning, "expired", html! { <>
-                    <p>{ "Your session has expired. Sign in again to continue." }</p>
-                </> }) }
+                { notice_text(NoticeKind::Warning, "expired", "Your session has expired. Sign in again to continue.") }
             } else if account_deleted {
-                { notice(NoticeKind::Info, "account-deleted", html! { <>
-                    <p>{ "Your account has been deleted, and you've been signed out." }</p>
-                </> }) }
+                { notice_text(NoticeKind::Info, "account-deleted", "Your account has been deleted, and you've been signed out.") }
             } else if asked == Some(LoginNotice::PasswordReset) {
-                { notice(NoticeKind::Success, "password-reset", html! { <>
-                    <p>{ "Your password has been changed. Sign in with your new password." }</p>
-                </> }) }
+                { notice_text(NoticeKind::Success, "password-reset", "Your password has been changed. Sign in with your new password.") }
             }
             { form }
         </PageCard>
