@@ -51,6 +51,49 @@ pub enum Json {
 }
 
 impl Json {
+    /// Reads `text` as JSON of any shape; `None` if it isn't JSON.
+    #[cfg(target_arch = "wasm32")]
+    pub fn parse(text: &str) -> Option<Json> {
+        js_sys::JSON::parse(text)
+            .ok()
+            .map(|value| Json::from_js(&value))
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn parse(text: &str) -> Option<Json> {
+        parse(text)
+    }
+
+    /// What `JSON.parse` gave, read as its `Deserialize` below reads it through
+    /// serde-wasm-bindgen (integers within 2^53 as integers); walked directly, without that
+    /// deserializer's generic code for this type (~1 KB gzip).
+    #[cfg(target_arch = "wasm32")]
+    fn from_js(value: &wasm_bindgen::JsValue) -> Json {
+        use wasm_bindgen::JsCast;
+        if let Some(flag) = value.as_bool() {
+            Json::Scalar(flag.to_string())
+        } else if let Some(number) = value.as_f64() {
+            Json::Scalar(match js_sys::Number::is_safe_integer(value) {
+                true => (number as i64).to_string(),
+                false => float_text(number),
+            })
+        } else if let Some(text) = value.as_string() {
+            Json::Text(text)
+        } else if let Some(items) = value.dyn_ref::<js_sys::Array>() {
+            Json::List(items.iter().map(|item| Json::from_js(&item)).collect())
+        } else if let Some(object) = value.dyn_ref::<js_sys::Object>() {
+            let mut entries = FieldMap::new();
+            for entry in js_sys::Object::entries(object).iter() {
+                let entry: js_sys::Array = entry.unchecked_into();
+                let key = entry.get(0).as_string().unwrap_or_default();
+                entries.insert(key, Json::from_js(&entry.get(1)));
+            }
+            Json::Object(entries)
+        } else {
+            Json::Null
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Json> {
         match self {
             Json::Object(map) => map.get(key),
