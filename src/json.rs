@@ -51,6 +51,49 @@ pub enum Json {
 }
 
 impl Json {
+    /// Reads `text` as JSON of any shape; `None` if it isn't JSON.
+    #[cfg(target_arch = "wasm32")]
+    pub fn parse(text: &str) -> Option<Json> {
+        js_sys::JSON::parse(text)
+            .ok()
+            .map(|value| Json::from_js(&value))
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn parse(text: &str) -> Option<Json> {
+        parse(text)
+    }
+
+    /// What `JSON.parse` gave, read as its `Deserialize` below reads it through
+    /// serde-wasm-bindgen (integers within 2^53 as integers); walked directly, without that
+    /// deserializer's generic code for this type (~1 KB gzip).
+    #[cfg(target_arch = "wasm32")]
+    fn from_js(value: &wasm_bindgen::JsValue) -> Json {
+        use wasm_bindgen::JsCast;
+        if let Some(flag) = value.as_bool() {
+            Json::Scalar(flag.to_string())
+        } else if let Some(number) = value.as_f64() {
+            Json::Scalar(match js_sys::Number::is_safe_integer(value) {
+                true => (number as i64).to_string(),
+                false => float_text(number),
+            })
+        } else if let Some(text) = value.as_string() {
+            Json::Text(text)
+        } else if let Some(items) = value.dyn_ref::<js_sys::Array>() {
+            Json::List(items.iter().map(|item| Json::from_js(&item)).collect())
+        } else if let Some(object) = value.dyn_ref::<js_sys::Object>() {
+            let mut entries = FieldMap::new();
+            for entry in js_sys::Object::entries(object).iter() {
+                let entry: js_sys::Array = entry.unchecked_into();
+                let key = entry.get(0).as_string().unwrap_or_default();
+                entries.insert(key, Json::from_js(&entry.get(1)));
+            }
+            Json::Object(entries)
+        } else {
+            Json::Null
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Json> {
         match self {
             Json::Object(map) => map.get(key),
@@ -64,6 +107,46 @@ impl Json {
             Json::List(items) => items.first().unwrap_or(&Json::Null),
             _ => &Json::Null,
         }
+    }
+}
+
+/// A float as Rust writes it (`1.5`, `1e21` as `1000000000000000000000`). In the browser the
+/// engine's `Number#toString` finds the digits (the same shortest ones), so that Rust's float
+/// printer (~8 KB of wasm) stays out; only its exponent form is written out.
+#[cfg(target_arch = "wasm32")]
+fn float_text(value: f64) -> String {
+    let js = js_sys::Number::from(value).to_string_with_radix(10);
+    let js = js.map(String::from).unwrap_or_default();
+    without_exponent(&js)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn float_text(value: f64) -> String {
+    value.to_string()
+}
+
+/// `1.5e+21` (JavaScript) or `1.5e21` as `1500000000000000000000`, `2e-7` as `0.0000002`.
+#[cfg_attr(not(any(target_arch = "wasm32", test)), allow(dead_code))]
+fn without_exponent(text: &str) -> String {
+    let Some((mantissa, exponent)) = text.split_once('e') else {
+        return text.to_string();
+    };
+    let exponent: isize = exponent.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(unsigned) => ("-", unsigned),
+        None => ("", mantissa),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = [whole, fraction].concat();
+    // Where the decimal point falls in `digits`.
+    let point = whole.len() as isize + exponent;
+    if point <= 0 {
+        [sign, "0.", &"0".repeat(point.unsigned_abs()), &digits].concat()
+    } else if point as usize >= digits.len() {
+        [sign, &digits, &"0".repeat(point as usize - digits.len())].concat()
+    } else {
+        let (before, after) = digits.split_at(point as usize);
+        [sign, before, ".", after].concat()
     }
 }
 
@@ -91,7 +174,7 @@ impl<'de> Deserialize<'de> for Json {
                 Ok(Json::Scalar(value.to_string()))
             }
             fn visit_f64<E>(self, value: f64) -> Result<Json, E> {
-                Ok(Json::Scalar(value.to_string()))
+                Ok(Json::Scalar(float_text(value)))
             }
             fn visit_str<E>(self, value: &str) -> Result<Json, E> {
                 Ok(Json::Text(value.to_string()))
@@ -115,5 +198,40 @@ impl<'de> Deserialize<'de> for Json {
             }
         }
         deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_exponent;
+
+    #[test]
+    fn floats_in_exponent_form_read_as_rust_writes_them() {
+        for value in [
+            1e21,
+            1.5e21,
+            -2.5e300,
+            f64::MAX,
+            2e-7,
+            -1.25e-10,
+            5e-324,
+            0.1,
+            123.456,
+            1e16,
+            -3.0,
+        ] {
+            assert_eq!(without_exponent(&format!("{value:e}")), value.to_string());
+        }
+        assert_eq!(without_exponent("1.5e+21"), "1500000000000000000000");
+        assert_eq!(without_exponent("-1e-7"), "-0.0000001");
+        assert_eq!(without_exponent("0.25"), "0.25");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_float_in_exponent_form_reads_as_rust_writes_it(value: f64) {
+            proptest::prop_assume!(value.is_finite());
+            proptest::prop_assert_eq!(without_exponent(&format!("{value:e}")), value.to_string());
+        }
     }
 }

@@ -65,8 +65,7 @@ impl ApiError {
         if body.len() > MAX_ERROR_BODY_BYTES || nesting_depth(body) > MAX_ERROR_BODY_DEPTH {
             return ApiError::Unexpected { status };
         }
-        match crate::json::parse::<Json>(body).and_then(|value| Rejection::from_json(status, value))
-        {
+        match Json::parse(body).and_then(|value| Rejection::from_json(status, value)) {
             Some(rejection) => ApiError::Rejected(Box::new(rejection)),
             None => ApiError::Unexpected { status },
         }
@@ -248,7 +247,7 @@ fn text_of(value: &Json) -> Vec<String> {
 
 /// DRF: "Request was throttled. Expected available in 59 seconds."
 fn seconds_in_throttle_message(body: &str) -> Option<u32> {
-    let Some(Json::Text(text)) = crate::json::parse::<Json>(body)?.get("detail").cloned() else {
+    let Some(Json::Text(text)) = Json::parse(body)?.get("detail").cloned() else {
         return None;
     };
     let after = text.split("available in ").nth(1)?;

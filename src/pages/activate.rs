@@ -67,7 +67,7 @@ pub fn activate_page(props: &EmailedLinkProps) -> Html {
             "Account activated",
             html! {
                 <div data-result="activated">
-                    { notice(NoticeKind::Success, "activated", html! { <><p>{ "Your account is active. You can sign in now." }</p></> }) }
+                    { notice_text(NoticeKind::Success, "activated", "Your account is active. You can sign in now.") }
                     { sign_in }
                 </div>
             },
@@ -76,7 +76,7 @@ pub fn activate_page(props: &EmailedLinkProps) -> Html {
             "Already activated",
             html! {
                 <div data-result="already-active">
-                    { notice(NoticeKind::Info, "already-active", html! { <><p>{ "This account was activated already. Sign in to continue." }</p></> }) }
+                    { notice_text(NoticeKind::Info, "already-active", "This account was activated already. Sign in to continue.") }
                     { sign_in }
                 </div>
             },

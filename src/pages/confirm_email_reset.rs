@@ -50,9 +50,7 @@ pub fn confirm_email_reset_page(props: &EmailedLinkProps) -> Html {
         Outcome::Changed(email) => html! {
             <PageCard title="Email changed">
                 <div data-result="changed">
-                    { notice(NoticeKind::Success, "email-changed", html! { <>
-                        <p>{ "Your email is now " }<strong>{ email }</strong>{ ". Sign in with it from now on." }</p>
-                    </> }) }
+                    { email_changed_notice(email) }
                     // Signed in here already, the sign-in page goes on to the account.
                     { app_link(Route::Login, Query::email(email.clone()), LinkLook::PrimaryButton, "Sign in") }
                 </div>

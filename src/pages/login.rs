@@ -91,21 +91,13 @@ pub fn login_page() -> Html {
                 </>
             }}>
             if signed_out_by == Some(SignedOutReason::Expired) {
-                { notice(NoticeKind::Warning, "expired", html! { <>
-                    <p>{ "Your session has expired. Sign in again to continue." }</p>
-                </> }) }
+                { notice_text(NoticeKind::Warning, "expired", "Your session has expired. Sign in again to continue.") }
             } else if signed_out_by == Some(SignedOutReason::Superseded) {
-                { notice(NoticeKind::Info, "app-updated", html! { <>
-                    <p>{ "This app was updated in another tab. Reload this page to go on." }</p>
-                </> }) }
+                { notice_text(NoticeKind::Info, "app-updated", "This app was updated in another tab. Reload this page to go on.") }
             } else if account_deleted {
-                { notice(NoticeKind::Info, "account-deleted", html! { <>
-                    <p>{ "Your account has been deleted, and you've been signed out." }</p>
-                </> }) }
+                { notice_text(NoticeKind::Info, "account-deleted", "Your account has been deleted, and you've been signed out.") }
             } else if asked == Some(LoginNotice::PasswordReset) {
-                { notice(NoticeKind::Success, "password-reset", html! { <>
-                    <p>{ "Your password has been changed. Sign in with your new password." }</p>
-                </> }) }
+                { notice_text(NoticeKind::Success, "password-reset", "Your password has been changed. Sign in with your new password.") }
             }
             { form }
         </PageCard>

@@ -163,7 +163,7 @@ pub fn notes_page() -> Html {
     html! {
         <PageCard title="Your notes" lead="Only you can see them." wide=true>
                 if let Some(problem) = &*problem {
-                    { notice(NoticeKind::Warning, "notes-problem", html! { <><p>{ problem }</p></> }) }
+                    { notice_text(NoticeKind::Warning, "notes-problem", problem.clone()) }
                 }
                 <Form key={*added} id="note-form" fields={FIELDS} {submit}
                     submit_label="Add note" busy_label="Adding…"

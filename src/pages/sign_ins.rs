@@ -6,7 +6,7 @@ use serde::Deserialize;
 use yew::prelude::*;
 
 use crate::api::{ApiError, ApiRequest, Method};
-use crate::components::{notice, NoticeKind};
+use crate::components::{notice_text, NoticeKind};
 use crate::session::use_session;
 
 #[derive(Clone, PartialEq, Deserialize)]
@@ -69,7 +69,7 @@ pub fn sign_ins() -> Html {
         <section aria-labelledby="sign-ins-heading">
             <h2 id="sign-ins-heading">{ "Where you're signed in" }</h2>
             if let Some(error) = &*failed {
-                { notice(NoticeKind::Warning, "sign-ins-error", html! { <><p>{ error.summary() }</p></> }) }
+                { notice_text(NoticeKind::Warning, "sign-ins-error", error.summary()) }
             }
             <ul id="sign-ins" class="sign-ins">
                 { for sign_ins.iter().map(|sign_in| {

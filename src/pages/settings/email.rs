@@ -55,9 +55,7 @@ pub(super) fn section(
         <>
             <h2 id="email-heading">{ "Email" }</h2>
             if **saved == Saved::Email {
-                { notice(NoticeKind::Success, "email-changed", html! { <>
-                    <p>{ "Your email is now " }<strong>{ email }</strong>{ ". Sign in with it from now on." }</p>
-                </> }) }
+                { email_changed_notice(email) }
             }
             <p class="aside">
                 { "You sign in with this address. Don't know your password? " }

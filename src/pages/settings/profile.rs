@@ -37,7 +37,7 @@ pub(super) fn section(
         <>
             <h2 id="profile-heading">{ "Profile" }</h2>
             if **saved == Saved::Profile {
-                { notice(NoticeKind::Success, "profile-saved", html! { <><p>{ "Your profile has been saved." }</p></> }) }
+                { notice_text(NoticeKind::Success, "profile-saved", "Your profile has been saved.") }
             }
             <Form id="profile-form" fields={FIELDS} {initial} submit={save}
                 submit_label="Save profile" busy_label="Saving…"
