@@ -8,14 +8,14 @@ WASM := --target wasm32-unknown-unknown
 # The end-to-end tests: one binary, a module per area (tests/e2e/main.rs).
 E2E_TESTS := --test e2e
 
-.PHONY: dev test build build-example build-social lint host-configs unit-tests backend-tests \
+.PHONY: dev test build build-example lint host-configs unit-tests backend-tests \
   browser-tests e2e-tests e2e-engines e2e-firefox e2e-webkit
 
 dev:
 	scripts/setup.sh build backend
 	scripts/dev.sh
 
-test: lint unit-tests backend-tests browser-tests build build-example build-social host-configs \
+test: lint unit-tests backend-tests browser-tests build build-example host-configs \
   e2e-tests e2e-engines
 	@echo "make test: every check passed"
 
@@ -30,21 +30,20 @@ RELEASE_ENV := RUSTUP_TOOLCHAIN=$(RELEASE_TOOLCHAIN) \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
 endif
 
+# dist/, with the build with social sign-in (feature `social`) beside it in dist/social/:
+# `scripts/configure-dist.py dist --social …` puts that one in place, so that a deployment
+# without providers loads nothing of it (trunk empties dist/ as it builds: hence the order).
 build:
 	scripts/setup.sh build
+	$(RELEASE_ENV) TRUNK_BUILD_FEATURES=social trunk build --release --offline --dist dist-social
 	$(RELEASE_ENV) trunk build --release --offline
+	rm -rf dist/social && cp -r dist-social dist/social
 
 # The same release build with the worked example of a page of your own (/notes) into
 # dist-example/, for its end-to-end test (tests/e2e/notes.rs); `make dev` serves it too.
 build-example:
 	scripts/setup.sh build
 	$(RELEASE_ENV) TRUNK_BUILD_FEATURES=notes-example trunk build --release --offline --dist dist-example
-
-# The release build with social sign-in (feature `social`) into dist-social/, to deploy with
-# `scripts/configure-dist.py dist-social --social …` (tests/e2e/social.rs runs it).
-build-social:
-	scripts/setup.sh build
-	$(RELEASE_ENV) TRUNK_BUILD_FEATURES=social trunk build --release --offline --dist dist-social
 
 lint:
 	scripts/setup.sh build
@@ -57,8 +56,8 @@ lint:
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features notes-example,social
 
 # The example host configs (deploy/hosts/) against nginx.conf and the builds' route tables.
-host-configs: build build-social
-	python3 deploy/hosts/check.py dist/routes.json dist-social/routes.json
+host-configs: build
+	python3 deploy/hosts/check.py dist/routes.json dist/social/routes.json
 
 # Pure logic, natively: unit tests and property tests (thousands of hostile inputs).
 unit-tests:

@@ -14,7 +14,11 @@ Besides the tags:
                  prerendered links) and the routes in _redirects under the new base path;
   --login-field  puts the prerendered sign-in and registration pages for it in place (the build
                  keeps both kinds in dist/login-field/);
-  --app-name     goes into the prerendered titles and card headers too.
+  --app-name     goes into the prerendered titles and card headers too;
+  --social       puts the build with social sign-in in place (make build keeps it in dist/social/:
+                 its wasm, its pages, the /oauth-callback page): a deployment without providers
+                 loads nothing of it. Setting it empty later leaves that build in place (with no
+                 buttons); start from a fresh copy of the build for the one without it.
 Each value is checked as the app checks it; a bad one stops the script before anything is written.
 """
 
@@ -22,6 +26,7 @@ import argparse
 import html
 import os
 import re
+import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -127,13 +132,17 @@ def rename(page, old, new):
     return page.replace(f"{BRAND}{old}</p>", f"{BRAND}{new}</p>")
 
 
-def configure(dist, path, changes):
-    """One page, configured: its values with `changes`, from the prerendered page for the login
-    field wanted where the build has one."""
-    page = open(path, encoding="utf-8").read()
-    wanted = {option: read_meta(page, tag, path) for option, tag in TAGS.items()}
+def configure(dist, built, name, changes):
+    """One page, configured: its values (those of index.html for a page new here) with `changes`,
+    from the prerendered page of the build in `built` (dist itself, or dist/social), for the login
+    field wanted where that build has one."""
+    path = os.path.join(dist, name)
+    current = path if os.path.isfile(path) else os.path.join(dist, "index.html")
+    page = open(current, encoding="utf-8").read()
+    wanted = {option: read_meta(page, tag, current) for option, tag in TAGS.items()}
     wanted.update(changes)
-    variant = os.path.join(dist, "login-field", wanted["login_field"], os.path.basename(path))
+    page = open(os.path.join(built, name), encoding="utf-8").read()
+    variant = os.path.join(built, "login-field", wanted["login_field"], name)
     if os.path.isfile(variant):
         page = open(variant, encoding="utf-8").read()
     now = {option: read_meta(page, tag, path) for option, tag in TAGS.items()}
@@ -144,6 +153,17 @@ def configure(dist, path, changes):
     for option, tag in TAGS.items():
         page = set_meta(page, tag, wanted[option])
     return page
+
+
+def put_in_place(built, dist):
+    """Copies the files of the build in `built` into `dist`, but for its pages."""
+    for entry in os.listdir(built):
+        source, target = os.path.join(built, entry), os.path.join(dist, entry)
+        if os.path.isdir(source):
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(source, target)
+        elif not entry.endswith(".html"):
+            shutil.copyfile(source, target)
 
 
 def check_styles(dist, pages):
@@ -184,17 +204,26 @@ def main():
             sys.exit(f"configure-dist: --{option.replace('_', '-')} {value!r} {why}")
         changes[option] = value
 
-    if changes.get("social") and not os.path.isfile(os.path.join(args.dist, "oauth-callback.html")):
-        sys.exit(f"configure-dist: {args.dist} is a build without social sign-in: deploy the one of make build-social (dist-social/)")
-    pages = sorted(name for name in os.listdir(args.dist) if name.endswith(".html"))
-    if "index.html" not in pages:
+    if not os.path.isfile(os.path.join(args.dist, "index.html")):
         sys.exit(f"configure-dist: {args.dist}/index.html not found: build first (make build)")
-    configured = {name: configure(args.dist, os.path.join(args.dist, name), changes) for name in pages}
-    check_styles(args.dist, configured)
-
     index = open(os.path.join(args.dist, "index.html"), encoding="utf-8").read()
     old_base = read_meta(index, TAGS["base"], "index.html") or "/"
     new_base = changes.get("base", old_base)
+    social = changes.get("social", read_meta(index, TAGS["social"], "index.html"))
+    built = args.dist
+    if social and not os.path.isfile(os.path.join(args.dist, "oauth-callback.html")):
+        built = os.path.join(args.dist, "social")
+        if not os.path.isfile(os.path.join(built, "oauth-callback.html")):
+            sys.exit(f"configure-dist: {args.dist} has no build with social sign-in ({built}/): rebuild it (make build)")
+    pages = sorted(name for name in os.listdir(built) if name.endswith(".html"))
+    configured = {name: configure(args.dist, built, name, changes) for name in pages}
+    check_styles(args.dist, configured)
+
+    if built != args.dist:
+        # Its wasm, JS and their twins (names hashed: nothing of the other build is replaced),
+        # its login-field pages, its _redirects and route table; the pages are written below.
+        put_in_place(built, args.dist)
+        old_base = "/"
     redirects = os.path.join(args.dist, "_redirects")
     if new_base != old_base and os.path.isfile(redirects):
         rules = open(redirects, encoding="utf-8").read()

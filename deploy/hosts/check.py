@@ -3,8 +3,8 @@
 routes (the builds' routes.json, written from the route table in src/routes.rs): each file
 parses, carries nginx's security headers with the same values, caches the same hashed names, and
 sends every route of the app to its page (docs/deploy.md). Standard library only; runs the
-CloudFront Function with node when node is installed. After `make build build-social`:
-    python3 deploy/hosts/check.py [dist/routes.json dist-social/routes.json]
+CloudFront Function with node when node is installed. After `make build`:
+    python3 deploy/hosts/check.py [dist/routes.json dist/social/routes.json]
 """
 
 import json
@@ -50,11 +50,11 @@ for name in inline_style.CONFIGS:
 
 # The app's routes, as the builds wrote them (the configs serve every build: with social sign-in
 # too); those with parameters are the emailed links and the social callback.
-routes_files = sys.argv[1:] or [os.path.join(ROOT, d, "routes.json") for d in ("dist", "dist-social")]
+routes_files = sys.argv[1:] or [os.path.join(ROOT, d, "routes.json") for d in ("dist", "dist/social")]
 routes = set()
 for routes_file in routes_files:
     if not os.path.exists(routes_file):
-        sys.exit(f"check.py: no {routes_file}: run `make build build-social` first")
+        sys.exit(f"check.py: no {routes_file}: run `make build` first")
     routes |= {route["pattern"] for route in json.load(open(routes_file))}
 emailed = sorted(r.split("/")[1] for r in routes if "/:" in r)
 fixed = sorted(r for r in routes if "/:" not in r)

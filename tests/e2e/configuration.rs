@@ -1,7 +1,8 @@
 //! The runtime configuration (issue #12): one build, configured at deploy time by the meta tags
 //! that `scripts/configure-dist.py` writes into every page. djoser_layout.rs: a backend with
 //! Djoser under another prefix that signs in by username; sub_path.rs: the app under /account/
-//! through nginx (deploy/nginx-subpath.conf). Here: each bad value shows the not-configured page,
+//! through nginx (deploy/nginx-subpath.conf); social_build.rs: the build with social sign-in put
+//! in place by `--social`. Here: each bad value shows the not-configured page,
 //! naming its tag, and calls nothing.
 
 use serde_json::json;
@@ -11,6 +12,7 @@ use crate::support::static_server::rewrite_meta;
 use crate::support::{find, App, AppOptions, TestDir, PASSWORD};
 
 mod djoser_layout;
+mod social_build;
 mod sub_path;
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,7 +1,6 @@
 //! Social sign-in (issue #20) through the documented same-origin layout: a real nginx with
-//! deploy/nginx-proxy.conf serves the release build with social sign-in (`make build-social`,
-//! dist-social/; configured with `--api same-origin` and
-//! `--social`) and passes /auth/ to the reference backend, whose social mode uses social-core's
+//! deploy/nginx-proxy.conf serves a copy of the release build configured with `--api same-origin`
+//! and `--social` (which puts the build with social sign-in, dist/social/, in place) and passes /auth/ to the reference backend, whose social mode uses social-core's
 //! generic OpenID Connect backend against a real provider (npm oidc-provider, its development
 //! login and consent pages). Chromium clicks "Continue with …", signs in at the provider and
 //! comes back signed in; the failures each say what happened and leave nothing stored.
@@ -11,10 +10,9 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::support::axe::Audit;
-use crate::support::dist::configured_copy_of;
+use crate::support::dist::configured_copy;
 use crate::support::nginx::Nginx;
 use crate::support::oidc::OidcProvider;
-use crate::support::static_server::social_dist_dir;
 use crate::support::{find, App, AppOptions, BackendOptions, TestDir};
 
 /// Where the app keeps `next` for the trip to the provider (src/pages/social.rs).
@@ -74,11 +72,7 @@ async fn start_in(layout: Layout) -> Social {
         Layout::CrossSite => app.api_base().replace("127.0.0.1", "localhost"),
     };
     // GitHub is offered, but the backend doesn't enable it.
-    configured_copy_of(
-        &social_dist_dir(),
-        &root,
-        &["--api", &api, "--social", "oidc=Test ID,github"],
-    );
+    configured_copy(&root, &["--api", &api, "--social", "oidc=Test ID,github"]);
     drop(reserved);
     let nginx = match layout {
         Layout::SameOrigin => {

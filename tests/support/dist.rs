@@ -49,14 +49,3 @@ pub fn configured_copy(to: &Path, options: &[&str]) {
     copy_dist(to);
     configure(to, options);
 }
-
-/// A copy of another build folder (`social_dist_dir()`) in `to`, configured with `options`.
-pub fn configured_copy_of(build: &Path, to: &Path, options: &[&str]) {
-    assert!(
-        build.join("index.html").is_file(),
-        "{} is not a release build (make build-social writes dist-social/)",
-        build.display()
-    );
-    copy_folder(build, to);
-    configure(to, options);
-}

@@ -95,14 +95,6 @@ pub fn example_dist_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("dist-example"))
 }
 
-/// The build with social sign-in (`make build-social`): `SOCIAL_DIST_DIR`, else
-/// `<crate>/dist-social`.
-pub fn social_dist_dir() -> PathBuf {
-    std::env::var_os("SOCIAL_DIST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("dist-social"))
-}
-
 pub fn dist_dir() -> PathBuf {
     std::env::var_os("DIST_DIR")
         .map(PathBuf::from)
