@@ -10,7 +10,7 @@
 //! | `djoser-login-field` | `email` | `email` or `username`: what `jwt/create/` takes |
 //! | `app-name` | `Account` | shown in the card header and the page titles |
 //! | `app-base-path` | `/` | the path the app is served under, e.g. `/account/` |
-//! | `djoser-social-providers` | none | social sign-in: Djoser's provider names, e.g. `google-oauth2,github,oidc=Acme ID` (`=Label` optional); builds with the feature `social` (`make build-social`) only |
+//! | `djoser-social-providers` | none | social sign-in: Djoser's provider names, e.g. `google-oauth2,github,oidc=Acme ID` (`=Label` optional); builds with the feature `social` only (`make build` keeps one in `dist/social/`; `configure-dist.py --social` puts it in place) |
 //!
 //! A blank value takes the default. A release build with no address, or any bad value, shows a
 //! "not configured" page naming the tag rather than calling anything.

@@ -94,7 +94,7 @@ async fn keyboard_alone_signs_in_with_visible_focus() {
                 .or_else(|| s["name"].as_str().map(str::to_string))
                 .unwrap_or_else(|| s["text"].as_str().unwrap_or("").to_string())
         };
-        // A build with social sign-in (make build-social) adds its "Continue with …" buttons
+        // The build with social sign-in (dist/social/) adds its "Continue with …" buttons
         // right after "Sign in": the same order around them.
         let mut order: Vec<String> = stops.iter().map(describe).collect();
         let social = order
