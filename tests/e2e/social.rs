@@ -3,7 +3,8 @@
 //! and `--social` (which puts the build with social sign-in, dist/social/, in place) and passes /auth/ to the reference backend, whose social mode uses social-core's
 //! generic OpenID Connect backend against a real provider (npm oidc-provider, its development
 //! login and consent pages). Chromium clicks "Continue with …", signs in at the provider and
-//! comes back signed in; the failures each say what happened and leave nothing stored.
+//! comes back signed in; the failures each say what happened and leave nothing stored; and
+//! registration and password sign-in work as ever beside the buttons.
 
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use crate::support::axe::Audit;
 use crate::support::dist::configured_copy;
 use crate::support::nginx::Nginx;
 use crate::support::oidc::OidcProvider;
-use crate::support::{find, App, AppOptions, BackendOptions, TestDir};
+use crate::support::{find, url_path, App, AppOptions, BackendOptions, TestDir, PASSWORD};
 
 /// Where the app keeps `next` for the trip to the provider (src/pages/social.rs).
 const NEXT_KEY: &str = "djoser-social-next";
@@ -245,6 +246,30 @@ async fn next_survives_the_trip_to_the_provider() {
     continue_with_provider(app, "bob").await;
     app.wait_for_pathname("/settings").await;
     assert_eq!(session_storage(app, NEXT_KEY).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registration_and_password_sign_in_work_beside_the_buttons() {
+    skip_unless_e2e!();
+    let world = start().await;
+    let app = &world.app;
+    let email = "carol@example.com";
+    app.register_through_ui(email, "Carol", PASSWORD).await;
+    let link = app
+        .backend
+        .wait_for_email(email)
+        .await
+        .link("/user-activation/");
+    app.goto(&url_path(&link)).await;
+    app.wait_for("[data-result=\"activated\"]").await;
+    app.goto("/login").await;
+    app.wait_for("button[data-provider=\"oidc\"]").await;
+    app.sign_in(email, PASSWORD).await;
+    let refresh = app.session_field("refresh_token").await;
+    app.click(find::SIGN_OUT).await;
+    app.wait_for_pathname("/login").await;
+    app.assert_refresh_token_revoked(&refresh).await;
+    app.assert_no_crash().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,4 +1,4 @@
-//! Steps and checks many tests share: a world with a signed-in user, signing in, typing,
+//! Steps and checks many tests share: a world with a signed-in user, registering, signing in, typing,
 //! /settings, a second window or browser, a form's answer, no crash, a revoked token. (Where
 //! things are on the pages: `find.rs`.)
 
@@ -51,6 +51,19 @@ impl App {
     /// Creates `email`, active, with [`PASSWORD`].
     pub async fn add_user(&self, email: &str) {
         self.backend.create_active_user(email, PASSWORD).await;
+    }
+
+    /// Fills and sends /register, then waits for the check-email notice naming `email`.
+    pub async fn register_through_ui(&self, email: &str, name: &str, password: &str) {
+        self.goto("/register").await;
+        self.wait_for(find::REGISTER_FORM).await;
+        self.fill("email", email).await;
+        self.fill("name", name).await;
+        self.fill("password", password).await;
+        self.fill("re_password", password).await;
+        self.submit().await;
+        self.wait_for_text(&find::notice("check-email"), email)
+            .await;
     }
 
     /// Signs in through /login and waits for the dashboard to show `email`.

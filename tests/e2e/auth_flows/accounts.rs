@@ -7,18 +7,6 @@ use serde_json::json;
 use super::{NEW_PASSWORD, NO_ACTIVE_ACCOUNT, PASSWORD};
 use crate::support::{find, url_path, App};
 
-/// Fills and sends /register, then waits for the check-email notice naming `email`.
-async fn register_through_ui(app: &App, email: &str, name: &str, password: &str) {
-    app.goto("/register").await;
-    app.wait_for(find::REGISTER_FORM).await;
-    app.fill("email", email).await;
-    app.fill("name", name).await;
-    app.fill("password", password).await;
-    app.fill("re_password", password).await;
-    app.submit().await;
-    app.wait_for_text(&find::notice("check-email"), email).await;
-}
-
 /// Registers through the API and returns the emailed activation link.
 async fn register_through_api(app: &App, email: &str) -> String {
     let r = app.api().register(email, "Api User", PASSWORD).await;
@@ -50,7 +38,8 @@ async fn register_activate_sign_in_shows_the_profile() {
     let app = App::start().await;
     let email = "alice@example.com";
 
-    register_through_ui(&app, email, "Alice Liddell", PASSWORD).await;
+    app.register_through_ui(email, "Alice Liddell", PASSWORD)
+        .await;
     assert!(
         !app.exists(find::REGISTER_FORM).await,
         "the form should be replaced by the check-email notice"
@@ -155,7 +144,7 @@ async fn resend_activation_sends_a_new_working_link() {
     skip_unless_e2e!();
     let app = App::start().await;
     let email = "erin@example.com";
-    register_through_ui(&app, email, "Erin", PASSWORD).await;
+    app.register_through_ui(email, "Erin", PASSWORD).await;
     app.backend.wait_for_email(email).await;
 
     app.goto("/resend-activation?email=erin%40example.com")
