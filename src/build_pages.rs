@@ -12,7 +12,6 @@ use yew::LocalServerRenderer;
 use yew_router::history::{AnyHistory, History, MemoryHistory};
 use yew_router::prelude::*;
 
-use crate::app::Pages;
 use crate::components::DrawnTitle;
 use crate::routes::Route;
 
@@ -90,7 +89,7 @@ fn static_app(props: &StaticAppProps) -> Html {
     html! {
         <ContextProvider<DrawnTitle> context={props.title.clone()}>
             <Router history={(*history).clone()}>
-                <Pages />
+                { crate::app::pages() }
             </Router>
         </ContextProvider<DrawnTitle>>
     }

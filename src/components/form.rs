@@ -214,7 +214,7 @@ pub fn form(props: &FormProps) -> Html {
             // Prerendered, the form can't be sent until the app runs: a disabled default
             // button also stops Enter from submitting it natively (to the static host).
             <button type="submit" class="button button-primary"
-                disabled={PRERENDERING || state.busy || waiting} aria-busy={state.busy.to_string()}>
+                disabled={PRERENDERING || state.busy || waiting} aria-busy={aria_bool(state.busy)}>
                 if state.busy {
                     <span class="spinner" aria-hidden="true"></span>
                 }
@@ -286,6 +286,15 @@ pub fn input_id(scope: Option<&str>, name: &str) -> String {
     }
 }
 
+/// An ARIA state's value, written out rather than a `bool` formatted at run time.
+fn aria_bool(value: bool) -> &'static str {
+    if value {
+        "true"
+    } else {
+        "false"
+    }
+}
+
 /// Moves the focus to the element with this id, if it is there.
 pub fn focus(id: &str) {
     let element = web_sys::window()
@@ -299,15 +308,15 @@ pub fn focus(id: &str) {
 
 fn render_field(field: &Field, scope: Option<&str>, state: &UseReducerHandle<FormState>) -> Html {
     let name = field.name;
-    let id = input_id(scope, name);
+    // Attribute values, shared by the elements that name them (cloned, they count a reference).
+    let id = AttrValue::from(input_id(scope, name));
     let errors = state.errors.get(name).filter(|errors| !errors.is_empty());
-    let hint_id = field.hint.map(|_| format!("{id}-hint"));
-    let error_id = errors.map(|_| format!("{id}-error"));
-    let described_by = [hint_id.clone(), error_id.clone()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let hint_id = field.hint.map(|_| AttrValue::from(format!("{id}-hint")));
+    let error_id = errors.map(|_| AttrValue::from(format!("{id}-error")));
+    let described_by = match (&hint_id, &error_id) {
+        (Some(hint_id), Some(error_id)) => Some(AttrValue::from(format!("{hint_id} {error_id}"))),
+        (hint_id, error_id) => hint_id.as_ref().or(error_id.as_ref()).cloned(),
+    };
     let revealed = state.revealed.contains(&name);
     let oninput = {
         let state = state.clone();
@@ -339,9 +348,9 @@ fn render_field(field: &Field, scope: Option<&str>, state: &UseReducerHandle<For
                     spellcheck={(!matches!(field.kind, FieldKind::Text { .. })).then_some("false")}
                     autocapitalize={matches!(field.kind, FieldKind::Email).then_some("none")}
                     value={state.values.get(name).cloned().unwrap_or_default()}
-                    aria-required={(!field.optional).to_string()}
-                    aria-invalid={errors.is_some().to_string()}
-                    aria-describedby={(!described_by.is_empty()).then_some(described_by)}
+                    aria-required={aria_bool(!field.optional)}
+                    aria-invalid={aria_bool(errors.is_some())}
+                    aria-describedby={described_by}
                     {oninput} />
                 if field.is_password() {
                     // The name says what a press does; "Show"/"Hide" on screen is part of it.

@@ -179,9 +179,14 @@ pub fn sign_out_button(manager: &Rc<SessionManager>) -> Html {
 /// below: a component apiece would cost ~1 KB of wasm.)
 pub fn loading() -> Html {
     html! {
-        <main class="shell" data-loading="">
-            <p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>{ "Loading…" }</p>
-        </main>
+        <main class="shell" data-loading="">{ under_way("Loading…") }</main>
+    }
+}
+
+/// A line saying what is under way, beside a spinner (its markup once in the wasm).
+pub fn under_way(text: &'static str) -> Html {
+    html! {
+        <p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>{ text }</p>
     }
 }
 

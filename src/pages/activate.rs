@@ -27,6 +27,17 @@ impl Outcome {
     }
 }
 
+/// An active account: the notice (`result` names it and the outcome) and the way to sign in.
+/// One function for both outcomes, rather than their markup twice in the wasm.
+fn ready_to_sign_in(kind: NoticeKind, result: &'static str, text: &'static str) -> Html {
+    html! {
+        <div data-result={result}>
+            { notice_text(kind, result, text) }
+            { app_link(Route::Login, Query::default(), LinkLook::PrimaryButton, "Sign in") }
+        </div>
+    }
+}
+
 #[function_component(ActivatePage)]
 pub fn activate_page(props: &EmailedLinkProps) -> Html {
     super::use_link_out_of_address_bar("user-activation", props);
@@ -51,35 +62,18 @@ pub fn activate_page(props: &EmailedLinkProps) -> Html {
         let attempt = attempt.clone();
         Callback::from(move |_: MouseEvent| attempt.set(*attempt + 1))
     };
-    let sign_in = app_link(
-        Route::Login,
-        Query::default(),
-        LinkLook::PrimaryButton,
-        "Sign in",
-    );
-
     let (title, body) = match &*outcome {
         Outcome::Pending => (
             "Activating your account",
-            html! { <p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>{ "Activating…" }</p> },
+            under_way("Activating…"),
         ),
         Outcome::Activated => (
             "Account activated",
-            html! {
-                <div data-result="activated">
-                    { notice_text(NoticeKind::Success, "activated", "Your account is active. You can sign in now.") }
-                    { sign_in }
-                </div>
-            },
+            ready_to_sign_in(NoticeKind::Success, "activated", "Your account is active. You can sign in now."),
         ),
         Outcome::AlreadyActive => (
             "Already activated",
-            html! {
-                <div data-result="already-active">
-                    { notice_text(NoticeKind::Info, "already-active", "This account was activated already. Sign in to continue.") }
-                    { sign_in }
-                </div>
-            },
+            ready_to_sign_in(NoticeKind::Info, "already-active", "This account was activated already. Sign in to continue."),
         ),
         Outcome::Invalid => {
             return bad_link_card(

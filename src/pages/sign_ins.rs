@@ -2,12 +2,14 @@
 //! families, `{prefix}sessions/`), each one signed out on its own, or all but this browser.
 //! A backend without that API (stock Djoser) answers 404, and the section isn't shown.
 
+use std::rc::Rc;
+
 use serde::Deserialize;
 use yew::prelude::*;
 
 use crate::api::{ApiError, ApiRequest, Method};
 use crate::components::{notice_text, NoticeKind};
-use crate::session::use_session;
+use crate::session::SessionManager;
 
 #[derive(Clone, PartialEq, Deserialize)]
 struct SignIn {
@@ -33,12 +35,22 @@ fn when(iso: &str) -> String {
     }
 }
 
-#[function_component(SignIns)]
-pub fn sign_ins() -> Html {
-    let manager = use_session().manager;
+/// The section's state, held by the settings page: a component of its own would cost the wasm
+/// ~1 KB. Its hooks run only there, under `RequireAuth`, so with a signed-in session.
+pub struct SignIns {
+    list: UseStateHandle<Option<Vec<SignIn>>>,
+    /// What went wrong with the last change (an `Option<String>` like other pages' states: one
+    /// instance of yew's state code in the wasm for them all).
+    failed: UseStateHandle<Option<String>>,
+    /// Bumped after each change, to list them again.
+    version: UseStateHandle<u32>,
+}
+
+/// Lists the sign-ins as the page opens, and again after each change.
+#[hook]
+pub fn use_sign_ins(manager: &Rc<SessionManager>) -> SignIns {
     let list = use_state(|| None::<Vec<SignIn>>);
-    let failed = use_state(|| None::<ApiError>);
-    // Bumped after each change, to list them again.
+    let failed = use_state(|| None::<String>);
     let version = use_state(|| 0u32);
     {
         let (manager, list) = (manager.clone(), list.clone());
@@ -49,17 +61,27 @@ pub fn sign_ins() -> Html {
             });
         });
     }
-    let Some(sign_ins) = &*list else {
+    SignIns {
+        list,
+        failed,
+        version,
+    }
+}
+
+/// The section, once the list has come (nothing before, nor where the backend has no such API).
+pub fn section(manager: &Rc<SessionManager>, state: &SignIns) -> Html {
+    let Some(sign_ins) = &*state.list else {
         return html! {};
     };
     let act = |request: ApiRequest| {
-        let (manager, failed, version) = (manager.clone(), failed.clone(), version.clone());
+        let manager = manager.clone();
+        let (failed, version) = (state.failed.clone(), state.version.clone());
         Callback::from(move |_: MouseEvent| {
             let (manager, failed, version) = (manager.clone(), failed.clone(), version.clone());
             let request = request.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let done: Result<(), ApiError> = manager.send(&request).await;
-                failed.set(done.err());
+                failed.set(done.err().map(|error| error.summary()));
                 version.set(*version + 1);
             });
         })
@@ -68,8 +90,8 @@ pub fn sign_ins() -> Html {
     html! {
         <section aria-labelledby="sign-ins-heading">
             <h2 id="sign-ins-heading">{ "Where you're signed in" }</h2>
-            if let Some(error) = &*failed {
-                { notice_text(NoticeKind::Warning, "sign-ins-error", error.summary()) }
+            if let Some(error) = &*state.failed {
+                { notice_text(NoticeKind::Warning, "sign-ins-error", error.clone()) }
             }
             <ul id="sign-ins" class="sign-ins">
                 { for sign_ins.iter().map(|sign_in| {

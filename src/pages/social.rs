@@ -201,7 +201,7 @@ pub fn oauth_callback_page(props: &OAuthCallbackProps) -> Html {
             if let Some(failure) = &*failed {
                 <div class="form-alert" role="alert">{ explain(failure, label(&props.provider)) }</div>
             } else {
-                <p class="loading" role="status"><span class="spinner" aria-hidden="true"></span>{ "Signing in…" }</p>
+                { under_way("Signing in…") }
             }
         </PageCard>
     }

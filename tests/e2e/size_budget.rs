@@ -28,7 +28,10 @@ use crate::support::static_server::dist_dir;
 /// float printer out of the wasm (vendor/README.md, `json::float_text`), fetch through web-sys
 /// rather than gloo-net, the notices of one paragraph through one function, error bodies walked
 /// straight from `JSON.parse`, and no panic hook where a panic aborts before any hook runs.
-const BUDGET_GZIP: u64 = 170_000;
+/// Lowered to 168.5 KB (169.9 -> 168.2 KB, under issue #21's 169.3 KB) by making the sign-ins
+/// section and `app::pages` plain functions rather than components, sharing the form fields'
+/// attribute values, and sharing markup in the activation page.
+const BUDGET_GZIP: u64 = 168_500;
 
 #[test]
 fn first_visit_fits_the_size_budget() {

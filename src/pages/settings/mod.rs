@@ -37,6 +37,7 @@ pub fn settings_page() -> Html {
     let password_form_key = use_state(|| 0u32);
     let email_form_key = use_state(|| 0u32);
     let delete_step = danger_zone::use_delete_step();
+    let sign_ins = super::sign_ins::use_sign_ins(&session.manager);
 
     let SessionState::SignedIn(current) = &session.state else {
         return loading();
@@ -64,7 +65,7 @@ pub fn settings_page() -> Html {
             <h2>{ "Sign out" }</h2>
             <p class="aside">{ "Signs you out in every tab of this browser." }</p>
             { sign_out_button(manager) }
-            <super::sign_ins::SignIns />
+            { super::sign_ins::section(manager, &sign_ins) }
             { danger_zone::section(manager, &user.email, &delete_step) }
         </PageCard>
     }
