@@ -260,7 +260,7 @@ async fn registration_and_password_sign_in_work_beside_the_buttons() {
         .wait_for_email(email)
         .await
         .link("/user-activation/");
-    app.goto(&url_path(&link)).await;
+    app.goto(url_path(&link)).await;
     app.wait_for("[data-result=\"activated\"]").await;
     app.goto("/login").await;
     app.wait_for("button[data-provider=\"oidc\"]").await;
