@@ -1,5 +1,5 @@
-//! Tabs of one browser: five tabs through three refresh windows make one refresh call per window
-//! and no sign-outs; signing in and out in one tab reaches the others without a reload.
+//! Tabs of one browser: five tabs (and a hundred documents) through three refresh windows make
+//! one refresh call per window and no sign-outs; signing in and out in one tab reaches the others without a reload.
 
 use std::time::{Duration, Instant};
 
@@ -222,4 +222,78 @@ async fn sign_in_and_sign_out_reach_other_tabs() {
     );
     app.switch_to(&second).await;
     app.wait_for_pathname("/login").await;
+}
+
+/// A hundred documents of the app in one browser (this tab and 99 same-origin frames, each an
+/// app of its own with its timer, lock requests, IndexedDB connection and storage events) through
+/// three refresh windows: one refresh call per window, none refused, all still signed in.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hundred_documents_share_one_refresh_per_window() {
+    skip_unless_e2e!();
+    const FRAMES: usize = 99;
+    let app = App::start_signed_in_with(BackendOptions::short_access(), EMAIL).await;
+    app.js(
+        "for (let i = 0; i < arguments[0]; i++) {
+           const frame = document.createElement('iframe');
+           frame.src = '/dashboard';
+           frame.width = frame.height = 30;
+           document.documentElement.append(frame);
+         }
+         return null;",
+        vec![json!(FRAMES)],
+    )
+    .await;
+    let signed_in_frames = || async {
+        app.js(
+            "return [...document.querySelectorAll('iframe')].filter((frame) => {
+               const shown = frame.contentDocument && frame.contentDocument.querySelector('#user-email');
+               return shown && shown.textContent.trim() === arguments[0];
+             }).length;",
+            vec![json!(EMAIL)],
+        )
+        .await
+        .as_u64()
+        .unwrap_or(0) as usize
+    };
+    app.poll(
+        "every frame to show the signed-in dashboard",
+        Duration::from_secs(90),
+        || async { (signed_in_frames().await == FRAMES).then_some(()) },
+    )
+    .await;
+
+    // Three more windows (5 s each) from now.
+    let before = app.backend.refresh_calls().await;
+    app.poll(
+        "three refresh windows to pass",
+        Duration::from_secs(40),
+        || async { (app.backend.refresh_calls().await >= before + 3).then_some(()) },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // The refresh calls' seconds in the backend's log: a window apart, never two together.
+    let log = std::fs::read_to_string(app.backend.stderr_log()).unwrap_or_default();
+    let seconds: Vec<u32> = log
+        .lines()
+        .filter(|l| l.contains("POST /auth/jwt/refresh/"))
+        .filter_map(|l| {
+            let time = l.split(['[', ']']).nth(1)?.rsplit(' ').next()?;
+            let mut parts = time.split(':').map(|p| p.parse::<u32>().ok());
+            Some(parts.next()?? * 3600 + parts.next()?? * 60 + parts.next()??)
+        })
+        .collect();
+    assert!(
+        seconds.windows(2).all(|pair| pair[1] >= pair[0] + 3),
+        "two refresh calls in one window (seconds of the day: {seconds:?})"
+    );
+    assert_eq!(refused_refreshes(&app), 0, "a refresh was refused");
+    assert_eq!(
+        signed_in_frames().await,
+        FRAMES,
+        "a frame is signed out\n{}",
+        app.describe().await
+    );
+    assert_eq!(app.text("#user-email").await, EMAIL);
+    app.assert_no_crash().await;
 }
