@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use crate::sessions::new_tab;
 use crate::support::storm::PAGE_CONTROLS;
-use crate::support::{App, PASSWORD};
+use crate::support::{App, BackendOptions, PASSWORD};
 
 mod apps;
 mod clock;
@@ -70,15 +70,18 @@ async fn alice_in_two_tabs(app: &App, path: &str) -> [WindowHandle; 2] {
     [first, second]
 }
 
-/// Holds back the next refresh answer in both `tabs` (after setting `controls` in each) and
-/// waits for one to be held: the tab that sent it (tab A, holding the refresh lock) and the
-/// other one (tab B).
-async fn hold_the_next_refresh<'t>(
-    app: &App,
-    tabs: &'t [WindowHandle; 2],
+/// A world with short-lived access tokens, Alice signed in in two tabs at `path` (as
+/// [`alice_in_two_tabs`]), and the next refresh answer held back in both (after setting
+/// `controls` in each), waited for until one tab's is held: the world, that tab (tab A, holding
+/// the refresh lock) and the other one (tab B).
+async fn alice_with_a_refresh_held(
+    path: &str,
     controls: &[(&str, Value)],
-) -> (&'t WindowHandle, &'t WindowHandle) {
-    for tab in tabs {
+) -> (App, WindowHandle, WindowHandle) {
+    let app = App::start_with(BackendOptions::short_access()).await;
+    let tabs = alice_in_two_tabs(&app, path).await;
+    app.wait_for_app().await;
+    for tab in &tabs {
         app.switch_to(tab).await;
         app.control("hold", json!({ "path": "/jwt/refresh", "count": 1 }))
             .await;
@@ -101,7 +104,12 @@ async fn hold_the_next_refresh<'t>(
             },
         )
         .await;
-    (&tabs[holder], &tabs[1 - holder])
+    let [first, second] = tabs;
+    if holder == 0 {
+        (app, first, second)
+    } else {
+        (app, second, first)
+    }
 }
 
 /// The first refresh call the current tab saw answered 200, waited for `within` (`what` names

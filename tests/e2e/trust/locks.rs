@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{alice_in_two_tabs, hold_the_next_refresh, ALICE};
-use crate::support::{App, BackendOptions};
+use super::alice_with_a_refresh_held;
 
 /// Tab A's refresh answer is held back, so A holds the refresh lock; tab B's refresh, due at
 /// the same moment, waits for it. B then loads /settings (its waiting request belongs to a page
@@ -16,12 +15,9 @@ use crate::support::{App, BackendOptions};
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tab_that_leaves_while_waiting_for_the_refresh_lock_leaves_it_free() {
     skip_unless_e2e!();
-    let app = App::start_with(BackendOptions::short_access()).await;
-    let tabs = alice_in_two_tabs(&app, "/dashboard").await;
-    app.wait_for_text("#user-email", ALICE).await;
     // The refresh is due ~5 s after sign-in: the tab whose answer is held holds the lock.
-    let (tab_a, tab_b) = hold_the_next_refresh(&app, &tabs, &[]).await;
-    app.switch_to(tab_b).await;
+    let (app, tab_a, tab_b) = alice_with_a_refresh_held("/dashboard", &[]).await;
+    app.switch_to(&tab_b).await;
     let query = "return navigator.locks.query().then(q => JSON.stringify(q));";
     let lock = app
         .poll(
@@ -37,9 +33,9 @@ async fn a_tab_that_leaves_while_waiting_for_the_refresh_lock_leaves_it_free() {
         .await;
 
     app.goto("/settings").await;
-    app.switch_to(tab_a).await;
+    app.switch_to(&tab_a).await;
     app.control("release", json!(true)).await;
-    app.switch_to(tab_b).await;
+    app.switch_to(&tab_b).await;
     let taken = app
         .js(
             "const [name] = arguments; \

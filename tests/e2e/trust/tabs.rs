@@ -9,11 +9,11 @@ use fantoccini::wd::WindowHandle;
 use serde_json::json;
 
 use super::{
-    alice_in_two_tabs, answered_refresh, control_tab, controlled_tab, hold_the_next_refresh,
-    owner_of, screen_lines, ALICE, BOB, PASSWORD,
+    alice_with_a_refresh_held, answered_refresh, control_tab, controlled_tab, owner_of,
+    screen_lines, ALICE, BOB, PASSWORD,
 };
 use crate::support::tokens::refresh_token_alive;
-use crate::support::{find, App, BackendOptions};
+use crate::support::{find, App};
 
 /// Tab A's refresh has reached the server (which rotated the token) and its answer is held back
 /// in the page; IndexedDB answers 1.5 s late in both tabs. The test releases A's answer and at
@@ -23,12 +23,10 @@ use crate::support::{find, App, BackendOptions};
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sign_out_during_another_tabs_refresh_stays_signed_out() {
     skip_unless_e2e!();
-    let app = App::start_with(BackendOptions::short_access()).await;
-    let tabs = alice_in_two_tabs(&app, "/dashboard").await;
-    app.wait_for_text("#user-email", ALICE).await;
     // The refresh is due ~5 s after sign-in: the tab that sent it is tab A.
-    let (tab_a, tab_b) = hold_the_next_refresh(&app, &tabs, &[("idbDelay", json!(1500))]).await;
-    sign_out_in_b_as_as_answer_lands(&app, tab_a, tab_b, None).await;
+    let (app, tab_a, tab_b) =
+        alice_with_a_refresh_held("/dashboard", &[("idbDelay", json!(1500))]).await;
+    sign_out_in_b_as_as_answer_lands(&app, &tab_a, &tab_b, None).await;
 }
 
 /// The same, but the sign-out is written to the copy alone (tab B's IndexedDB answers 3 s late,
@@ -39,18 +37,15 @@ async fn a_sign_out_during_another_tabs_refresh_stays_signed_out() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sign_out_written_to_the_copy_alone_during_another_tabs_refresh_stays_signed_out() {
     skip_unless_e2e!();
-    let app = App::start_with(BackendOptions::short_access()).await;
-    let tabs = alice_in_two_tabs(&app, "/dashboard").await;
-    app.wait_for_text("#user-email", ALICE).await;
-    let (tab_a, tab_b) = hold_the_next_refresh(&app, &tabs, &[]).await;
-    app.switch_to(tab_b).await;
+    let (app, tab_a, tab_b) = alice_with_a_refresh_held("/dashboard", &[]).await;
+    app.switch_to(&tab_b).await;
     app.control("idbDelay", json!(3000)).await;
-    app.switch_to(tab_a).await;
+    app.switch_to(&tab_a).await;
     app.control("idbCommitDelay", json!(1750)).await;
     // B gives up on IndexedDB ~2 s after its revocation and writes the copy; A, released 0.7 s
     // after the click, decides at once and hears its commit ~2.5 s after the click, still
     // within the 2 s its own step waits.
-    sign_out_in_b_as_as_answer_lands(&app, tab_a, tab_b, Some(Duration::from_millis(700))).await;
+    sign_out_in_b_as_as_answer_lands(&app, &tab_a, &tab_b, Some(Duration::from_millis(700))).await;
 }
 
 /// Releases tab A's held refresh answer and at once signs out in tab B (or releases it
@@ -237,16 +232,13 @@ async fn a_late_profile_answer_never_lands_on_another_users_tokens() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_profile_saved_during_another_tabs_refresh_keeps_both() {
     skip_unless_e2e!();
-    let app = App::start_with(BackendOptions::short_access()).await;
-    let tabs = alice_in_two_tabs(&app, "/settings").await;
-    app.wait_for(find::PROFILE_FORM).await;
-    let (tab_a, tab_b) = hold_the_next_refresh(&app, &tabs, &[]).await;
+    let (app, tab_a, tab_b) = alice_with_a_refresh_held("/settings", &[]).await;
 
-    app.switch_to(tab_b).await;
+    app.switch_to(&tab_b).await;
     app.fill("name", "Alice Renamed").await;
     app.click(&find::submit(find::PROFILE_FORM)).await;
     app.wait_for(&find::notice("profile-saved")).await;
-    app.switch_to(tab_a).await;
+    app.switch_to(&tab_a).await;
     app.control("release", json!(true)).await;
     let answer = answered_refresh(&app, "tab A's refresh answer", Duration::from_secs(10)).await;
     let new_token = answer["answer"]["refresh"]
