@@ -12,6 +12,7 @@ use wasm_bindgen_futures::spawn_local;
 use super::manager::SessionManager;
 use super::phase::Phase;
 use super::record::Read;
+use super::shared::NewerVersion;
 use super::state::StoredSessionError;
 use super::{revocations, shared};
 use crate::clock::now;
@@ -83,6 +84,15 @@ impl SessionManager {
         self.transition(next, "a newer version of the app took the session over");
     }
 
+    /// Brings this tab in line with what [`shared::read`] found.
+    pub(super) fn take_read(&self, read: Result<Option<Read>, NewerVersion>, why: &str) {
+        match read {
+            Ok(Some(read)) => self.reconcile(&read, why),
+            Ok(None) => {}
+            Err(NewerVersion) => self.let_go_for_a_newer_version(),
+        }
+    }
+
     /// Another tab changed the record: its copy says how (or, where the copy couldn't be
     /// written, the record itself).
     pub(super) fn take_copy(self: &Rc<Self>) {
@@ -92,9 +102,8 @@ impl SessionManager {
             Err(_) => {
                 let this = self.clone();
                 spawn_local(async move {
-                    if let Some(read) = shared::read(now()).await {
-                        this.reconcile(&read, "another tab changed the session");
-                    }
+                    let read = shared::read(now()).await;
+                    this.take_read(read, "another tab changed the session");
                 });
             }
         }
@@ -107,9 +116,8 @@ impl SessionManager {
         self.take_copy();
         let this = self.clone();
         spawn_local(async move {
-            if let Some(read) = shared::read(now()).await {
-                this.reconcile(&read, "caught up with the other tabs");
-            }
+            let read = shared::read(now()).await;
+            this.take_read(read, "caught up with the other tabs");
             revocations::send_kept().await;
             if this.phase().refresh_due(now()) {
                 drop(this.refresh());

@@ -88,10 +88,9 @@ pub fn read_copy(now: f64) -> Result<Read, StoredSessionError> {
     }
 }
 
-/// Whether a newer version of the app (another tab on a newer deployment) wrote the copy.
-pub fn newer_version_stored(now: f64) -> bool {
-    matches!(read_copy(now), Err(StoredSessionError::NewerFormat))
-}
+/// A newer version of the app (another tab on a newer deployment) stored the record, in a shape
+/// this one can't read.
+pub struct NewerVersion;
 
 /// Writes the localStorage copy unless it already holds this generation or a later one.
 fn write_copy(record: &Record, now: f64) -> bool {
@@ -117,14 +116,22 @@ fn write_copy(record: &Record, now: f64) -> bool {
     written
 }
 
-/// What the tabs agree on now.
-pub async fn read(now: f64) -> Option<Read> {
+/// What the tabs agree on now, unless a newer version of the app stored it (in either store:
+/// its copy may be missing, a full quota).
+pub async fn read(now: f64) -> Result<Option<Read>, NewerVersion> {
     let stored = if available() {
-        bounded(read_database(now)).await.flatten().flatten()
+        bounded(read_database(now)).await.flatten()
     } else {
         None
     };
-    Read::joined(stored, read_copy(now).ok())
+    let copy = read_copy(now);
+    let newer = |read: &Result<Read, StoredSessionError>| {
+        matches!(read, Err(StoredSessionError::NewerFormat))
+    };
+    if stored.as_ref().is_some_and(newer) || newer(&copy) {
+        return Err(NewerVersion);
+    }
+    Ok(Read::joined(stored.and_then(Result::ok), copy.ok()))
 }
 
 /// What became of an [`update`].
@@ -238,15 +245,15 @@ async fn bounded<T>(work: impl Future<Output = T>) -> Option<T> {
     }
 }
 
-/// `Some(None)`: IndexedDB works and holds nothing usable. `None`: it doesn't work.
-async fn read_database(now: f64) -> Option<Option<Read>> {
+/// IndexedDB's record, read (an error: nothing usable there). `None`: IndexedDB doesn't work.
+async fn read_database(now: f64) -> Option<Result<Read, StoredSessionError>> {
     let db = open().await?;
     let result = async {
         let store = object_store(&db, "readonly")?;
         let request = call(&store, "get", &[RECORD_KEY.into()])?;
         settle(&request, "success", "error").await?;
         let text = Reflect::get(&request, &"result".into()).ok()?.as_string();
-        Some(text.and_then(|text| parse(&text, now).ok()))
+        Some(parse(text.as_deref().unwrap_or(""), now))
     }
     .await;
     close(&db);

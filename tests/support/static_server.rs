@@ -343,6 +343,17 @@ impl hyper::body::Body for Parts {
         let rest = self.rest.take().map(|(_, rest)| Ok(Frame::data(rest)));
         Poll::Ready(rest)
     }
+
+    // The length is known: sent as `Content-Length`, as a static host does (not chunked).
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        let first = self.first.as_ref().map_or(0, Bytes::len);
+        let rest = self.rest.as_ref().map_or(0, |(_, rest)| rest.len());
+        hyper::body::SizeHint::with_exact((first + rest) as u64)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.first.is_none() && self.rest.is_none()
+    }
 }
 
 fn cannot_read(file: &Path, e: std::io::Error) -> (StatusCode, &'static str, Vec<u8>) {

@@ -45,21 +45,17 @@ impl SessionManager {
 
     /// `locked`: whether this tab holds the refresh lock (no other tab refreshes meanwhile).
     async fn refresh_holding_lock(self: &Rc<Self>, stale: Option<Rc<Session>>, locked: bool) {
-        // Its storage event missed (a frozen tab): refreshing would write over it.
-        if shared::newer_version_stored(now()) {
-            self.let_go_for_a_newer_version();
-            return;
-        }
         let moved_on = |this: &Self| {
             this.current().map(|s| s.access_token.clone())
                 != stale.as_ref().map(|s| s.access_token.clone())
         };
         // Another tab may have refreshed (or signed out) while this one waited for the lock:
         // its answer is stored before it let the lock go.
+        // A newer version of the app may have taken the session over (its storage event
+        // missed, or its copy not written): then this tab lets go instead.
         if !moved_on(self) {
-            if let Some(read) = shared::read(now()).await {
-                self.reconcile(&read, "another tab refreshed or signed out");
-            }
+            let read = shared::read(now()).await;
+            self.take_read(read, "another tab refreshed or signed out");
         }
         let Some(mine) = self.current().filter(|_| !moved_on(self)) else {
             return;

@@ -29,6 +29,14 @@ async fn social_sign_in_is_put_in_place_only_where_providers_are_set() {
     let dir = copy.path();
     let plain = loader(&read(dir, "login.html"));
     let social = loader(&read(&dir.join("social"), "login.html"));
+    // The plain build's JS glue and wasm (`djoser-auth-spa-<hash>`), by name.
+    let plain_glue = {
+        let page = read(dir, "login.html");
+        let at = page
+            .find("djoser-auth-spa-")
+            .expect("a page names its glue");
+        page[at..at + "djoser-auth-spa-".len() + 16].to_string()
+    };
     assert_ne!(plain, social, "the two builds start different loaders");
 
     configure(
@@ -51,6 +59,10 @@ async fn social_sign_in_is_put_in_place_only_where_providers_are_set() {
     ] {
         let html = read(dir, page);
         assert_eq!(loader(&html), social, "{page} starts the social build");
+        assert!(
+            !html.contains(&plain_glue),
+            "{page} still names the plain build's {plain_glue}"
+        );
         assert!(
             html.contains("src=\"/account/boot-"),
             "{page} keeps the base path: {html}"

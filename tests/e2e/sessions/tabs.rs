@@ -284,6 +284,10 @@ async fn a_hundred_documents_share_one_refresh_per_window() {
         })
         .collect();
     assert!(
+        seconds.len() >= 3,
+        "the refresh calls should be in the backend's log: {seconds:?}"
+    );
+    assert!(
         seconds.windows(2).all(|pair| pair[1] >= pair[0] + 3),
         "two refresh calls in one window (seconds of the day: {seconds:?})"
     );

@@ -39,7 +39,8 @@ async fn records(app: &App, bump: bool) -> Value {
                 const get = store.get('record');
                 get.onsuccess = () => {
                   if (bump && typeof get.result === 'string') store.put(newer(get.result), 'record');
-                  store.transaction.oncomplete = () => resolve(bump ? newer(get.result) : get.result);
+                  const text = typeof get.result === 'string' ? get.result : null;
+                  store.transaction.oncomplete = () => resolve(bump && text ? newer(text) : text);
                 };
                 get.onerror = () => resolve(null);
               });
@@ -51,7 +52,9 @@ async fn records(app: &App, bump: bool) -> Value {
             const text = localStorage.getItem(key);
             let record = null;
             try { record = JSON.parse(text); } catch (e) {}
-            if (!record || typeof record !== 'object' || !('format' in record)) continue;
+            const isRecord = record && typeof record === 'object'
+              && 'format' in record && 'generation' in record && 'api' in record;
+            if (!isRecord) continue;
             if (bump) localStorage.setItem(key, newer(text));
             found.copy = localStorage.getItem(key);
           }
