@@ -173,6 +173,24 @@ async fn a_refused_lock_request_runs_unlocked() {
     );
 }
 
+/// Runs `with_lock(name)` with `navigator.locks` stood in for by the object `locks` (JavaScript),
+/// timed: the stand-in (to read back), whether the work held the lock, and the ms it waited.
+async fn with_stand_in_locks(locks: &str, name: &str) -> (JsValue, bool, f64) {
+    let navigator = web_sys::window().unwrap().navigator();
+    let stand_in = js_sys::Function::new_no_args(&format!(
+        "const locks = {locks}; \
+         Object.defineProperty(navigator, 'locks', {{ value: locks, configurable: true }}); \
+         return locks;"
+    ))
+    .call0(&JsValue::NULL)
+    .unwrap();
+    let started = js_sys::Date::now();
+    let locked = with_lock(name, |locked| async move { locked }).await;
+    let waited = js_sys::Date::now() - started;
+    js_sys::Reflect::delete_property(&navigator, &"locks".into()).unwrap();
+    (stand_in, locked, waited)
+}
+
 /// A lock stuck with nobody holding it, for good (`held: []`, every request pending): the
 /// request is made twice, then the work runs unlocked, and grants that come later are let go at
 /// once. Stood in for by a `navigator.locks` that never grants and says nothing is held.
@@ -180,19 +198,13 @@ async fn a_refused_lock_request_runs_unlocked() {
 async fn a_lock_stuck_with_nobody_holding_it_runs_unlocked_after_a_while() {
     use js_sys::{Array, Function, Reflect};
 
-    let navigator = web_sys::window().unwrap().navigator();
-    let stuck = Function::new_no_args(
-        "const locks = { grants: [], \
-           request(name, options, callback) { locks.grants.push(callback); return new Promise(() => {}); }, \
-           query() { return Promise.resolve({ held: [], pending: [{ name: 'djoser-auth.test-stuck' }] }); } }; \
-         Object.defineProperty(navigator, 'locks', { value: locks, configurable: true }); \
-         return locks;",
+    let (stuck, locked, waited) = with_stand_in_locks(
+        "{ grants: [], \
+           request(name, options, callback) { this.grants.push(callback); return new Promise(() => {}); }, \
+           query() { return Promise.resolve({ held: [], pending: [{ name: 'djoser-auth.test-stuck' }] }); } }",
+        "djoser-auth.test-stuck",
     )
-    .call0(&JsValue::NULL)
-    .unwrap();
-    let started = js_sys::Date::now();
-    let locked = with_lock("djoser-auth.test-stuck", |locked| async move { locked }).await;
-    let waited = js_sys::Date::now() - started;
+    .await;
     let grants = Array::from(&Reflect::get(&stuck, &"grants".into()).unwrap());
     let late: Vec<JsValue> = grants
         .iter()
@@ -202,7 +214,6 @@ async fn a_lock_stuck_with_nobody_holding_it_runs_unlocked_after_a_while() {
                 .unwrap()
         })
         .collect();
-    Reflect::delete_property(&navigator, &"locks".into()).unwrap();
     assert!(!locked, "the work should run unlocked");
     assert_eq!(late.len(), 2, "the lock should be asked for twice");
     assert!(
@@ -221,27 +232,18 @@ async fn a_lock_stuck_with_nobody_holding_it_runs_unlocked_after_a_while() {
 /// holding the lock. Stood in for by a `navigator.locks` stuck until a request is withdrawn.
 #[wasm_bindgen_test]
 async fn a_stuck_lock_queue_is_set_moving_and_the_work_runs_holding_the_lock() {
-    use js_sys::{Function, Reflect};
-
-    let navigator = web_sys::window().unwrap().navigator();
-    let unsticks = Function::new_no_args(
-        "const locks = { stuck: true, requests: 0, \
+    let (unsticks, locked, waited) = with_stand_in_locks(
+        "{ stuck: true, requests: 0, \
            request(name, options, callback) { \
-             locks.requests += 1; \
-             if (!locks.stuck) return Promise.resolve().then(() => callback({ name })); \
+             this.requests += 1; \
+             if (!this.stuck) return Promise.resolve().then(() => callback({ name })); \
              return new Promise((_, reject) => options.signal.addEventListener('abort', () => { \
-               locks.stuck = false; reject(new DOMException('withdrawn', 'AbortError')); })); }, \
-           query() { return Promise.resolve({ held: [], pending: [] }); } }; \
-         Object.defineProperty(navigator, 'locks', { value: locks, configurable: true }); \
-         return locks;",
+               this.stuck = false; reject(new DOMException('withdrawn', 'AbortError')); })); }, \
+           query() { return Promise.resolve({ held: [], pending: [] }); } }",
+        "djoser-auth.test-unstuck",
     )
-    .call0(&JsValue::NULL)
-    .unwrap();
-    let started = js_sys::Date::now();
-    let locked = with_lock("djoser-auth.test-unstuck", |locked| async move { locked }).await;
-    let waited = js_sys::Date::now() - started;
-    let requests = Reflect::get(&unsticks, &"requests".into()).unwrap();
-    Reflect::delete_property(&navigator, &"locks".into()).unwrap();
+    .await;
+    let requests = js_sys::Reflect::get(&unsticks, &"requests".into()).unwrap();
     assert!(locked, "the work should run holding the lock");
     assert_eq!(requests, JsValue::from(2), "asked twice");
     assert!(
