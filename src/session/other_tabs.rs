@@ -13,7 +13,6 @@ use super::manager::SessionManager;
 use super::phase::Phase;
 use super::record::Read;
 use super::shared::NewerVersion;
-use super::state::StoredSessionError;
 use super::{revocations, shared};
 use crate::clock::now;
 
@@ -98,7 +97,6 @@ impl SessionManager {
     pub(super) fn take_copy(self: &Rc<Self>) {
         match shared::read_copy(now()) {
             Ok(read) => self.reconcile(&read, "another tab changed the session"),
-            Err(StoredSessionError::NewerFormat) => self.let_go_for_a_newer_version(),
             Err(_) => {
                 let this = self.clone();
                 spawn_local(async move {
