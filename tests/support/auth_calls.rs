@@ -41,11 +41,15 @@ const RECORD_AUTH_CALLS: &str = r#"(() => {
   };
   // And every request for a Web Lock: `window.__lockCalls`, `{ name, at, granted_at,
   // released_at, error }` (an aborted or refused request has an error).
+  // On the prototype: WebKit drops a LockManager's JS wrapper that no script holds, and with it
+  // any property set on it, so a `request` set on `navigator.locks` itself stops recording
+  // after a garbage collection (storm seeds 31005 and 31044 showed refreshes with no request).
   const locks = navigator.locks;
   if (!locks) return;
   const lockCalls = (window.__lockCalls = []);
-  const request = locks.request;
-  locks.request = function (name, ...rest) {
+  const manager = Object.getPrototypeOf(locks);
+  const request = manager.request;
+  manager.request = function (name, ...rest) {
     const entry = { name, at: now(), granted_at: null, released_at: null, error: null };
     lockCalls.push(entry);
     const callback = rest[rest.length - 1];

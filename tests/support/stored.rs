@@ -66,14 +66,14 @@ const FIND_SESSIONS_FN: &str = r#"(async () => {
   return found;
 })"#;
 
-/// One round trip for the storm's view of a tab: `{ doc, path, email, screen, calls, locks,
-/// last_auth, stored }` (`calls`, `locks`: the auth-call recorder's entries; `last_auth`: the last `Authorization`
+/// One round trip for the storm's view of a tab: `{ doc, path, now, email, screen, calls, locks,
+/// last_auth, stored }` (`now`: Unix ms by the browser's clock, as the calls' times) (`calls`, `locks`: the auth-call recorder's entries; `last_auth`: the last `Authorization`
 /// sent, `{ token, path, at }`; `stored`: [`FIND_SESSIONS_FN`]'s results).
 const SNAPSHOT_FN: &str = r#"(async () => {
   const s = window.__storm || {};
   const el = document.querySelector('#user-email, #settings-email');
   return {
-    doc: s.doc || null, path: location.pathname,
+    doc: s.doc || null, path: location.pathname, now: performance.timeOrigin + performance.now(),
     email: el ? el.textContent.trim() || null : null,
     screen: s.screen || [], calls: window.__authCalls || [], locks: window.__lockCalls || [],
     last_auth: (s.auth || []).slice(-1)[0] || null,

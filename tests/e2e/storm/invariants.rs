@@ -11,6 +11,9 @@ use crate::support::stored::parse_stored;
 use crate::support::storm::user_swaps;
 use crate::support::tokens::{refresh_token_alive, token_user_id, SignInKey};
 
+/// A refresh answer is stored within this of reaching the page (IndexedDB is given 2 s, then the
+/// copy is written), or it never was.
+const ANSWER_STORED_WITHIN_MS: f64 = 5_000.0;
 /// Two successful refreshes of one browser closer than this are two in one window (they come
 /// ~5 s apart with 65 s tokens).
 const MIN_REFRESH_GAP_MS: f64 = 2_500.0;
@@ -124,6 +127,10 @@ impl Storm {
             .iter()
             .map(|s| s.refresh_token().to_string())
             .collect();
+        let stored_access: Vec<String> = parse_stored(&snap["stored"])
+            .iter()
+            .map(|s| s.access_token().to_string())
+            .collect();
         let doc = snap["doc"].as_str().unwrap_or("?").to_string();
         model
             .lock_calls
@@ -157,6 +164,26 @@ impl Storm {
                     call["status"].as_i64().unwrap_or(0),
                     format!("tab {tab} doc {doc}"),
                 ));
+            }
+            // Answered a moment ago and not stored yet (a slow IndexedDB) when the document
+            // goes: the answer goes with it, as if lost on the way, and the next tab rightly
+            // sends the same token again (storm seeds 31005 and 31044).
+            let answer_lost_with_the_page = leaving
+                && path.contains("/jwt/refresh")
+                && call["status"] == json!(200)
+                && snap["now"].as_f64().unwrap_or_default()
+                    - call["answered_at"].as_f64().unwrap_or_default()
+                    < ANSWER_STORED_WITHIN_MS
+                && call["answer"]["access"]
+                    .as_str()
+                    .is_some_and(|access| !stored_access.iter().any(|s| s == access));
+            if answer_lost_with_the_page {
+                let at = call["at"].as_f64().unwrap_or_default();
+                let label = format!("tab {tab} doc {doc}");
+                if let Some(taken) = model.calls.iter_mut().find(|c| c.0 == at && c.3 == label) {
+                    taken.2 = 0;
+                }
+                model.lost.extend(sent.map(str::to_string));
             }
         }
         for token in tokens {
