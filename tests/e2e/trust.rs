@@ -13,7 +13,8 @@
 //! cached tab waking after the user changed; apps.rs: two builds under two base paths of one
 //! origin, and `next` through `%2e%2e`; clock.rs: a clock stepped back; refusals.rs: a gateway's
 //! 403 or 413 on refresh; stored.rs: an entry of a newer format; links.rs: the emailed links
-//! leave the address bar; locks.rs: a tab leaving while it waits for the refresh lock.
+//! leave the address bar; locks.rs: a tab leaving while it waits for the refresh lock, and one
+//! leaving with its refresh answer not stored yet.
 
 use std::time::Duration;
 
