@@ -7,10 +7,10 @@
 //! sign-in as another user, profile saves and password changes on /settings, tab freeze/resume
 //! (CDP `Page.setWebLifecycleState`) and back-forward restores, offline periods (CDP
 //! `Network.emulateNetworkConditions`, or the page controls' `offline` where there is no CDP),
-//! slow IndexedDB and slow refresh answers (the page controls of `support::storm`, and the
-//! backend's fault knobs on a seeded list of requests), lost refresh answers (the server acts,
-//! the page hears nothing), clock steps, reloads; the steps themselves are in steps.rs. After
-//! every step (invariants.rs):
+//! slow IndexedDB (opens, or writes heard late) and slow refresh answers (the page controls of
+//! `support::storm`, and the backend's fault knobs on a seeded list of requests), lost refresh
+//! answers (the server acts, the page hears nothing), clock steps, reloads; the steps themselves
+//! are in steps.rs. After every step (invariants.rs):
 //!
 //! 1. no tab shows a user other than the owner of the tokens its browser holds (the access
 //!    token's `user_id` against the page and against the stored profile), and no tab goes from

@@ -18,6 +18,7 @@ pub(super) enum Step {
     Back,
     Offline,
     Idb,
+    IdbCommit,
     SlowRefresh,
     Lost,
     Clock,
@@ -31,7 +32,7 @@ pub(super) enum Step {
 /// when a tab is frozen or away, else nothing; the last three are the sequences, with
 /// random tabs and timings (a sign-out while a refresh answer is on its way, a user change
 /// while a tab sleeps, a late profile answer).
-const STEPS: [(Step, &str, u64); 18] = [
+const STEPS: [(Step, &str, u64); 19] = [
     (Step::Wait, "wait", 5),
     (Step::SignOut, "sign-out", 2),
     (Step::SignIn, "sign-in", 2),
@@ -43,6 +44,7 @@ const STEPS: [(Step, &str, u64); 18] = [
     (Step::Back, "back", 4),
     (Step::Offline, "offline", 1),
     (Step::Idb, "idb", 1),
+    (Step::IdbCommit, "idb-commit", 1),
     (Step::SlowRefresh, "slow-refresh", 1),
     (Step::Lost, "lost", 1),
     (Step::Clock, "clock", 1),

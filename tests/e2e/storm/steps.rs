@@ -88,6 +88,14 @@ impl Storm {
                 })
                 .await;
             }
+            Step::IdbCommit => {
+                // The write is stored at once; the page hears of it late (and past 2 s takes
+                // IndexedDB for missing and writes the copy alone).
+                self.control_a_tab(n, "idbCommitDelay", &[0, 300, 1500, 3000], |tab, _, ms| {
+                    format!("tab {tab}: IndexedDB's writes reported {ms} ms late")
+                })
+                .await;
+            }
             Step::SlowRefresh => {
                 self.control_a_tab(n, "refreshDelay", &[0, 500, 2000, 4000], |tab, _, ms| {
                     format!("tab {tab}: refresh answers reach the page {ms} ms late")
