@@ -10,7 +10,7 @@
 //! slow IndexedDB (opens, or writes heard late) and slow refresh answers (the page controls of
 //! `support::storm`, and the backend's fault knobs on a seeded list of requests), lost refresh
 //! answers (the server acts, the page hears nothing), clock steps, reloads; the steps themselves
-//! are in steps.rs. After every step (invariants.rs):
+//! are in steps.rs (built from moves.rs). After every step (invariants.rs):
 //!
 //! 1. no tab shows a user other than the owner of the tokens its browser holds (the access
 //!    token's `user_id` against the page and against the stored profile), and no tab goes from
@@ -44,6 +44,7 @@ use crate::support::tokens::{token_user_id, SignInKey};
 use crate::support::{App, BackendOptions, Browser, PASSWORD};
 
 mod invariants;
+mod moves;
 mod schedule;
 mod steps;
 
