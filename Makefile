@@ -117,6 +117,7 @@ CHROMIUM_ONLY := \
   trust::clock::a_backward_clock_step_signs_nobody_out \
   trust::wake::a_frozen_tab_waking_under_another_user_passes_through_sign_in \
   trust::wake::a_back_forward_cached_page_restored_under_another_user_passes_through_sign_in \
+  trust::wake::a_late_timer_never_brings_back_a_user_who_has_signed_out \
   sessions::back_forward_cache::a_page_restored_from_the_back_forward_cache_after_a_sign_out_leaves \
   robustness::hostile_error_bodies_get_a_clear_message_at_once
 

@@ -61,11 +61,13 @@ impl SessionManager {
         let another_sign_in = matches!(next, Phase::SignedOut(_)) && read.record.session.is_some();
         self.transition(next, why);
         if another_sign_in {
-            // Taken once the signed-out page has been drawn (a timer runs after the render).
-            let (me, read) = (self.me.clone(), read.clone());
+            // Taken once the signed-out page has been drawn (a timer runs after the render),
+            // read anew: the timer may fire late (a hidden, frozen or cached page), after that
+            // sign-in has ended too.
+            let me = self.me.clone();
             Timeout::new(0, move || {
                 if let Some(this) = me.upgrade() {
-                    this.reconcile(&read, "another sign-in, after signing out");
+                    this.take_copy();
                 }
             })
             .forget();

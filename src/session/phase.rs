@@ -100,7 +100,24 @@ impl Phase {
     pub fn reconciled(&self, read: &Read, now: f64) -> Option<Phase> {
         let record = &read.record;
         let newer = |mine: &Session| record.generation > mine.generation;
+        let same_sign_in = |mine: &Session, stored: &Session| stored.sign_in == mine.sign_in;
         match (self.session(), &record.session) {
+            // Newer tokens of this sign-in: taken even if this tab's own ran out while it slept
+            // (another tab kept refreshing; with sliding rotation they outlive the first).
+            (Some(mine), Some(stored))
+                if same_sign_in(mine, stored)
+                    && newer(mine)
+                    && !(mine.refresh_expired(now) && stored.refresh_expired(now)) =>
+            {
+                let stored = Rc::new(stored.clone());
+                Some(if stored.access_token == mine.access_token {
+                    self.with_session(stored)
+                } else {
+                    // Still signed in, whatever this tab's clock makes of the new token: if it
+                    // looks lapsed here, the timer refreshes at once; the page stays.
+                    Phase::SignedIn(stored)
+                })
+            }
             // Its sign-in ran out while the page slept: nothing left to refresh with.
             (Some(mine), _) if mine.refresh_expired(now) => {
                 Some(Phase::SignedOut(SignedOutReason::Expired))
@@ -108,18 +125,7 @@ impl Phase {
             (None, Some(stored)) => (!record.has_ended(&stored.sign_in)
                 && !stored.refresh_expired(now))
             .then(|| Phase::loaded(Some(stored.clone()), SignedOutReason::NeverSignedIn, now)),
-            (Some(mine), Some(stored)) if stored.sign_in == mine.sign_in => {
-                let stored = Rc::new(stored.clone());
-                if !newer(mine) {
-                    None
-                } else if stored.access_token == mine.access_token {
-                    Some(self.with_session(stored))
-                } else {
-                    // Still signed in, whatever this tab's clock makes of the new token: if it
-                    // looks lapsed here, the timer refreshes at once; the page stays.
-                    Some(Phase::SignedIn(stored))
-                }
-            }
+            (Some(mine), Some(stored)) if same_sign_in(mine, stored) => None,
             (Some(mine), _) if newer(mine) || record.has_ended(&mine.sign_in) => {
                 let expired = read.dropped.is_some() || mine.refresh_expired(now);
                 Some(Phase::SignedOut(if expired {
@@ -363,6 +369,30 @@ mod tests {
         let same = read(Some((*mine).clone()), 3, &[]);
         assert_eq!(
             here.reconciled(&same, 1_000.0 + 86_400.0),
+            Some(Phase::SignedOut(SignedOutReason::Expired))
+        );
+    }
+
+    #[test]
+    fn a_tab_asleep_past_its_own_refresh_token_takes_the_newer_one_of_its_sign_in() {
+        // With sliding rotation (plain SimpleJWT) another tab's refreshes outlive the first
+        // refresh token: waking, this tab takes them rather than flash "expired".
+        let mine = at(&session(1_000.0, 300), 3);
+        let here = Phase::SignedIn(mine.clone());
+        let woke_at = 1_000.0 + 86_400.0;
+        let kept_alive = Session {
+            refresh_received_at: woke_at - 60.0,
+            ..(*mine).clone()
+        };
+        let newer = read(Some(kept_alive.clone()), 5, &[]);
+        assert_eq!(
+            here.reconciled(&newer, woke_at),
+            Some(Phase::SignedIn(at(&Rc::new(kept_alive), 5)))
+        );
+        // Both run out: nothing left to refresh with.
+        let ran_out_too = read(Some((*mine).clone()), 5, &[]);
+        assert_eq!(
+            here.reconciled(&ran_out_too, woke_at),
             Some(Phase::SignedOut(SignedOutReason::Expired))
         );
     }

@@ -202,12 +202,17 @@ async fn update_with(decide: Rc<dyn Fn(&Record) -> Change>, now: f64) -> Updated
                     Updated::Written(record)
                 };
             }
+            // IndexedDB read the record but refused the write (a full quota: another app of
+            // the origin may have filled it), and dropped what it held: the copy takes the
+            // change.
+            Some(Ok(Some(Updated::Refused(_)))) => {}
             Some(Ok(Some(updated))) => return updated,
             None => given_up.set(true),
             Some(_) => {}
         }
     }
-    // No IndexedDB: the copy is the store, under a lock where the browser has them.
+    // No IndexedDB (or none that stores): the copy is the store, under a lock where the browser
+    // has them.
     with_lock(&name("store"), |_| async {
         let current = read_copy(now).ok();
         let base = current
@@ -320,11 +325,18 @@ async fn update_database(decide: Rc<dyn Fn(&Record) -> Change>, now: f64) -> Opt
         done
     }
     .await;
+    let updated = outcome.borrow_mut().take();
+    // The put was decided but not committed (quota, an aborted transaction): IndexedDB must
+    // not keep what the change replaced either (a signed-out user's session, for the next page
+    // to load once the copy is gone), so its record goes (removing works on a full quota).
+    let refused = result.is_none() && matches!(updated, Some(Updated::Written(_)));
+    if refused {
+        let _ = object_store(&db, "readwrite")
+            .and_then(|store| call(&store, "delete", &[RECORD_KEY.into()]));
+    }
     close(&db);
-    let updated = outcome.borrow_mut().take()?;
-    match (result, updated) {
+    match (result, updated?) {
         (Some(()), updated) => Some(updated),
-        // The put was decided but not committed (quota, an aborted transaction).
         (None, Updated::Written(record)) => Some(Updated::Refused(record)),
         (None, _) => None,
     }

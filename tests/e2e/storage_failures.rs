@@ -40,6 +40,30 @@ const INDEXEDDB_REQUESTS_FIRE_ERROR: &str = "for (const name of ['get', 'put', '
     };
 }";
 
+/// The database opens and reads, but every write aborts its transaction, as when the origin's
+/// storage quota is full (filled by another app of the origin, say).
+const INDEXEDDB_WRITES_REFUSED: &str = "(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (...args) {
+        const request = put.apply(this, args);
+        this.transaction.abort();
+        return request;
+    };
+})();";
+
+/// What a write to IndexedDB gives in the page: 'written', or the error's name.
+const WRITE_PROBE: &str = "return new Promise((resolve) => {
+    const request = indexedDB.open('probe', 1);
+    request.onupgradeneeded = () => request.result.createObjectStore('s');
+    request.onsuccess = () => {
+        const db = request.result;
+        const put = db.transaction('s', 'readwrite').objectStore('s').put('x', 'k');
+        put.onsuccess = () => { db.close(); resolve('written'); };
+        put.onerror = () => { db.close(); resolve(put.error.name); };
+    };
+    request.onerror = () => resolve('not opened');
+});";
+
 /// `navigator.locks.request` rejects (as in a document without the right to locks).
 const LOCKS_REJECT: &str = "LockManager.prototype.request = function () {
     return Promise.reject(new DOMException('Access to the Locks API is denied in this context.', 'SecurityError'));
@@ -263,24 +287,45 @@ async fn indexeddb_requests_failing_change_nothing() {
     skip_unless_e2e!();
     survives(Failure {
         script: INDEXEDDB_REQUESTS_FIRE_ERROR.into(),
-        probe: Some((
-            "return new Promise((resolve) => {
-                const request = indexedDB.open('probe', 1);
-                request.onupgradeneeded = () => request.result.createObjectStore('s');
-                request.onsuccess = () => {
-                    const db = request.result;
-                    const put = db.transaction('s', 'readwrite').objectStore('s').put('x', 'k');
-                    put.onsuccess = () => { db.close(); resolve('written'); };
-                    put.onerror = () => { db.close(); resolve(put.error.name); };
-                };
-                request.onerror = () => resolve('not opened');
-            });",
-            json!("AbortError"),
-        )),
+        probe: Some((WRITE_PROBE, json!("AbortError"))),
         blocked_notice: false,
         stored: Stored::Latest,
     })
     .await;
+}
+
+/// IndexedDB reads but won't store (a full quota): every change goes to the copy instead of
+/// living in the tab alone (where the next refresh found nothing to store its answer onto).
+#[tokio::test(flavor = "multi_thread")]
+async fn indexeddb_refusing_every_write_changes_nothing() {
+    skip_unless_e2e!();
+    survives(Failure {
+        script: INDEXEDDB_WRITES_REFUSED.into(),
+        probe: Some((WRITE_PROBE, json!("AbortError"))),
+        blocked_notice: false,
+        stored: Stored::Latest,
+    })
+    .await;
+}
+
+/// IndexedDB starts refusing writes while signed in, then the user signs out: the sign-out
+/// must not come undone at the next page load (the stores once kept the session, and the
+/// dashboard came back), and nothing of the session is left stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sign_out_indexeddb_refuses_to_store_stays_done() {
+    skip_unless_e2e!();
+    let app = App::start_with_user(EMAIL).await;
+    app.sign_in(EMAIL, PASSWORD).await;
+    app.js(INDEXEDDB_WRITES_REFUSED, vec![]).await;
+    assert_eq!(app.js(WRITE_PROBE, vec![]).await, json!("AbortError"));
+    app.click(find::SIGN_OUT).await;
+    app.wait_for_pathname("/login").await;
+
+    app.goto("/dashboard").await;
+    app.wait_for_pathname("/login").await;
+    app.wait_for(find::LOGIN_FORM).await;
+    assert_eq!(app.session().await, None, "the session is still stored");
+    app.assert_no_crash().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -94,3 +94,73 @@ async fn a_back_forward_cached_page_restored_under_another_user_passes_through_s
     );
     assert_passed_through_signed_out(&app, "restored").await;
 }
+
+/// Once `window.__lateTimers` is set, the document's zero-delay timers fire that many ms late,
+/// as a hidden page's do (Chromium throttles them, for up to a minute).
+const LATE_TIMERS: &str = "(() => {
+  const setTimeout = window.setTimeout;
+  window.setTimeout = function (callback, delay, ...rest) {
+    if (!delay && window.__lateTimers) delay = window.__lateTimers;
+    return setTimeout.call(this, callback, delay, ...rest);
+  };
+})();";
+
+/// The sleeping tab wakes to Bob's sign-in: it signs Alice out and takes Bob's session on a
+/// timer, once the signed-out page is drawn. That timer fires late (a hidden page), after Bob
+/// has signed out too and the tab has heard of it: the tab must not bring Bob's ended sign-in
+/// back (it once reconciled with the record it had read when the timer was set).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_late_timer_never_brings_back_a_user_who_has_signed_out() {
+    skip_unless_e2e!();
+    const LATE_MS: u64 = 8_000;
+    let app = two_users().await;
+    let sleeper = app.browser.client.window().await.expect("window handle");
+    control_tab(&app).await;
+    app.add_init_script(LATE_TIMERS).await;
+    app.sign_in(ALICE, PASSWORD).await;
+    // Set before the freeze: a script run in a frozen page waits for it to resume.
+    app.js(&format!("window.__lateTimers = {LATE_MS};"), vec![])
+        .await;
+    app.browser
+        .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
+        .await;
+
+    let other = controlled_tab(&app, &[], "/dashboard").await;
+    app.wait_for_text("#user-email", ALICE).await;
+    app.click(find::SIGN_OUT).await;
+    app.wait_for_pathname("/login").await;
+    app.sign_in(BOB, PASSWORD).await;
+
+    app.switch_to(&sleeper).await;
+    app.browser
+        .cdp("Page.setWebLifecycleState", json!({ "state": "active" }))
+        .await;
+    let woke = std::time::Instant::now();
+
+    app.switch_to(&other).await;
+    app.click(find::SIGN_OUT).await;
+    app.wait_for_pathname("/login").await;
+    app.switch_to(&sleeper).await;
+    app.poll(
+        "the sleeping tab to hear of Bob's sign-out",
+        Duration::from_secs(5),
+        || async { app.shown_email().await.is_none().then_some(()) },
+    )
+    .await;
+    let heard = app.screen_log().await.len();
+    assert!(
+        woke.elapsed() < Duration::from_millis(LATE_MS),
+        "Bob's sign-out took longer than the sleeping tab's late timer: nothing to check"
+    );
+
+    tokio::time::sleep(Duration::from_millis(LATE_MS) + Duration::from_secs(2)).await;
+    let screen = app.screen_log().await;
+    assert!(
+        !screen[heard.min(screen.len())..]
+            .iter()
+            .any(|e| e["email"] == json!(BOB)),
+        "the sleeping tab showed Bob after he had signed out; what it showed:\n{}",
+        screen_lines(&screen)
+    );
+    assert_eq!(app.shown_email().await, None);
+}
