@@ -38,34 +38,35 @@ pub fn update_me(changes: &ProfileChanges<'_>) -> ApiRequest {
     ApiRequest::djoser(Method::PATCH, "users/me/").with_body(changes)
 }
 
+/// A POST whose answer says nothing more than its status (a 204, or the created user): one
+/// instantiation of `request` for all of them.
+async fn post(path: &str, body: Result<Option<String>, ApiError>) -> Result<(), ApiError> {
+    request::<IgnoredAny>(Method::POST, path, body, None)
+        .await
+        .map(drop)
+}
+
 pub async fn register(account: &NewAccount<'_>) -> Result<(), ApiError> {
-    let _: IgnoredAny = request(Method::POST, "users/", json(account), None).await?;
-    Ok(())
+    post("users/", json(account)).await
 }
 
 pub async fn activate(uid: &str, token: &str) -> Result<(), ApiError> {
     let body = EmailedLink { uid, token };
-    request(Method::POST, "users/activation/", json(&body), None).await
+    post("users/activation/", json(&body)).await
 }
 
 pub async fn resend_activation(email: &str) -> Result<(), ApiError> {
     let body = Email { email };
-    request(Method::POST, "users/resend_activation/", json(&body), None).await
+    post("users/resend_activation/", json(&body)).await
 }
 
 pub async fn reset_password(email: &str) -> Result<(), ApiError> {
     let body = Email { email };
-    request(Method::POST, "users/reset_password/", json(&body), None).await
+    post("users/reset_password/", json(&body)).await
 }
 
 pub async fn reset_password_confirm(body: &NewPassword<'_>) -> Result<(), ApiError> {
-    request(
-        Method::POST,
-        "users/reset_password_confirm/",
-        json(body),
-        None,
-    )
-    .await
+    post("users/reset_password_confirm/", json(body)).await
 }
 
 pub fn set_password(body: &PasswordChange<'_>) -> ApiRequest {
@@ -80,11 +81,11 @@ pub fn set_email(body: &EmailChange<'_>) -> ApiRequest {
 /// Emails a link to set a new address (`reset_{USERNAME_FIELD}`); 204 for an unknown one too.
 pub async fn reset_email(email: &str) -> Result<(), ApiError> {
     let body = Email { email };
-    request(Method::POST, "users/reset_email/", json(&body), None).await
+    post("users/reset_email/", json(&body)).await
 }
 
 pub async fn reset_email_confirm(body: &NewEmail<'_>) -> Result<(), ApiError> {
-    request(Method::POST, "users/reset_email_confirm/", json(body), None).await
+    post("users/reset_email_confirm/", json(body)).await
 }
 
 /// Deletes the signed-in account for good.

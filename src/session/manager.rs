@@ -47,6 +47,8 @@ pub struct SessionManager {
     /// Other tabs' storage writes, and the page coming back (shown, restored, online).
     listeners: RefCell<Vec<EventListener>>,
     on_change: RefCell<Option<Box<dyn Fn()>>>,
+    /// Every sign-in this tab has seen end, in any record it read (`Phase::reconciled`).
+    pub(super) ended_seen: RefCell<Vec<String>>,
 }
 
 /// A new sign-in's id: random, never reused.
@@ -102,6 +104,7 @@ impl SessionManager {
             timer: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
             on_change: RefCell::new(None),
+            ended_seen: RefCell::default(),
         })
     }
 

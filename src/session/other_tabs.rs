@@ -55,7 +55,17 @@ impl SessionManager {
     /// of its sign-in, a sign-out, or another sign-in (reached through signed-out, so that
     /// every page built on the previous user is torn down first).
     pub(super) fn reconcile(&self, read: &Read, why: &str) {
-        let Some(next) = self.phase().reconciled(read, now()) else {
+        let next = {
+            let mut seen = self.ended_seen.borrow_mut();
+            let next = self.phase().reconciled(read, &seen, now());
+            for sign_in in &read.record.ended {
+                if !seen.contains(sign_in) {
+                    seen.push(sign_in.clone());
+                }
+            }
+            next
+        };
+        let Some(next) = next else {
             return;
         };
         let another_sign_in = matches!(next, Phase::SignedOut(_)) && read.record.session.is_some();

@@ -97,9 +97,14 @@ impl Phase {
     /// passes through signed-out first, so every page built on the old user is torn down, and
     /// takes the new one on the next call. Only copies of a later generation count: a stale
     /// or failed copy never undoes what this tab holds.
-    pub fn reconciled(&self, read: &Read, now: f64) -> Option<Phase> {
+    pub fn reconciled(&self, read: &Read, seen_ended: &[String], now: f64) -> Option<Phase> {
         let record = &read.record;
         let newer = |mine: &Session| record.generation > mine.generation;
+        // Ended there, or in a record this tab read before (a copy is written once IndexedDB
+        // has committed, a moment behind it: read later, it can't bring a sign-in back).
+        let ended = |sign_in: &str| {
+            record.has_ended(sign_in) || seen_ended.iter().any(|seen| seen == sign_in)
+        };
         let same_sign_in = |mine: &Session, stored: &Session| stored.sign_in == mine.sign_in;
         match (self.session(), &record.session) {
             // Newer tokens of this sign-in: taken even if this tab's own ran out while it slept
@@ -122,11 +127,10 @@ impl Phase {
             (Some(mine), _) if mine.refresh_expired(now) => {
                 Some(Phase::SignedOut(SignedOutReason::Expired))
             }
-            (None, Some(stored)) => (!record.has_ended(&stored.sign_in)
-                && !stored.refresh_expired(now))
-            .then(|| Phase::loaded(Some(stored.clone()), SignedOutReason::NeverSignedIn, now)),
+            (None, Some(stored)) => (!ended(&stored.sign_in) && !stored.refresh_expired(now))
+                .then(|| Phase::loaded(Some(stored.clone()), SignedOutReason::NeverSignedIn, now)),
             (Some(mine), Some(stored)) if same_sign_in(mine, stored) => None,
-            (Some(mine), _) if newer(mine) || record.has_ended(&mine.sign_in) => {
+            (Some(mine), _) if newer(mine) || ended(&mine.sign_in) => {
                 let expired = read.dropped.is_some() || mine.refresh_expired(now);
                 Some(Phase::SignedOut(if expired {
                     SignedOutReason::Expired
@@ -322,16 +326,16 @@ mod tests {
         let mine = at(&session(1_000.0, 300), 3);
         let here = Phase::SignedIn(mine.clone());
         let older = read(Some((*session(900.0, 300)).clone()), 2, &[]);
-        assert_eq!(here.reconciled(&older, 1_000.0), None);
+        assert_eq!(here.reconciled(&older, &[], 1_000.0), None);
         let same = read(Some((*mine).clone()), 3, &[]);
-        assert_eq!(here.reconciled(&same, 1_000.0), None);
+        assert_eq!(here.reconciled(&same, &[], 1_000.0), None);
         let mut renamed = (*mine).clone();
         renamed.user.name = Some("A".into());
         let profile = read(Some(renamed.clone()), 4, &[]);
         let reconnecting = here.unreachable(1_000.0, 1.0, None).unwrap();
         // A saved profile keeps the phase (and its retry).
         assert!(matches!(
-            reconnecting.reconciled(&profile, 1_000.0),
+            reconnecting.reconciled(&profile, &[], 1_000.0),
             Some(Phase::Reconnecting { session, .. }) if session.user == renamed.user
         ));
         let refreshed = Session {
@@ -340,7 +344,7 @@ mod tests {
         };
         let newer = read(Some(refreshed), 5, &[]);
         assert!(matches!(
-            reconnecting.reconciled(&newer, 1_000.0),
+            reconnecting.reconciled(&newer, &[], 1_000.0),
             Some(Phase::SignedIn(_))
         ));
     }
@@ -354,10 +358,10 @@ mod tests {
             ..(*session(1_100.0, 300)).clone()
         };
         let record = read(Some(bob), 5, &["a"]);
-        let next = here.reconciled(&record, 1_100.0).unwrap();
+        let next = here.reconciled(&record, &[], 1_100.0).unwrap();
         assert_eq!(next, Phase::SignedOut(SignedOutReason::SignedOut));
         assert!(matches!(
-            next.reconciled(&record, 1_100.0),
+            next.reconciled(&record, &[], 1_100.0),
             Some(Phase::SignedIn(s)) if s.sign_in == "b"
         ));
     }
@@ -368,7 +372,7 @@ mod tests {
         let here = Phase::SignedIn(mine.clone());
         let same = read(Some((*mine).clone()), 3, &[]);
         assert_eq!(
-            here.reconciled(&same, 1_000.0 + 86_400.0),
+            here.reconciled(&same, &[], 1_000.0 + 86_400.0),
             Some(Phase::SignedOut(SignedOutReason::Expired))
         );
     }
@@ -386,15 +390,38 @@ mod tests {
         };
         let newer = read(Some(kept_alive.clone()), 5, &[]);
         assert_eq!(
-            here.reconciled(&newer, woke_at),
+            here.reconciled(&newer, &[], woke_at),
             Some(Phase::SignedIn(at(&Rc::new(kept_alive), 5)))
         );
         // Both run out: nothing left to refresh with.
         let ran_out_too = read(Some((*mine).clone()), 5, &[]);
         assert_eq!(
-            here.reconciled(&ran_out_too, woke_at),
+            here.reconciled(&ran_out_too, &[], woke_at),
             Some(Phase::SignedOut(SignedOutReason::Expired))
         );
+    }
+
+    #[test]
+    fn a_copy_from_before_a_tombstone_this_tab_has_seen_is_never_adopted() {
+        // Tab B signed out at generation 3; this tab read it (from IndexedDB), then reads the
+        // copy, still at generation 2 (written once IndexedDB's commit is heard: storm seed
+        // 37022, where the signed-out user came back at every such read).
+        let mine = at(&session(1_000.0, 300), 2);
+        let seen = vec!["a".to_string()];
+        let signed_out = Phase::SignedOut(SignedOutReason::SignedOut);
+        let stale_copy = read(Some((*mine).clone()), 2, &[]);
+        assert_eq!(signed_out.reconciled(&stale_copy, &seen, 1_000.0), None);
+        assert!(signed_out.reconciled(&stale_copy, &[], 1_000.0).is_some());
+        // Another sign-in, even of a record begun anew (site data cleared), is taken.
+        let other = Session {
+            sign_in: "b".into(),
+            ..(*mine).clone()
+        };
+        let anew = read(Some(other), 1, &[]);
+        assert!(matches!(
+            signed_out.reconciled(&anew, &seen, 1_000.0),
+            Some(Phase::SignedIn(_))
+        ));
     }
 
     #[test]
@@ -403,13 +430,13 @@ mod tests {
         let here = Phase::SignedIn(mine.clone());
         let out = read(None, 4, &["a"]);
         assert_eq!(
-            here.reconciled(&out, 1_000.0),
+            here.reconciled(&out, &[], 1_000.0),
             Some(Phase::SignedOut(SignedOutReason::SignedOut))
         );
         let out_then_stale = read(Some((*mine).clone()), 9, &["a"]);
         let signed_out = Phase::SignedOut(SignedOutReason::SignedOut);
-        assert_eq!(signed_out.reconciled(&out_then_stale, 1_000.0), None);
+        assert_eq!(signed_out.reconciled(&out_then_stale, &[], 1_000.0), None);
         // An older empty copy (a write this tab made that another store missed) changes nothing.
-        assert_eq!(here.reconciled(&read(None, 2, &[]), 1_000.0), None);
+        assert_eq!(here.reconciled(&read(None, 2, &[]), &[], 1_000.0), None);
     }
 }

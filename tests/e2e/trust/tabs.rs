@@ -266,3 +266,45 @@ async fn a_profile_saved_during_another_tabs_refresh_keeps_both() {
         problems.join("; ")
     );
 }
+
+/// Tab B signs out while its IndexedDB commits are heard 1.5 s late: the record holds the
+/// tombstone at once, the copy (written once the commit is heard) still holds the session.
+/// Tab A, reading both again and again meanwhile (the page coming back online), must never show
+/// Alice again once it has shown her signed out (storm seed 37022: it took the stale copy at
+/// every such read and went back and forth between the dashboard and the sign-in page).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_behind_a_sign_out_never_brings_the_user_back() {
+    skip_unless_e2e!();
+    let app = App::start().await;
+    let [tab_a, tab_b] = super::alice_in_two_tabs(&app, "/dashboard").await;
+    app.wait_for_text("#user-email", ALICE).await;
+    app.control("idbCommitDelay", json!(1500)).await;
+    let click_at = app
+        .js("return performance.timeOrigin + performance.now();", vec![])
+        .await
+        .as_f64()
+        .unwrap_or_default();
+    app.click(find::SIGN_OUT).await;
+    app.switch_to(&tab_a).await;
+    let clicked = std::time::Instant::now();
+    while clicked.elapsed() < Duration::from_millis(2500) {
+        app.dispatch_window_event("online").await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.switch_to(&tab_b).await;
+    app.wait_for_pathname("/login").await;
+    app.switch_to(&tab_a).await;
+    app.wait_for_pathname("/login").await;
+    let screen = app.screen_log().await;
+    let after: Vec<_> = screen
+        .iter()
+        .filter(|e| e["at"].as_f64().unwrap_or_default() > click_at)
+        .collect();
+    let signed_out = after.iter().position(|e| e["email"].is_null());
+    let again = signed_out.and_then(|i| after[i..].iter().find(|e| e["email"].is_string()));
+    assert!(
+        signed_out.is_some() && again.is_none(),
+        "tab A showed Alice again after it had shown her signed out; what it showed:\n{}",
+        screen_lines(&screen)
+    );
+}
