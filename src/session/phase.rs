@@ -96,7 +96,8 @@ impl Phase {
     /// tombstone) ends it here. Another sign-in is never taken straight over this one: the tab
     /// passes through signed-out first, so every page built on the old user is torn down, and
     /// takes the new one on the next call. Only copies of a later generation count: a stale
-    /// or failed copy never undoes what this tab holds.
+    /// or failed copy never undoes what this tab holds. `seen_ended`: every sign-in this tab
+    /// has seen end, never taken again.
     pub fn reconciled(&self, read: &Read, seen_ended: &[String], now: f64) -> Option<Phase> {
         let record = &read.record;
         let newer = |mine: &Session| record.generation > mine.generation;
