@@ -93,6 +93,14 @@ impl Read {
     pub fn joined(first: Option<Read>, second: Option<Read>) -> Option<Read> {
         let (mut later, other) = match (first, second) {
             (Some(a), Some(b)) if b.record.generation > a.record.generation => (b, a),
+            // One generation written twice for one sign-in (a refresh answer written to the copy
+            // alone, its tab's IndexedDB too slow, beside another tab's profile save committed
+            // from the read before): the newer tokens are kept, never the rotated-out ones.
+            (Some(a), Some(b))
+                if b.record.generation == a.record.generation && b.has_newer_tokens(&a) =>
+            {
+                (b, a)
+            }
             (Some(a), Some(b)) => (a, b),
             (one, None) | (None, one) => return one,
         };
@@ -108,6 +116,18 @@ impl Read {
             later.record.session = None;
         }
         Some(later)
+    }
+}
+
+impl Read {
+    /// Whether this read holds the same sign-in as `other` with tokens the server issued later.
+    fn has_newer_tokens(&self, other: &Read) -> bool {
+        matches!(
+            (&self.record.session, &other.record.session),
+            (Some(mine), Some(theirs))
+                if mine.sign_in == theirs.sign_in
+                    && mine.access_token_expires > theirs.access_token_expires
+        )
     }
 }
 
@@ -313,6 +333,25 @@ mod tests {
         assert_eq!(Ok(joined), read(&theirs));
         // One store alone is read as it is.
         assert_eq!(Read::joined(None, read(&out).ok()), read(&out).ok());
+    }
+
+    #[test]
+    fn a_refresh_in_one_store_outlives_a_profile_save_of_the_same_generation_in_the_other() {
+        let record = stored(session(100.0));
+        let mine = record.session.clone().unwrap();
+        // One tab's refresh answer went to the copy alone (its IndexedDB too slow); another
+        // tab's profile save, decided on the read before it, committed to IndexedDB: both are
+        // generation 2, and only the refresh holds the live refresh token.
+        let refresh = refreshed(&record, &mine, rotated(&mine)).unwrap();
+        let mut user = mine.user.clone();
+        user.name = Some("Ann".into());
+        let profile = profile_saved(&record, &mine.sign_in, user).unwrap();
+        assert_eq!(refresh.generation, profile.generation);
+        for (first, second) in [(&refresh, &profile), (&profile, &refresh)] {
+            let joined = Read::joined(read(first).ok(), read(second).ok()).unwrap();
+            let kept = joined.record.session.unwrap().refresh_token;
+            assert_eq!(kept, refresh.session.as_ref().unwrap().refresh_token);
+        }
     }
 
     #[test]
