@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use fantoccini::wd::WindowHandle;
 use serde_json::json;
 
 use super::{control_tab, controlled_tab, screen_lines, ALICE, BOB, PASSWORD};
@@ -34,27 +35,46 @@ async fn assert_passed_through_signed_out(app: &App, how: &str) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_frozen_tab_waking_under_another_user_passes_through_sign_in() {
-    skip_unless_e2e!();
-    let app = two_users().await;
-    let first = app.browser.client.window().await.expect("window handle");
-    control_tab(&app).await;
+/// Alice signs in in this tab (its init scripts: the page controls, then `init`), which runs
+/// `before_freeze` and is frozen (CDP) while another tab signs her out and Bob in; then it is
+/// woken. Gives this tab (current again) and the other one.
+async fn woken_after_bob_signed_in(
+    app: &App,
+    init: &[&str],
+    before_freeze: Option<&str>,
+) -> (WindowHandle, WindowHandle) {
+    let sleeper = app.browser.client.window().await.expect("window handle");
+    control_tab(app).await;
+    for script in init {
+        app.add_init_script(script).await;
+    }
     app.sign_in(ALICE, PASSWORD).await;
+    // A script run in a frozen page waits for it to resume.
+    if let Some(script) = before_freeze {
+        app.js(script, vec![]).await;
+    }
     app.browser
         .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
         .await;
 
-    let second = controlled_tab(&app, &[], "/dashboard").await;
+    let other = controlled_tab(app, &[], "/dashboard").await;
     app.wait_for_text("#user-email", ALICE).await;
     app.click(find::SIGN_OUT).await;
     app.wait_for_pathname("/login").await;
     app.sign_in(BOB, PASSWORD).await;
 
-    app.switch_to(&first).await;
+    app.switch_to(&sleeper).await;
     app.browser
         .cdp("Page.setWebLifecycleState", json!({ "state": "active" }))
         .await;
+    (sleeper, other)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_frozen_tab_waking_under_another_user_passes_through_sign_in() {
+    skip_unless_e2e!();
+    let app = two_users().await;
+    let (_, second) = woken_after_bob_signed_in(&app, &[], None).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_passed_through_signed_out(&app, "frozen").await;
     app.switch_to(&second).await;
@@ -114,27 +134,8 @@ async fn a_late_timer_never_brings_back_a_user_who_has_signed_out() {
     skip_unless_e2e!();
     const LATE_MS: u64 = 8_000;
     let app = two_users().await;
-    let sleeper = app.browser.client.window().await.expect("window handle");
-    control_tab(&app).await;
-    app.add_init_script(LATE_TIMERS).await;
-    app.sign_in(ALICE, PASSWORD).await;
-    // Set before the freeze: a script run in a frozen page waits for it to resume.
-    app.js(&format!("window.__lateTimers = {LATE_MS};"), vec![])
-        .await;
-    app.browser
-        .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
-        .await;
-
-    let other = controlled_tab(&app, &[], "/dashboard").await;
-    app.wait_for_text("#user-email", ALICE).await;
-    app.click(find::SIGN_OUT).await;
-    app.wait_for_pathname("/login").await;
-    app.sign_in(BOB, PASSWORD).await;
-
-    app.switch_to(&sleeper).await;
-    app.browser
-        .cdp("Page.setWebLifecycleState", json!({ "state": "active" }))
-        .await;
+    let late = format!("window.__lateTimers = {LATE_MS};");
+    let (sleeper, other) = woken_after_bob_signed_in(&app, &[LATE_TIMERS], Some(&late)).await;
     let woke = std::time::Instant::now();
 
     app.switch_to(&other).await;
