@@ -104,9 +104,11 @@ struct BrowserModel {
 }
 
 struct Storm {
-    app: App,
     /// The browser not in `app.browser` right now (swapped in when one of its tabs is used).
+    /// Declared first so it is dropped first: its profile may lie in the app's folder, which
+    /// `app` removes, and a browser closed after that writes its profile back.
     parked: Option<Browser>,
+    app: App,
     active: usize,
     tabs: Vec<Tab>,
     models: [BrowserModel; 2],
