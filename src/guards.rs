@@ -21,22 +21,34 @@ const MAX_NEXT_LEN: usize = 2048;
 /// (`/account/%2e%2e/other` resolves to `/other`), and the same tricks percent-encoded once more
 /// or behind the base path.
 pub fn safe_next(next: &str, base: &str) -> Option<String> {
+    fn path_only(path: &str) -> &str {
+        path.split(['?', '#']).next().unwrap_or_default()
+    }
+    // Dot segments: browsers resolve `/account/../x` (and `%2e%2e`) out of the base path.
+    fn no_dot_segments(path: &str) -> bool {
+        !path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..")
+    }
     fn plain_path(path: &str) -> bool {
-        // Dot segments: browsers resolve `/account/../x` (and `%2e%2e`) out of the base path.
-        let path_only = path.split(['?', '#']).next().unwrap_or_default();
         path.starts_with('/')
             && !path.starts_with("//")
-            && !path_only
-                .split('/')
-                .any(|segment| segment == "." || segment == "..")
+            && no_dot_segments(path_only(path))
             && !path
                 .chars()
                 .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
     }
     let inside = within_base(base, next)?;
     let decoded = percent_decode(&inside)?;
-    (next.len() <= MAX_NEXT_LEN && plain_path(next) && plain_path(&inside) && plain_path(&decoded))
-        .then_some(inside)
+    // The path decoded as a whole: an encoded `?` or `#` (`%3F`) is part of the path, and the
+    // dot segments behind it count too.
+    let decoded_path = percent_decode(path_only(&inside))?;
+    (next.len() <= MAX_NEXT_LEN
+        && plain_path(next)
+        && plain_path(&inside)
+        && plain_path(&decoded)
+        && no_dot_segments(&decoded_path))
+    .then_some(inside)
 }
 
 /// Shows its children to a signed-in user; sends anyone else to sign in, and back here after
@@ -86,15 +98,19 @@ pub fn use_destination_after_sign_in() -> String {
 }
 
 /// The browser's own reading of `next`, as the navigation will read it: resolved against this
-/// page's origin, it must stay on that origin with a path that doesn't start with `//`. A second
+/// page's origin, it must stay on that origin, under the base path, with a path that doesn't
+/// start with `//`. A second
 /// opinion behind `safe_next`, in case a browser parses some path differently.
 #[cfg(target_arch = "wasm32")]
 fn resolves_on_this_origin(next: &str) -> bool {
     let Some(origin) = web_sys::window().and_then(|window| window.location().origin().ok()) else {
         return false;
     };
-    web_sys::Url::new_with_base(next, &origin)
-        .is_ok_and(|url| url.origin() == origin && !url.pathname().starts_with("//"))
+    let base = &crate::config::get().base_path;
+    web_sys::Url::new_with_base(next, &origin).is_ok_and(|url| {
+        let path = url.pathname();
+        url.origin() == origin && !path.starts_with("//") && (path + "/").starts_with(base)
+    })
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -182,6 +198,8 @@ mod tests {
             "/account/.%2e/other",
             "/account/%2e/../other",
             "/account/dashboard/../../other",
+            "/account/%3F/%2e%2e/%2e%2e/other",
+            "/account/%23/%2E%2E/other",
         ] {
             assert_eq!(safe_next(next, base), None, "{next:?}");
         }

@@ -62,7 +62,7 @@ impl ApiError {
         if status >= 500 {
             return ApiError::Server { status };
         }
-        if body.len() > MAX_ERROR_BODY_BYTES || nesting_depth(body) > MAX_ERROR_BODY_DEPTH {
+        if !parseable(body) {
             return ApiError::Unexpected { status };
         }
         match Json::parse(body).and_then(|value| Rejection::from_json(status, value)) {
@@ -245,8 +245,17 @@ fn text_of(value: &Json) -> Vec<String> {
     }
 }
 
+/// Whether `body` is small and shallow enough to parse: a hostile one never makes the parser
+/// recurse past the stack.
+fn parseable(body: &str) -> bool {
+    body.len() <= MAX_ERROR_BODY_BYTES && nesting_depth(body) <= MAX_ERROR_BODY_DEPTH
+}
+
 /// DRF: "Request was throttled. Expected available in 59 seconds."
 fn seconds_in_throttle_message(body: &str) -> Option<u32> {
+    if !parseable(body) {
+        return None;
+    }
     let Some(Json::Text(text)) = Json::parse(body)?.get("detail").cloned() else {
         return None;
     };

@@ -251,8 +251,8 @@ async fn send(
 /// Revokes a refresh token (SimpleJWT's `TokenBlacklistView`), sent at once, before anything
 /// else the caller does: form-encoded, so that it is a CORS "simple" request (no preflight to
 /// wait for), and `keepalive`, so that it outlives a tab being closed. Resolves to whether the
-/// server answered at all (any answer: a token already revoked or expired is as good as
-/// revoked); `false` means no network, and the caller keeps the token to try again.
+/// token is done with ([`revocation_final`]); `false` (no network, a server error, throttled)
+/// means the caller keeps the token to try again.
 pub fn revoke_refresh_token(refresh: &str) -> impl std::future::Future<Output = bool> {
     let sent = web_sys::window().map(|window| {
         let init = web_sys::RequestInit::new();
@@ -268,9 +268,20 @@ pub fn revoke_refresh_token(refresh: &str) -> impl std::future::Future<Output = 
         window.fetch_with_str_and_init(&djoser_url("jwt/blacklist/"), &init)
     });
     async move {
-        match sent {
-            Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
-            None => false,
+        let Some(promise) = sent else {
+            return false;
+        };
+        match wasm_bindgen_futures::JsFuture::from(promise).await {
+            Ok(answer) => revocation_final(answer.unchecked_into::<web_sys::Response>().status()),
+            Err(_) => false,
         }
     }
+}
+
+/// Whether an answer of `jwt/blacklist/` leaves nothing to retry: revoked (2xx), a token already
+/// dead (401: blacklisted, expired) or not a token (400), or a backend without the endpoint
+/// (404, 405: retrying can't help). Anything else (a server error, throttling, a firewall's
+/// 403) may leave the token alive: it is kept and sent again.
+pub fn revocation_final(status: u16) -> bool {
+    matches!(status, 200..=299 | 400 | 401 | 404 | 405)
 }

@@ -5,6 +5,7 @@ use std::rc::Rc;
 use super::lock::with_lock;
 use super::manager::SessionManager;
 use super::record;
+use super::revocations;
 use super::shared::{self, name, Updated};
 use super::state::Session;
 use crate::api::{self, ApiError, PasswordChange};
@@ -52,14 +53,14 @@ impl SessionManager {
                 .await
             }
             Err(error) => {
-                api::revoke_refresh_token(&tokens.refresh).await;
+                revocations::send_now(vec![tokens.refresh]).await;
                 return Err(error);
             }
         };
         if matches!(updated, Updated::Unchanged(_)) {
-            api::revoke_refresh_token(&tokens.refresh).await;
+            revocations::send_now(vec![tokens.refresh]).await;
         } else {
-            api::revoke_refresh_token(&mine.refresh_token).await;
+            revocations::send_now(vec![mine.refresh_token.clone()]).await;
         }
         self.apply(updated, "signed in again with the new password");
         Ok(())

@@ -7,10 +7,9 @@
 //! what other tabs did reaches this one through `reconcile` (`other_tabs`).
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
 use std::rc::{Rc, Weak};
 
-use futures::future::{select, Either, LocalBoxFuture, Shared};
+use futures::future::{select, LocalBoxFuture, Shared};
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use gloo_timers::future::TimeoutFuture;
@@ -57,12 +56,10 @@ fn new_sign_in_id() -> String {
     format!("{:08x}{:08x}{:08x}", part(), part(), part())
 }
 
-/// Whether `work` finished within `ms` (it goes on regardless: a request isn't cancelled).
-async fn within(ms: u32, work: impl Future<Output = bool>) -> bool {
-    match select(std::pin::pin!(work), TimeoutFuture::new(ms)).await {
-        Either::Left((done, _)) => done,
-        Either::Right(_) => false,
-    }
+/// Waits for `work` at most `ms`. A request given up on still goes on; a revocation stays kept
+/// until it has been answered.
+async fn within(ms: u32, work: LocalBoxFuture<'static, ()>) {
+    select(work, TimeoutFuture::new(ms)).await;
 }
 
 /// Copies this tab reads from now on are dated by the clock its session shows (`clock.rs`).
@@ -252,9 +249,10 @@ impl SessionManager {
     }
 
     /// Ends the session in every tab, for good. The revocation goes out first, before any
-    /// storage wait; the tombstone is stored once the server has answered it (or, without a
-    /// network, after a short wait: then the revocation is kept and sent when back online),
-    /// so that no tab shows the sign-in page while a refresh token of this sign-in still works.
+    /// storage wait, and is kept until the server has answered it; the tombstone is stored once
+    /// it has (or after a short wait without a network: the kept revocation is sent again when
+    /// back online), so that no tab shows the sign-in page while a refresh token of this
+    /// sign-in still works.
     pub fn sign_out(self: &Rc<Self>) {
         let Some(mine) = self.current() else {
             return;
@@ -262,13 +260,10 @@ impl SessionManager {
         if self.signing_out.replace(true) {
             return;
         }
-        let revoked = api::revoke_refresh_token(&mine.refresh_token);
+        let revoked = revocations::send_now(vec![mine.refresh_token.clone()]);
         let this = self.clone();
         spawn_local(async move {
-            let mut unsent = Vec::new();
-            if !within(REVOCATION_PATIENCE_MS, revoked).await {
-                unsent.push(mine.refresh_token.clone());
-            }
+            within(REVOCATION_PATIENCE_MS, revoked).await;
             // Another tab's refresh may have stored a newer token of this sign-in meanwhile.
             let late = Rc::new(RefCell::new(None));
             let updated = shared::update(
@@ -286,11 +281,8 @@ impl SessionManager {
             )
             .await;
             if let Some(token) = late.take() {
-                if !within(REVOCATION_PATIENCE_MS, api::revoke_refresh_token(&token)).await {
-                    unsent.push(token);
-                }
+                within(REVOCATION_PATIENCE_MS, revocations::send_now(vec![token])).await;
             }
-            revocations::keep(unsent);
             this.signing_out.set(false);
             this.apply(updated, "signed out here");
             // Storage refused or missing: this tab signs out all the same.

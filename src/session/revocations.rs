@@ -1,6 +1,9 @@
-//! Refresh tokens whose revocation found no network (a sign-out offline): kept in this app's
-//! storage and sent again when the browser is back online or the app next loads, so that a
-//! sign-out is final even when it couldn't reach the server at the time.
+//! Refresh tokens to revoke: kept in this app's storage from the moment their revocation is
+//! sent until the server has answered for them, and sent again when the browser is back online
+//! or the app next loads, so that a sign-out is final even when it couldn't reach the server
+//! at the time (offline, a server error, the tab closed at once).
+
+use futures::future::LocalBoxFuture;
 
 use super::shared::{local_storage, name};
 use crate::api;
@@ -26,34 +29,33 @@ fn write(tokens: &[String]) {
 }
 
 /// Keeps `tokens` to revoke later.
-pub fn keep(tokens: Vec<String>) {
+fn keep(tokens: &[String]) {
     if tokens.is_empty() {
         return;
     }
     let mut kept = read();
-    kept.extend(tokens);
+    kept.extend_from_slice(tokens);
     kept.sort_unstable();
     kept.dedup();
     write(&kept);
 }
 
-/// Revokes `tokens` now; those that find no network are kept.
-pub async fn send_now(tokens: Vec<String>) {
-    let mut failed = Vec::new();
-    for token in tokens {
-        if !api::revoke_refresh_token(&token).await {
-            failed.push(token);
+/// Revokes `tokens`, each kept until the server has answered for it, so that a tab closed
+/// meanwhile, no network or a server error leaves it to the next try.
+pub fn send_now(tokens: Vec<String>) -> LocalBoxFuture<'static, ()> {
+    keep(&tokens);
+    Box::pin(async move {
+        for token in tokens {
+            if api::revoke_refresh_token(&token).await {
+                let mut kept = read();
+                kept.retain(|kept| *kept != token);
+                write(&kept);
+            }
         }
-    }
-    keep(failed);
+    })
 }
 
-/// Sends every kept revocation; those that find no network again are kept again.
-pub async fn send_kept() {
-    let kept = read();
-    if kept.is_empty() {
-        return;
-    }
-    write(&[]);
-    send_now(kept).await;
+/// Sends every kept revocation again.
+pub fn send_kept() -> LocalBoxFuture<'static, ()> {
+    send_now(read())
 }

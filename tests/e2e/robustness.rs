@@ -102,6 +102,31 @@ async fn hostile_error_bodies_get_a_clear_message_at_once() {
     }
 }
 
+/// A 429 whose body is 10,000 levels deep (a hostile proxy): the body is read for DRF's
+/// "available in N seconds" only when it is small and shallow, so the page says to wait and
+/// keeps what was typed, instead of recursing through the body past the wasm stack.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_throttled_answer_with_a_hostile_body_says_wait() {
+    skip_unless_e2e!();
+    let app = App::start_with(BackendOptions {
+        extra_env: vec![(
+            "AUTH_FAULTS".into(),
+            "POST /auth/jwt/create/=429-deep".into(),
+        )],
+        ..Default::default()
+    })
+    .await;
+    app.goto("/login").await;
+    app.fill("email", EMAIL).await;
+    app.fill("password", PASSWORD).await;
+    let alert = app
+        .submit_and_read_alert("login-form", "/auth/jwt/create/", || app.submit())
+        .await;
+    assert!(alert.contains("Too many attempts"), "{alert:?}");
+    assert_eq!(app.value("email").await, EMAIL);
+    app.assert_no_crash().await;
+}
+
 /// A release build whose pages name no API address shows "not set up" and calls nothing.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_build_with_no_api_address_says_so_and_calls_nothing() {

@@ -162,6 +162,27 @@ fn hostile_bodies_are_unexpected_and_not_parsed() {
 }
 
 #[test]
+fn a_throttled_answer_with_a_hostile_body_is_not_parsed() {
+    // Read for "available in N seconds", a deep 429 body made the parser recurse past the
+    // stack: in wasm, a crash of the whole page.
+    let deep = format!(
+        r#"{{"detail":{}{}}}"#,
+        "[".repeat(1_000_000),
+        "]".repeat(1_000_000)
+    );
+    let big = format!(
+        r#"{{"detail":"Expected available in 5 seconds.{}"}}"#,
+        " ".repeat(MAX_ERROR_BODY_BYTES)
+    );
+    for body in [deep, big] {
+        assert_eq!(
+            ApiError::from_response(429, None, &body),
+            ApiError::Throttled { retry_after: None }
+        );
+    }
+}
+
+#[test]
 fn retry_after_is_capped_at_an_hour() {
     assert_eq!(
         ApiError::from_response(429, Some("999999999"), ""),
@@ -269,4 +290,15 @@ fn every_error_has_a_sentence() {
         .summary(),
         "Too many attempts. Try again in 1 second."
     );
+}
+
+#[test]
+fn only_an_answer_that_leaves_the_token_dead_ends_a_revocation() {
+    for status in [200, 204, 400, 401, 404, 405] {
+        assert!(crate::api::revocation_final(status), "{status}");
+    }
+    // Still alive, maybe: kept and sent again.
+    for status in [403, 408, 429, 500, 502, 503, 504] {
+        assert!(!crate::api::revocation_final(status), "{status}");
+    }
 }

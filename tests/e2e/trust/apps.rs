@@ -126,6 +126,8 @@ async fn next_through_dot_dot_stays_under_the_base_path() {
         "%2Faccount%2F%252E%252E%2Fstaging%2F",
         "%2Faccount%2F.%252e%2Fstaging%2F",
         "%2Faccount%2Fdashboard%2F..%2F..%2Fstaging%2F",
+        // An encoded `?` first: /account/%3F/%2e%2e/%2e%2e/staging/ (review finding).
+        "%2Faccount%2F%253F%2F%252e%252e%2F%252e%252e%2Fstaging%2F",
     ] {
         app.goto(&format!("/account/login?next={next}")).await;
         app.submit_login("email", ALICE, PASSWORD).await;

@@ -2,7 +2,8 @@
 //! sign-out, its refresh token is already refused (issue #18: "a refresh token still alive when
 //! the sign-in page shows"); and a sign-in whose `users/me/` failed after `jwt/create/` revokes
 //! the refresh token it got ("a sign-in whose users/me/ fails … leaves a live refresh token");
-//! and a sign-out that IndexedDB is too slow for leaves nothing of the session stored.
+//! and a sign-out that IndexedDB is too slow for leaves nothing of the session stored; and a
+//! revocation the server fails to carry out (a 503) is kept and sent again.
 
 use std::time::Duration;
 
@@ -79,6 +80,49 @@ async fn a_sign_out_with_indexeddb_too_slow_leaves_nothing_stored() {
         gone.is_some(),
         "5 s after signing out (IndexedDB 3 s late), the signed-out session is still stored: {:?}",
         app.stored_sessions().await
+    );
+}
+
+/// The server answers the sign-out's revocation with a 503 (a deploy, a database down): that
+/// is no revocation, so the token is kept and sent again when the app next loads, and the
+/// backend refuses it within 5 s of that (review finding: any answer used to count as revoked,
+/// and the token stayed alive for its whole lifetime).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revocation_the_server_fails_is_sent_again() {
+    skip_unless_e2e!();
+    let app = App::start_with(BackendOptions {
+        extra_env: vec![(
+            "AUTH_FAULTS".into(),
+            "POST /auth/jwt/blacklist/=503-html".into(),
+        )],
+        ..Default::default()
+    })
+    .await;
+    app.add_user(ALICE).await;
+    app.sign_in(ALICE, PASSWORD).await;
+    let refresh = app
+        .stored_session()
+        .await
+        .expect("a stored session after signing in")
+        .refresh_token()
+        .to_string();
+    app.click(find::SIGN_OUT).await;
+    app.wait_for_pathname("/login").await;
+    let api = app.api();
+    assert!(
+        refresh_token_alive(&api, &refresh).await,
+        "the revocation's 503 did not happen: the token is already refused"
+    );
+
+    app.goto("/login").await;
+    let refused = wait::poll(Duration::from_secs(5), wait::EVERY, || async {
+        (!refresh_token_alive(&api, &refresh).await).then_some(())
+    })
+    .await;
+    assert!(
+        refused.is_some(),
+        "5 s after the app loaded again, the refresh token whose revocation met a 503 is still alive; the page: {}",
+        app.describe().await
     );
 }
 
