@@ -6,7 +6,7 @@
 //! content, wherever and under whatever name it is kept).
 //!
 //! sign_out.rs: no refresh token alive once /login shows, nor after a sign-in whose profile
-//! call failed; tabs.rs: a sign-out in one tab while another's refresh answer is held back (and
+//! call failed, nor after a revocation the server failed (sent again); tabs.rs: a sign-out in one tab while another's refresh answer is held back (and
 //! one written to the copy alone meanwhile), a
 //! late profile answer for one user after another signed in, and a profile saved during another
 //! tab's refresh; wake.rs: a frozen or back-forward
