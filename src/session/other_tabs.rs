@@ -120,15 +120,16 @@ impl SessionManager {
     }
 
     /// The page is back: timers may have slept through the refresh point and other tabs may
-    /// have moved on. Take what they stored, send revocations kept from an offline sign-out,
-    /// and refresh now if it is due (or was failing for want of a network).
+    /// have moved on. Send the revocations still kept (their own task: a slow server doesn't
+    /// hold the refresh back), take what the other tabs stored, and refresh now if it is due (or
+    /// was failing for want of a network).
     pub(super) fn catch_up(self: &Rc<Self>) {
         self.take_copy();
+        spawn_local(revocations::send_kept());
         let this = self.clone();
         spawn_local(async move {
             let read = shared::read(now()).await;
             this.take_read(read, "caught up with the other tabs");
-            revocations::send_kept().await;
             if this.phase().refresh_due(now()) {
                 drop(this.refresh());
             }
