@@ -40,14 +40,9 @@ async fn a_used_activation_link_does_not_reset_the_password() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_refresh_answer_signs_nobody_out() {
     skip_unless_e2e!();
-    let mut app = App::start_with(BackendOptions {
-        access_seconds: 65,
-        extra_env: vec![(
-            "AUTH_FAULTS".into(),
-            "POST /auth/jwt/refresh/=delay-6000".into(),
-        )],
-        ..Default::default()
-    })
+    let mut app = App::start_with(
+        BackendOptions::short_access().with_faults("POST /auth/jwt/refresh/=delay-6000"),
+    )
     .await;
     let email = "lost@example.com";
     app.add_user(email).await;

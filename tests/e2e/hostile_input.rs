@@ -395,13 +395,10 @@ async fn csp_without_wasm_unsafe_eval_stops_the_app_and_is_reported() {
 #[tokio::test(flavor = "multi_thread")]
 async fn server_errors_become_clear_messages() {
     skip_unless_e2e!();
-    let app = App::start_with(BackendOptions {
-        extra_env: vec![(
-            "AUTH_FAULTS".into(),
-            "POST /auth/jwt/create/=500-html,200-empty;GET /auth/users/me/=200-empty".into(),
-        )],
-        ..Default::default()
-    })
+    let app = App::start_with(
+        BackendOptions::default()
+            .with_faults("POST /auth/jwt/create/=500-html,200-empty;GET /auth/users/me/=200-empty"),
+    )
     .await;
     app.add_user(EMAIL).await;
     app.goto("/login").await;

@@ -51,12 +51,9 @@ async fn notes_are_private_and_share_the_sessions_refresh() {
         AppOptions {
             backend: BackendOptions {
                 access_seconds: 10,
-                extra_env: vec![(
-                    "AUTH_FAULTS".into(),
-                    "POST /auth/jwt/refresh/=delay-3000".into(),
-                )],
                 ..Default::default()
-            },
+            }
+            .with_faults("POST /auth/jwt/refresh/=delay-3000"),
             dist: Some(example_dist_dir()),
             ..Default::default()
         },

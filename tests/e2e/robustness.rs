@@ -21,13 +21,9 @@ async fn hostile_error_bodies_get_a_clear_message_at_once() {
     /// From the answer's arrival to the message on screen, and the longest the main thread may
     /// be busy at a stretch.
     const LIMIT_MS: f64 = 100.0;
-    let app = App::start_with(BackendOptions {
-        extra_env: vec![(
-            "AUTH_FAULTS".into(),
-            "POST /auth/jwt/create/=400-huge,400-deep,400-keys".into(),
-        )],
-        ..Default::default()
-    })
+    let app = App::start_with(
+        BackendOptions::default().with_faults("POST /auth/jwt/create/=400-huge,400-deep,400-keys"),
+    )
     .await;
     app.goto("/login").await;
     app.fill("email", EMAIL).await;
@@ -108,14 +104,9 @@ async fn hostile_error_bodies_get_a_clear_message_at_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_throttled_answer_with_a_hostile_body_says_wait() {
     skip_unless_e2e!();
-    let app = App::start_with(BackendOptions {
-        extra_env: vec![(
-            "AUTH_FAULTS".into(),
-            "POST /auth/jwt/create/=429-deep".into(),
-        )],
-        ..Default::default()
-    })
-    .await;
+    let app =
+        App::start_with(BackendOptions::default().with_faults("POST /auth/jwt/create/=429-deep"))
+            .await;
     app.goto("/login").await;
     app.fill("email", EMAIL).await;
     app.fill("password", PASSWORD).await;

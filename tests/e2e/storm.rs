@@ -212,11 +212,7 @@ async fn run_seed(seed: u64, steps: usize, plan: EnginePlan) -> Verdict {
         delays(&mut rng, 80, &[400, 1500, 3000]),
         delays(&mut rng, 40, &[800, 2500])
     );
-    let app = App::start_with(BackendOptions {
-        extra_env: vec![("AUTH_FAULTS".into(), faults)],
-        ..BackendOptions::short_access()
-    })
-    .await;
+    let app = App::start_with(BackendOptions::short_access().with_faults(faults)).await;
     let second = app.second_browser("second-browser").await;
     let mut storm = Storm {
         app,

@@ -56,6 +56,13 @@ impl BackendOptions {
             ..Default::default()
         }
     }
+
+    /// These options with the backend answering chosen requests badly on purpose: `spec` is
+    /// `AUTH_FAULTS` (backend/accounts/faults.py), e.g. `"POST /auth/jwt/refresh/=delay-3000"`.
+    pub fn with_faults(mut self, spec: impl Into<String>) -> BackendOptions {
+        self.extra_env.push(("AUTH_FAULTS".into(), spec.into()));
+        self
+    }
 }
 
 /// The throttle rates of a test that sets none: the backend throttles by default (10 sign-ins a

@@ -1,12 +1,15 @@
 //! Tokens as the tests see them: JWT payloads read without a key ([`jwt_claims`]), whose they
 //! are ([`token_user_id`]), which sign-in a refresh token belongs to ([`SignInKey`]: its user and
 //! the sign-in's expiry, kept through rotation), and whether the backend still takes one
-//! ([`refresh_token_alive`]).
+//! ([`refresh_token_alive`], [`refresh_token_refused_within`]).
 
 use base64::Engine;
 use serde_json::{json, Value};
 
+use std::time::Duration;
+
 use super::http::Api;
+use super::wait;
 
 /// The claims of a JWT, read without checking its signature (the test's own view of a token).
 pub fn jwt_claims(token: &str) -> Value {
@@ -55,4 +58,14 @@ pub async fn refresh_token_alive(api: &Api, refresh: &str) -> bool {
         .await
         .status
         == 200
+}
+
+/// Whether the backend refuses `refresh` at some point within `within` (asked every
+/// [`wait::EVERY`]): a revocation that is on its way.
+pub async fn refresh_token_refused_within(api: &Api, refresh: &str, within: Duration) -> bool {
+    wait::poll(within, wait::EVERY, || async {
+        (!refresh_token_alive(api, refresh).await).then_some(())
+    })
+    .await
+    .is_some()
 }

@@ -51,13 +51,7 @@ async fn two_tabs_without_web_locks_stay_signed_in_when_refreshes_cross() {
         };
     })();";
     two_tabs_without_web_locks(
-        BackendOptions {
-            extra_env: vec![(
-                "AUTH_FAULTS".into(),
-                "POST /auth/jwt/refresh/=delay-1000".into(),
-            )],
-            ..BackendOptions::short_access()
-        },
+        BackendOptions::short_access().with_faults("POST /auth/jwt/refresh/=delay-1000"),
         &[LATE_REFRESH],
     )
     .await;
@@ -157,13 +151,9 @@ async fn two_tabs_without_web_locks(backend: BackendOptions, second_tab_scripts:
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sign_out_during_another_tabs_refresh_leaves_no_token_alive() {
     skip_unless_e2e!();
-    let app = App::start_with(BackendOptions {
-        extra_env: vec![(
-            "AUTH_FAULTS".into(),
-            "POST /auth/jwt/refresh/=delay-3000".into(),
-        )],
-        ..BackendOptions::short_access()
-    })
+    let app = App::start_with(
+        BackendOptions::short_access().with_faults("POST /auth/jwt/refresh/=delay-3000"),
+    )
     .await;
     app.add_user(EMAIL).await;
     let first = app.browser.client.window().await.expect("window handle");

@@ -328,14 +328,7 @@ async fn bad_stored_sessions_start_signed_out() {
 async fn refresh_answer_with_a_spent_access_token_keeps_the_session() {
     skip_unless_e2e!();
     let app = App::start_signed_in_with(
-        BackendOptions {
-            access_seconds: 65,
-            extra_env: vec![(
-                "AUTH_FAULTS".into(),
-                "POST /auth/jwt/refresh/=200-instant".into(),
-            )],
-            ..Default::default()
-        },
+        BackendOptions::short_access().with_faults("POST /auth/jwt/refresh/=200-instant"),
         EMAIL,
     )
     .await;

@@ -12,13 +12,9 @@ use crate::support::{App, BackendOptions};
 #[tokio::test(flavor = "multi_thread")]
 async fn the_emailed_link_pages_take_uid_and_token_out_of_the_address() {
     skip_unless_e2e!();
-    let app = App::start_with(BackendOptions {
-        extra_env: vec![(
-            "AUTH_FAULTS".into(),
-            "POST /auth/users/activation/=delay-3000".into(),
-        )],
-        ..Default::default()
-    })
+    let app = App::start_with(
+        BackendOptions::default().with_faults("POST /auth/users/activation/=delay-3000"),
+    )
     .await;
     let mut kept = vec![];
     for (page, uid, token) in [

@@ -67,13 +67,9 @@ async fn a_gateways_403_or_413_json_on_refresh_keeps_the_session() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_403_or_413_from_the_backend_on_refresh_keeps_the_session() {
     skip_unless_e2e!();
-    let app = App::start_with(BackendOptions {
-        extra_env: vec![(
-            "AUTH_FAULTS".into(),
-            "POST /auth/jwt/refresh/=403-empty,413-empty".into(),
-        )],
-        ..BackendOptions::short_access()
-    })
+    let app = App::start_with(
+        BackendOptions::short_access().with_faults("POST /auth/jwt/refresh/=403-empty,413-empty"),
+    )
     .await;
     app.add_user(ALICE).await;
     control_tab(&app).await;

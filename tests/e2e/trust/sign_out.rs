@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{control_tab, ALICE, PASSWORD};
-use crate::support::tokens::refresh_token_alive;
+use crate::support::tokens::{refresh_token_alive, refresh_token_refused_within};
 use crate::support::{find, wait, App, BackendOptions};
 
 /// Sign out, and the moment the address is /login post the refresh token that was stored to
@@ -90,13 +90,9 @@ async fn a_sign_out_with_indexeddb_too_slow_leaves_nothing_stored() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_revocation_the_server_fails_is_sent_again() {
     skip_unless_e2e!();
-    let app = App::start_with(BackendOptions {
-        extra_env: vec![(
-            "AUTH_FAULTS".into(),
-            "POST /auth/jwt/blacklist/=503-html".into(),
-        )],
-        ..Default::default()
-    })
+    let app = App::start_with(
+        BackendOptions::default().with_faults("POST /auth/jwt/blacklist/=503-html"),
+    )
     .await;
     app.add_user(ALICE).await;
     app.sign_in(ALICE, PASSWORD).await;
@@ -115,12 +111,8 @@ async fn a_revocation_the_server_fails_is_sent_again() {
     );
 
     app.goto("/login").await;
-    let refused = wait::poll(Duration::from_secs(5), wait::EVERY, || async {
-        (!refresh_token_alive(&api, &refresh).await).then_some(())
-    })
-    .await;
     assert!(
-        refused.is_some(),
+        refresh_token_refused_within(&api, &refresh, Duration::from_secs(5)).await,
         "5 s after the app loaded again, the refresh token whose revocation met a 503 is still alive; the page: {}",
         app.describe().await
     );
@@ -131,11 +123,9 @@ async fn a_revocation_the_server_fails_is_sent_again() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sign_in_whose_profile_call_fails_leaves_no_live_refresh_token() {
     skip_unless_e2e!();
-    let app = App::start_with(BackendOptions {
-        extra_env: vec![("AUTH_FAULTS".into(), "GET /auth/users/me/=500-html".into())],
-        ..Default::default()
-    })
-    .await;
+    let app =
+        App::start_with(BackendOptions::default().with_faults("GET /auth/users/me/=500-html"))
+            .await;
     app.add_user(ALICE).await;
     control_tab(&app).await;
     app.goto("/login").await;
@@ -148,12 +138,8 @@ async fn a_sign_in_whose_profile_call_fails_leaves_no_live_refresh_token() {
         .unwrap_or_else(|| panic!("no refresh token in jwt/create/'s answer: {created:?}"))
         .to_string();
     let api = app.api();
-    let refused = wait::poll(Duration::from_secs(5), wait::EVERY, || async {
-        (!refresh_token_alive(&api, &refresh).await).then_some(())
-    })
-    .await;
     assert!(
-        refused.is_some(),
+        refresh_token_refused_within(&api, &refresh, Duration::from_secs(5)).await,
         "5 s after a sign-in whose users/me/ failed, the refresh token jwt/create/ gave it is still alive (jwt/verify/ accepts it); the page: {}",
         app.describe().await
     );
