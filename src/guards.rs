@@ -99,8 +99,8 @@ pub fn use_destination_after_sign_in() -> String {
 
 /// The browser's own reading of `next`, as the navigation will read it: resolved against this
 /// page's origin, it must stay on that origin, under the base path, with a path that doesn't
-/// start with `//`. A second
-/// opinion behind `safe_next`, in case a browser parses some path differently.
+/// start with `//`. A second opinion behind `safe_next`, in case a browser parses some path
+/// differently.
 #[cfg(target_arch = "wasm32")]
 fn resolves_on_this_origin(next: &str) -> bool {
     let Some(origin) = web_sys::window().and_then(|window| window.location().origin().ok()) else {

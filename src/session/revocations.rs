@@ -44,6 +44,16 @@ fn keep(tokens: &[String]) {
 /// meanwhile, no network or a server error leaves it to the next try.
 pub fn send_now(tokens: Vec<String>) -> LocalBoxFuture<'static, ()> {
     keep(&tokens);
+    send(tokens)
+}
+
+/// Sends every kept revocation again.
+pub fn send_kept() -> LocalBoxFuture<'static, ()> {
+    send(read())
+}
+
+/// Sends kept `tokens` one after another, forgetting each once the server has answered for it.
+fn send(tokens: Vec<String>) -> LocalBoxFuture<'static, ()> {
     Box::pin(async move {
         for token in tokens {
             if api::revoke_refresh_token(&token).await {
@@ -53,9 +63,4 @@ pub fn send_now(tokens: Vec<String>) -> LocalBoxFuture<'static, ()> {
             }
         }
     })
-}
-
-/// Sends every kept revocation again.
-pub fn send_kept() -> LocalBoxFuture<'static, ()> {
-    send_now(read())
 }
